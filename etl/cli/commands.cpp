@@ -1,0 +1,89 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "util/errors.hpp"
+
+namespace pinpipe::cli {
+namespace {
+
+// Commands whose issue has not landed yet say so and exit 2, rather than pretend to work.
+template <int Issue>
+int not_built_yet(const Args& args) {
+    static_cast<void>(args);
+    throw UsageError(fmt::format("not built yet (tracked in issue #{})", Issue));
+}
+
+constexpr std::array command_table = {
+    Command{"migrate", "apply the SQL migrations (migrate status: list applied and pending)",
+            migrate_command},
+    Command{"broker", "run an embedded mock Kafka cluster for development and tests",
+            broker_command},
+    Command{"topics", "create or list the pin/geo/user topics on a real Kafka cluster",
+            topics_command},
+    Command{"emulate", "produce realistic pin/geo/user events", not_built_yet<3>},
+    Command{"load", "load Kafka topics into the staging tables, exactly once", not_built_yet<3>},
+    Command{"stream", "keep the realtime metric tables current, exactly once", not_built_yet<5>},
+    Command{"refresh", "refresh the materialized analytics views", not_built_yet<4>},
+    Command{"serve", "accept events over HTTP (Kafka REST Proxy v2 and Kinesis style)",
+            not_built_yet<6>},
+    Command{"status", "show lag, freshness and recent load runs", not_built_yet<7>},
+    Command{"dlq", "list, replay or purge dead letters", not_built_yet<7>},
+    Command{"demo", "run the whole pipeline on a private Postgres and mock Kafka", demo_command},
+};
+
+}  // namespace
+
+std::span<const Command> commands() {
+    return command_table;
+}
+
+const Command* find_command(std::string_view name) {
+    const auto found = std::find_if(command_table.begin(), command_table.end(),
+                                    [&](const Command& command) { return command.name == name; });
+    return found == command_table.end() ? nullptr : &*found;
+}
+
+std::string top_level_help() {
+    std::string help =
+        "pinpipe: Kafka to PostgreSQL ETL for pin, geolocation and user events\n\n"
+        "Usage: pinpipe <command> [options]\n"
+        "       pinpipe <command> --help     options of one command\n"
+        "       pinpipe --version\n\nCommands:\n";
+    for (const Command& command : command_table) {
+        help += fmt::format("  {:<9} {}\n", command.name, command.summary);
+    }
+    help +=
+        "\nConnections: --dsn or the libpq variables (PGHOST, PGPORT, PGDATABASE, PGUSER, "
+        "PGSERVICE,\n~/.pgpass) for PostgreSQL; -b/--brokers or PINPIPE_BROKERS, -F FILE and -X "
+        "key=value for Kafka.\nExit status: 0 success, 1 runtime failure, 2 bad usage.\n";
+    return help;
+}
+
+std::optional<cxxopts::ParseResult> parse_options(cxxopts::Options& options, const Args& args,
+                                                  size_t allowed_positionals) {
+    options.add_options()("h,help", "show this help");
+    std::vector<const char*> argv;
+    for (const std::string& arg : args) {
+        argv.push_back(arg.c_str());
+    }
+    try {
+        cxxopts::ParseResult result = options.parse(static_cast<int>(argv.size()), argv.data());
+        if (result.count("help")) {
+            std::cout << options.help();
+            return std::nullopt;
+        }
+        if (result.unmatched().size() > allowed_positionals) {
+            throw UsageError(fmt::format("unexpected argument \"{}\" (see --help)",
+                                         result.unmatched().at(allowed_positionals)));
+        }
+        return result;
+    } catch (const cxxopts::exceptions::exception& error) {
+        throw UsageError(fmt::format("{} (see --help)", error.what()));
+    }
+}
+
+}  // namespace pinpipe::cli

@@ -1,0 +1,96 @@
+#include "cli/common_options.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "obs/log.hpp"
+#include "util/errors.hpp"
+
+namespace pinpipe::cli {
+namespace {
+
+constexpr const char* default_topic_prefix = "pinterest";
+
+std::string from_env(const char* name, std::string fallback = {}) {
+    const char* value = std::getenv(name);
+    return (value != nullptr && *value != '\0') ? value : fallback;
+}
+
+std::string read_properties_file(const std::string& path) {
+    if (path.empty()) {
+        return {};
+    }
+    std::ifstream in(path);
+    if (!in) {
+        throw UsageError(fmt::format("could not read Kafka properties file {} (-F)", path));
+    }
+    std::stringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+}  // namespace
+
+void add_connection_options(cxxopts::Options& options) {
+    options.add_options("Connection")(
+        "dsn",
+        "PostgreSQL connection string or URI (default: libpq's PGHOST, PGPORT, PGDATABASE, "
+        "PGUSER, PGSERVICE, ~/.pgpass); never put a password here, use ~/.pgpass",
+        cxxopts::value<std::string>()->default_value(""))(
+        "b,brokers", "Kafka bootstrap servers host:port[,...] (env PINPIPE_BROKERS)",
+        cxxopts::value<std::string>()->default_value(""))(
+        "F,kafka-config", "librdkafka properties file, e.g. a client.properties for SASL_SSL",
+        cxxopts::value<std::string>()->default_value(""))(
+        "X", "librdkafka property override key=value (repeatable)",
+        cxxopts::value<std::vector<std::string>>())(
+        "topic-prefix",
+        "topics are <prefix>.pin, <prefix>.geo, <prefix>.user (env "
+        "PINPIPE_TOPIC_PREFIX, default pinterest)",
+        cxxopts::value<std::string>()->default_value(""));
+}
+
+void add_logging_options(cxxopts::Options& options) {
+    options.add_options("Logging")("log-format", "text or json (one line per event on stderr)",
+                                   cxxopts::value<std::string>()->default_value("text"));
+}
+
+ConnectionSettings connection_settings(const cxxopts::ParseResult& result) {
+    ConnectionSettings settings;
+    settings.dsn = result["dsn"].as<std::string>();
+    settings.kafka.brokers = result["brokers"].as<std::string>();
+    if (settings.kafka.brokers.empty()) {
+        settings.kafka.brokers = from_env("PINPIPE_BROKERS");
+    }
+    settings.kafka.properties_file = result["kafka-config"].as<std::string>();
+    if (result.count("X")) {
+        settings.kafka.overrides = result["X"].as<std::vector<std::string>>();
+        for (const std::string& argument : settings.kafka.overrides) {
+            kafka::parse_override(argument);  // reject a malformed -X before connecting
+        }
+    }
+    settings.topic_prefix = resolve_topic_prefix(result["topic-prefix"].as<std::string>());
+    return settings;
+}
+
+std::string ConnectionSettings::topic(std::string_view kind) const {
+    return fmt::format("{}.{}", topic_prefix, kind);
+}
+
+kafka::Properties ConnectionSettings::kafka_properties(
+    const kafka::Properties& command_defaults) const {
+    return kafka::resolve_properties(command_defaults, kafka,
+                                     read_properties_file(kafka.properties_file));
+}
+
+std::string resolve_topic_prefix(const std::string& flag) {
+    return flag.empty() ? from_env("PINPIPE_TOPIC_PREFIX", default_topic_prefix) : flag;
+}
+
+void apply_logging_options(const cxxopts::ParseResult& result) {
+    obs::set_log_format(obs::parse_log_format(result["log-format"].as<std::string>()));
+}
+
+}  // namespace pinpipe::cli

@@ -1,0 +1,79 @@
+// pinpipe migrate [status]: applies the embedded (or --dir) migrations, or lists their state.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "pg/connection.hpp"
+#include "pg/migrations.hpp"
+#include "util/errors.hpp"
+
+namespace pinpipe::cli {
+namespace {
+
+std::vector<pg::Migration> load_migrations(const std::string& directory) {
+    return pg::parse_migrations(directory.empty() ? pg::embedded_migrations()
+                                                  : pg::read_migration_directory(directory));
+}
+
+int print_status(pg::Connection& cx, const std::vector<pg::Migration>& migrations) {
+    const std::vector<pg::MigrationStatus> statuses = pg::migration_status(cx, migrations);
+    std::cout << fmt::format("{:<7} {:<8} {:<19} {}\n", "version", "state", "applied_at", "file");
+    bool drift = false;
+    for (const pg::MigrationStatus& status : statuses) {
+        std::cout << fmt::format(
+            "{:04d}    {:<8} {:<19} {}\n", status.version, pg::state_name(status.state),
+            status.applied_at.empty() ? "-" : status.applied_at, status.file_name);
+        drift = drift || status.state == pg::MigrationState::changed;
+    }
+    if (drift) {
+        throw std::runtime_error(
+            "an applied migration was changed afterwards (see the rows marked changed): restore "
+            "the file and add a new migration instead");
+    }
+    return 0;
+}
+
+}  // namespace
+
+int migrate_command(const Args& args) {
+    cxxopts::Options options(args.at(0),
+                             "Apply the SQL migrations in order, each in its own "
+                             "transaction, under an advisory lock.\n"
+                             "  pinpipe migrate          apply what is pending\n"
+                             "  pinpipe migrate status   list applied and pending");
+    add_connection_options(options);
+    add_logging_options(options);
+    options.add_options()("dir",
+                          "read migrations from this directory instead of the ones built into "
+                          "pinpipe",
+                          cxxopts::value<std::string>()->default_value(""));
+    const auto result = parse_options(options, args, /*allowed_positionals=*/1);
+    if (!result) {
+        return 0;
+    }
+    apply_logging_options(*result);
+    const bool status_only = !result->unmatched().empty();
+    if (status_only && result->unmatched().front() != "status") {
+        throw UsageError(fmt::format("unknown subcommand \"{}\" (use: migrate [status])",
+                                     result->unmatched().front()));
+    }
+    const ConnectionSettings settings = connection_settings(*result);
+    const std::vector<pg::Migration> migrations =
+        load_migrations((*result)["dir"].as<std::string>());
+    pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-migrate");
+    if (status_only) {
+        return print_status(cx, migrations);
+    }
+    const auto applied =
+        pg::apply_migrations(cx, migrations, [](const pg::Migration& migration, double seconds) {
+            std::cout << fmt::format("applied {} ({:.2f} s)\n", migration.file_name, seconds);
+        });
+    std::cout << fmt::format("migrate: {} applied, {} already applied, schema at version {:04d}\n",
+                             applied.size(), migrations.size() - applied.size(),
+                             migrations.empty() ? 0 : migrations.back().version);
+    return 0;
+}
+
+}  // namespace pinpipe::cli

@@ -1,0 +1,93 @@
+// librdkafka handles owned once (rule 3), the configuration object built from Properties, and
+// the producer that emulate and serve share.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kafka/config.hpp"
+
+namespace pinpipe::kafka {
+
+struct HandleDeleter {
+    void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+    void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
+    void operator()(rd_kafka_message_t* msg) const { rd_kafka_message_destroy(msg); }
+    void operator()(rd_kafka_queue_t* queue) const { rd_kafka_queue_destroy(queue); }
+    void operator()(rd_kafka_topic_partition_list_t* list) const {
+        rd_kafka_topic_partition_list_destroy(list);
+    }
+    void operator()(const rd_kafka_metadata_t* metadata) const {
+        rd_kafka_metadata_destroy(metadata);
+    }
+};
+using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, HandleDeleter>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, HandleDeleter>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, HandleDeleter>;
+using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, HandleDeleter>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, HandleDeleter>;
+
+// Builds a librdkafka configuration; an unknown key or bad value is a UsageError naming it.
+ConfPtr make_conf(const Properties& properties);
+HandlePtr make_client(rd_kafka_type_t type, ConfPtr conf);
+
+// Partition counts of the given topics, waiting for the cluster up to timeout; throws with the
+// brokers named when the cluster cannot be reached or a topic does not exist.
+std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
+                                      std::chrono::milliseconds timeout);
+std::vector<std::string> list_topics(rd_kafka_t* rk, std::chrono::milliseconds timeout);
+
+struct Delivery {
+    int32_t partition;
+    int64_t offset;
+    rd_kafka_resp_err_t error;
+};
+
+// Receives the delivery report of a message produced with it (on the thread that polls).
+class DeliveryListener {
+  public:
+    virtual void on_delivery(const Delivery& delivery) = 0;
+
+  protected:
+    ~DeliveryListener() = default;
+};
+
+// An idempotent producer (no duplicates on retry) that keys messages for even partitions.
+class Producer {
+  public:
+    // Our defaults, which the user's -F file and -X overrides can replace.
+    static Properties default_properties();
+    explicit Producer(const Properties& properties);
+
+    // Queues one message (copied); waits by polling while librdkafka's queue is full. partition
+    // RD_KAFKA_PARTITION_UA means "by key".
+    void produce(const std::string& topic, std::string_view key, std::string_view value,
+                 DeliveryListener* listener = nullptr, int32_t partition = RD_KAFKA_PARTITION_UA);
+    // Serves delivery reports.
+    void poll(std::chrono::milliseconds timeout);
+    // Waits until every queued message was delivered or failed; throws when it times out.
+    void flush(std::chrono::milliseconds timeout);
+
+    uint64_t delivered() const { return m_delivered; }
+    uint64_t failed() const { return m_failed; }
+    std::string first_error() const;
+    rd_kafka_t* raw() const { return m_rk.get(); }
+
+  private:
+    static void on_delivery_report(rd_kafka_t* rk, const rd_kafka_message_t* msg, void* opaque);
+
+    HandlePtr m_rk;
+    std::atomic<uint64_t> m_delivered{0};
+    std::atomic<uint64_t> m_failed{0};
+    std::atomic<rd_kafka_resp_err_t> m_first_error{RD_KAFKA_RESP_ERR_NO_ERROR};
+};
+
+}  // namespace pinpipe::kafka

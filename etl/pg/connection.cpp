@@ -1,0 +1,174 @@
+#include "pg/connection.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdlib>
+
+#include "obs/log.hpp"
+
+namespace pinpipe::pg {
+namespace {
+
+constexpr size_t max_statement_in_error = 160;
+
+std::string shorten(std::string_view sql) {
+    std::string text(sql.substr(0, max_statement_in_error));
+    for (char& c : text) {
+        if (c == '\n' || c == '\t') {
+            c = ' ';
+        }
+    }
+    return sql.size() > max_statement_in_error ? text + "..." : text;
+}
+
+std::string trimmed(const char* message) {
+    std::string text = message ? message : "";
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+        text.pop_back();
+    }
+    return text;
+}
+
+// Server warnings (e.g. "could not create role") are worth a log line, not silence; plain
+// notices ("already exists, skipping") only at debug level.
+void log_notice(void* /*arg*/, const PGresult* result) {
+    const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const bool warning = severity != nullptr && std::string_view(severity) == "WARNING";
+    obs::log(warning ? obs::LogLevel::warning : obs::LogLevel::debug,
+             "postgres: " + trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)));
+}
+
+}  // namespace
+
+long long Result::affected_rows() const {
+    const char* tuples = PQcmdTuples(m_result.get());
+    return (tuples && *tuples) ? std::atoll(tuples) : 0;
+}
+
+Connection Connection::open(const std::string& dsn, const std::string& application_name) {
+    // Our settings come first and the user's dsn (expanded) after it, so the user's win.
+    const std::array<const char*, 7> keys = {"keepalives",
+                                             "keepalives_idle",
+                                             "keepalives_interval",
+                                             "keepalives_count",
+                                             "application_name",
+                                             "dbname",
+                                             nullptr};
+    const std::array<const char*, 7> values = {
+        "1", "5", "2", "3", application_name.c_str(), dsn.empty() ? nullptr : dsn.c_str(), nullptr};
+    PGconn* raw_cx = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
+    Connection cx(raw_cx);
+    if (raw_cx == nullptr || PQstatus(raw_cx) != CONNECTION_OK) {
+        const std::string reason = raw_cx ? trimmed(PQerrorMessage(raw_cx)) : "out of memory";
+        throw Error(fmt::format("could not connect to PostgreSQL: {} (check --dsn or the PGHOST, "
+                                "PGPORT, PGDATABASE, PGUSER environment variables)",
+                                reason),
+                    "08001", /*connection_lost=*/true);
+    }
+    PQsetNoticeReceiver(raw_cx, log_notice, nullptr);
+    return cx;
+}
+
+std::string Connection::describe() const {
+    const char* host = PQhost(m_cx.get());
+    return fmt::format("host={} port={} dbname={} user={}", host ? host : "", PQport(m_cx.get()),
+                       PQdb(m_cx.get()), PQuser(m_cx.get()));
+}
+
+void Connection::fail(std::string_view what, const PGresult* result) const {
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    const bool lost = PQstatus(m_cx.get()) != CONNECTION_OK;
+    std::string message = result ? trimmed(PQresultErrorMessage(result)) : "";
+    if (message.empty()) {
+        message = trimmed(PQerrorMessage(m_cx.get()));
+    }
+    throw Error(fmt::format("{}: {}{}", what, message,
+                            lost ? " (the connection to PostgreSQL was lost)" : ""),
+                state ? state : (lost ? "08006" : ""), lost);
+}
+
+Result Connection::check(PGresult* raw_result, std::string_view sql) {
+    Result result(raw_result);
+    const ExecStatusType status = raw_result ? PQresultStatus(raw_result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+        fail(fmt::format("statement failed [{}]", shorten(sql)), raw_result);
+    }
+    return result;
+}
+
+Result Connection::exec(std::string_view sql) {
+    const std::string text(sql);
+    return check(PQexec(m_cx.get(), text.c_str()), sql);
+}
+
+Result Connection::exec(const std::string& sql, const std::vector<Param>& params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const Param& param : params) {
+        values.push_back(param ? param->c_str() : nullptr);
+    }
+    return check(PQexecParams(m_cx.get(), sql.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, /*resultFormat=*/0),
+                 sql);
+}
+
+void Connection::copy_in(const std::string& copy_sql, std::string_view data) {
+    constexpr size_t chunk_bytes = size_t{1} << 20;
+    PGconn* cx = m_cx.get();
+    Result start(PQexec(cx, copy_sql.c_str()));
+    if (PQresultStatus(start.raw()) != PGRES_COPY_IN) {
+        fail(fmt::format("could not start [{}]", shorten(copy_sql)), start.raw());
+    }
+    for (size_t pos = 0; pos < data.size(); pos += chunk_bytes) {
+        const size_t size = std::min(chunk_bytes, data.size() - pos);
+        if (PQputCopyData(cx, data.data() + pos, static_cast<int>(size)) != 1) {
+            fail(fmt::format("could not send COPY data [{}]", shorten(copy_sql)), nullptr);
+        }
+    }
+    if (PQputCopyEnd(cx, nullptr) != 1) {
+        fail(fmt::format("could not end COPY [{}]", shorten(copy_sql)), nullptr);
+    }
+    Result end(PQgetResult(cx));
+    // libpq needs every result read before the connection takes the next statement.
+    while (PGresult* extra = PQgetResult(cx)) {
+        PQclear(extra);
+    }
+    if (PQresultStatus(end.raw()) != PGRES_COMMAND_OK) {
+        fail(fmt::format("COPY failed [{}]", shorten(copy_sql)), end.raw());
+    }
+}
+
+Transaction::Transaction(Connection& cx) : m_cx(cx) {
+    m_cx.exec("BEGIN");
+}
+
+Transaction::~Transaction() {
+    if (!m_open || PQstatus(m_cx.raw()) != CONNECTION_OK) {
+        return;
+    }
+    try {
+        m_cx.exec("ROLLBACK");
+    } catch (const Error& error) {
+        obs::log_warning("could not roll back transaction", {{"error", error.what()}});
+    }
+}
+
+void Transaction::commit() {
+    m_cx.exec("COMMIT");
+    m_open = false;
+}
+
+std::string quote_literal(std::string_view value) {
+    std::string quoted = "'";
+    for (const char c : value) {
+        quoted += c;
+        if (c == '\'') {
+            quoted += '\'';
+        }
+    }
+    quoted += '\'';
+    return quoted;
+}
+
+}  // namespace pinpipe::pg

@@ -1,0 +1,107 @@
+// A libpq connection owned once (rule 3), with the few operations pinpipe needs: statements with
+// text parameters, COPY FROM STDIN, and transactions that roll back unless committed.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pinpipe::pg {
+
+// A failed statement or connection. Grouped by what the caller does next (as libpqxx does):
+// a lost connection means reconnect; a data exception means the input was at fault.
+class Error : public std::runtime_error {
+  public:
+    Error(const std::string& message, std::string sqlstate, bool connection_lost)
+        : std::runtime_error(message),
+          m_sqlstate(std::move(sqlstate)),
+          m_connection_lost(connection_lost) {}
+
+    const std::string& sqlstate() const { return m_sqlstate; }
+    bool connection_lost() const { return m_connection_lost; }
+    // SQLSTATE class 22: the data itself was rejected (bad jsonb, overflow, ...).
+    bool is_data_exception() const { return m_sqlstate.starts_with("22"); }
+
+  private:
+    std::string m_sqlstate;
+    bool m_connection_lost;
+};
+
+struct ResultDeleter {
+    void operator()(PGresult* result) const { PQclear(result); }
+};
+
+class Result {
+  public:
+    explicit Result(PGresult* result) : m_result(result) {}
+
+    int rows() const { return PQntuples(m_result.get()); }
+    int columns() const { return PQnfields(m_result.get()); }
+    bool is_null(int row, int column) const { return PQgetisnull(m_result.get(), row, column); }
+    std::string_view get(int row, int column) const {
+        return {PQgetvalue(m_result.get(), row, column),
+                static_cast<size_t>(PQgetlength(m_result.get(), row, column))};
+    }
+    std::string column_name(int column) const { return PQfname(m_result.get(), column); }
+    long long affected_rows() const;
+    const PGresult* raw() const { return m_result.get(); }
+
+  private:
+    std::unique_ptr<PGresult, ResultDeleter> m_result;
+};
+
+using Param = std::optional<std::string>;
+
+struct ConnectionDeleter {
+    void operator()(PGconn* cx) const { PQfinish(cx); }
+};
+
+class Connection {
+  public:
+    // dsn: a libpq connection string or URI; empty means libpq's defaults (PGHOST, PGPORT, ...,
+    // ~/.pgpass). TCP keepalives are on so that a vanished machine's claims drop within seconds.
+    static Connection open(const std::string& dsn, const std::string& application_name);
+
+    Result exec(std::string_view sql);
+    Result exec(const std::string& sql, const std::vector<Param>& params);
+
+    // COPY ... FROM STDIN: sends data (already in COPY text format) and ends the copy.
+    void copy_in(const std::string& copy_sql, std::string_view data);
+
+    // Where the connection goes (host/socket and port, database, user): never the password.
+    std::string describe() const;
+    PGconn* raw() const { return m_cx.get(); }
+
+  private:
+    explicit Connection(PGconn* cx) : m_cx(cx) {}
+    [[noreturn]] void fail(std::string_view what, const PGresult* result) const;
+    Result check(PGresult* result, std::string_view sql);
+
+    std::unique_ptr<PGconn, ConnectionDeleter> m_cx;
+};
+
+// BEGIN on construction, ROLLBACK on destruction unless commit() succeeded.
+class Transaction {
+  public:
+    explicit Transaction(Connection& cx);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+
+    void commit();
+
+  private:
+    Connection& m_cx;
+    bool m_open = true;
+};
+
+// Text-format quoting of a value as a SQL literal, for the rare statement that needs one.
+std::string quote_literal(std::string_view value);
+
+}  // namespace pinpipe::pg

@@ -1,0 +1,219 @@
+#include "pg/migrations.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "pg/connection.hpp"
+#include "util/errors.hpp"
+
+namespace pinpipe::pg {
+namespace {
+
+// One fixed key for the migration lock: every pinpipe of any version agrees on it.
+constexpr const char* lock_key_sql = "hashtext('pinpipe.migrate')";
+
+void ensure_bookkeeping_table(Connection& cx) {
+    cx.exec(
+        "SET client_min_messages = warning;"
+        "CREATE SCHEMA IF NOT EXISTS etl;"
+        "CREATE TABLE IF NOT EXISTS etl.schema_migrations ("
+        "  version int PRIMARY KEY,"
+        "  name text NOT NULL,"
+        "  checksum text NOT NULL,"
+        "  applied_at timestamptz NOT NULL DEFAULT now());"
+        "COMMENT ON TABLE etl.schema_migrations IS "
+        "  'Migrations applied by pinpipe migrate, with the SHA-256 of each file';");
+}
+
+std::vector<AppliedMigration> read_applied(Connection& cx) {
+    const Result rows = cx.exec(
+        "SELECT version, name, checksum, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') "
+        "FROM etl.schema_migrations ORDER BY version");
+    std::vector<AppliedMigration> applied;
+    for (int row = 0; row < rows.rows(); ++row) {
+        applied.push_back({std::stoi(std::string(rows.get(row, 0))), std::string(rows.get(row, 1)),
+                           std::string(rows.get(row, 2)), std::string(rows.get(row, 3))});
+    }
+    return applied;
+}
+
+bool bookkeeping_table_exists(Connection& cx) {
+    return cx.exec("SELECT to_regclass('etl.schema_migrations') IS NOT NULL").get(0, 0) == "t";
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("could not compute SHA-256 (OpenSSL EVP_Digest failed)");
+    }
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+        hex += fmt::format("{:02x}", digest[i]);
+    }
+    return hex;
+}
+
+std::vector<MigrationFile> read_migration_directory(const std::filesystem::path& directory) {
+    if (!std::filesystem::is_directory(directory)) {
+        throw UsageError(fmt::format("migrations directory {} does not exist", directory.string()));
+    }
+    std::vector<MigrationFile> files;
+    for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+        if (entry.path().extension() != ".sql") {
+            continue;
+        }
+        std::ifstream in(entry.path(), std::ios::binary);
+        std::stringstream content;
+        content << in.rdbuf();
+        files.push_back({entry.path().filename().string(), content.str()});
+    }
+    return files;
+}
+
+std::vector<Migration> parse_migrations(const std::vector<MigrationFile>& files) {
+    static const std::regex name_pattern(R"(^(\d{4})_([a-z0-9_]+)\.sql$)");
+    std::vector<Migration> migrations;
+    std::set<int> versions;
+    for (const MigrationFile& file : files) {
+        std::smatch match;
+        if (!std::regex_match(file.file_name, match, name_pattern)) {
+            throw UsageError(fmt::format(
+                "migration file name {} is not of the form NNNN_verb_object.sql", file.file_name));
+        }
+        const int version = std::stoi(match[1]);
+        if (!versions.insert(version).second) {
+            throw UsageError(fmt::format("two migration files have version {:04d}", version));
+        }
+        migrations.push_back({version, match[2], file.file_name, file.sql, sha256_hex(file.sql)});
+    }
+    std::sort(migrations.begin(), migrations.end(),
+              [](const Migration& a, const Migration& b) { return a.version < b.version; });
+    return migrations;
+}
+
+std::vector<MigrationStatus> plan_migrations(const std::vector<Migration>& migrations,
+                                             const std::vector<AppliedMigration>& applied) {
+    std::map<int, const AppliedMigration*> applied_by_version;
+    for (const AppliedMigration& row : applied) {
+        applied_by_version[row.version] = &row;
+    }
+    std::vector<MigrationStatus> plan;
+    for (const Migration& migration : migrations) {
+        const auto found = applied_by_version.find(migration.version);
+        if (found == applied_by_version.end()) {
+            plan.push_back({migration.version, migration.file_name, MigrationState::pending, ""});
+            continue;
+        }
+        const bool same = found->second->checksum == migration.checksum;
+        plan.push_back({migration.version, migration.file_name,
+                        same ? MigrationState::applied : MigrationState::changed,
+                        found->second->applied_at});
+        applied_by_version.erase(found);
+    }
+    for (const auto& [version, row] : applied_by_version) {
+        plan.push_back({version, fmt::format("{:04d}_{}.sql", version, row->name),
+                        MigrationState::unknown, row->applied_at});
+    }
+    std::sort(plan.begin(), plan.end(), [](const MigrationStatus& a, const MigrationStatus& b) {
+        return a.version < b.version;
+    });
+    return plan;
+}
+
+std::string_view state_name(MigrationState state) {
+    switch (state) {
+        case MigrationState::applied:
+            return "applied";
+        case MigrationState::pending:
+            return "pending";
+        case MigrationState::changed:
+            return "changed";
+        case MigrationState::unknown:
+            return "unknown";
+    }
+    return "unknown";
+}
+
+std::vector<Migration> apply_migrations(
+    Connection& cx, const std::vector<Migration>& migrations,
+    const std::function<void(const Migration&, double seconds)>& on_applied) {
+    // Session-level lock: a second `migrate` waits here and then finds nothing left to do.
+    cx.exec(fmt::format("SELECT pg_advisory_lock({})", lock_key_sql));
+    struct Unlock {
+        Connection& cx;
+        ~Unlock() {
+            try {
+                cx.exec(fmt::format("SELECT pg_advisory_unlock({})", lock_key_sql));
+            } catch (const Error&) {
+                // The session is gone, and its lock with it.
+            }
+        }
+    } unlock{cx};
+
+    ensure_bookkeeping_table(cx);
+    const std::vector<MigrationStatus> plan = plan_migrations(migrations, read_applied(cx));
+    for (const MigrationStatus& status : plan) {
+        if (status.state == MigrationState::changed) {
+            throw std::runtime_error(fmt::format(
+                "migration {} was changed after it was applied on {}: applied migrations must "
+                "never be edited (restore the file and add a new migration instead)",
+                status.file_name, status.applied_at));
+        }
+        if (status.state == MigrationState::unknown) {
+            throw std::runtime_error(fmt::format(
+                "the database has migration {} applied, which this pinpipe does not know (is "
+                "this pinpipe older than the database? use the newer release)",
+                status.file_name));
+        }
+    }
+    std::vector<Migration> applied;
+    for (const Migration& migration : migrations) {
+        const bool pending = std::any_of(plan.begin(), plan.end(), [&](const MigrationStatus& s) {
+            return s.version == migration.version && s.state == MigrationState::pending;
+        });
+        if (!pending) {
+            continue;
+        }
+        const auto started = std::chrono::steady_clock::now();
+        Transaction tx(cx);
+        try {
+            cx.exec(migration.sql);
+        } catch (const Error& error) {
+            throw Error(fmt::format("migration {} failed and was rolled back: {}",
+                                    migration.file_name, error.what()),
+                        error.sqlstate(), error.connection_lost());
+        }
+        cx.exec("INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                {std::to_string(migration.version), migration.name, migration.checksum});
+        tx.commit();
+        applied.push_back(migration);
+        if (on_applied) {
+            on_applied(
+                migration,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+    }
+    return applied;
+}
+
+std::vector<MigrationStatus> migration_status(Connection& cx,
+                                              const std::vector<Migration>& migrations) {
+    return plan_migrations(migrations, bookkeeping_table_exists(cx)
+                                           ? read_applied(cx)
+                                           : std::vector<AppliedMigration>{});
+}
+
+}  // namespace pinpipe::pg

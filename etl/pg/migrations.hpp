@@ -1,0 +1,66 @@
+// Forward-only schema migrations (as dbmate/Flyway do): NNNN_verb_object.sql files applied in
+// order, each in its own transaction, checksums recorded so that an edited file is refused.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace pinpipe::pg {
+
+class Connection;
+
+struct MigrationFile {
+    std::string file_name;  // e.g. 0001_create_schemas.sql
+    std::string sql;
+};
+
+struct Migration {
+    int version;
+    std::string name;  // the part after the version, without .sql
+    std::string file_name;
+    std::string sql;
+    std::string checksum;  // SHA-256 of the file, hex
+};
+
+struct AppliedMigration {
+    int version;
+    std::string name;
+    std::string checksum;
+    std::string applied_at;
+};
+
+enum class MigrationState { applied, pending, changed, unknown };
+
+struct MigrationStatus {
+    int version;
+    std::string file_name;
+    MigrationState state;
+    std::string applied_at;  // empty unless applied (or changed)
+};
+
+// The migrations compiled into this binary (generated from migrations/ at build time).
+std::vector<MigrationFile> embedded_migrations();
+std::vector<MigrationFile> read_migration_directory(const std::filesystem::path& directory);
+
+// Validates names (NNNN_name.sql, unique versions) and orders by version; throws UsageError.
+std::vector<Migration> parse_migrations(const std::vector<MigrationFile>& files);
+std::string sha256_hex(std::string_view data);
+
+// Pure: what each file's state is against what the database recorded. `unknown` rows are
+// versions the database has that this binary does not.
+std::vector<MigrationStatus> plan_migrations(const std::vector<Migration>& migrations,
+                                             const std::vector<AppliedMigration>& applied);
+std::string_view state_name(MigrationState state);
+
+// Applies every pending migration under an advisory lock (concurrent runs wait for each other);
+// refuses to apply anything when an applied file changed or the database is ahead of the
+// binary. Calls on_applied after each commit. Returns the migrations applied.
+std::vector<Migration> apply_migrations(
+    Connection& cx, const std::vector<Migration>& migrations,
+    const std::function<void(const Migration&, double seconds)>& on_applied = {});
+std::vector<MigrationStatus> migration_status(Connection& cx,
+                                              const std::vector<Migration>& migrations);
+
+}  // namespace pinpipe::pg

@@ -1,0 +1,50 @@
+#include "support/harness.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "pg/migrations.hpp"
+#include "util/process.hpp"
+
+namespace pinpipe::testing {
+
+pg::LocalCluster& test_cluster() {
+    static std::unique_ptr<pg::LocalCluster> cluster = [] {
+        pg::LocalClusterOptions options;
+        options.root = pg::make_temp_directory("pinpipe-test-pg-");
+        return std::make_unique<pg::LocalCluster>(options);
+    }();
+    return *cluster;
+}
+
+std::string unique_name(const std::string& prefix) {
+    static std::atomic<int> counter{0};
+    return fmt::format("{}_{}_{}", prefix, getpid(), ++counter);
+}
+
+std::string fresh_database() {
+    const std::string name = unique_name("test");
+    test_cluster().create_database(name);
+    return test_cluster().dsn(name);
+}
+
+std::string migrated_database() {
+    const std::string dsn = fresh_database();
+    pg::Connection cx = pg::Connection::open(dsn, "pinpipe-test");
+    pg::apply_migrations(cx, pg::parse_migrations(pg::embedded_migrations()));
+    return dsn;
+}
+
+PinpipeRun run_pinpipe(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {PINPIPE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const util::ProcessResult result = util::run_process(argv);
+    return {result.exit_code, result.output};
+}
+
+}  // namespace pinpipe::testing

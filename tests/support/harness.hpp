@@ -1,0 +1,29 @@
+// Test harness: one throwaway PostgreSQL cluster per test executable (started on first use,
+// stopped and removed at exit) and a fresh database per test, so tests never share state.
+#pragma once
+
+#include <string>
+
+#include "pg/connection.hpp"
+#include "pg/local_cluster.hpp"
+
+namespace pinpipe::testing {
+
+pg::LocalCluster& test_cluster();
+
+// A new, empty database; returns its dsn.
+std::string fresh_database();
+// A new database with every embedded migration applied; returns its dsn.
+std::string migrated_database();
+
+// A name unique within this test run, for databases, topics and groups.
+std::string unique_name(const std::string& prefix);
+
+// Runs the pinpipe binary with args; returns exit code and stdout+stderr.
+struct PinpipeRun {
+    int exit_code;
+    std::string output;
+};
+PinpipeRun run_pinpipe(const std::vector<std::string>& args);
+
+}  // namespace pinpipe::testing
