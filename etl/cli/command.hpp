@@ -34,5 +34,7 @@ int migrate_command(const Args& args);
 int broker_command(const Args& args);
 int topics_command(const Args& args);
 int demo_command(const Args& args);
+int emulate_command(const Args& args);
+int load_command(const Args& args);
 
 }  // namespace pinpipe::cli

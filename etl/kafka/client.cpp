@@ -11,17 +11,6 @@
 namespace pinpipe::kafka {
 namespace {
 
-std::string brokers_of(rd_kafka_t* rk) {
-    // Reads back the bootstrap list for error messages; it holds no secrets.
-    rd_kafka_conf_t* conf = const_cast<rd_kafka_conf_t*>(rd_kafka_conf(rk));
-    char value[512];
-    size_t size = sizeof value;
-    if (rd_kafka_conf_get(conf, "bootstrap.servers", value, &size) == RD_KAFKA_CONF_OK) {
-        return value;
-    }
-    return "(unknown)";
-}
-
 // librdkafka reports connection trouble here; it keeps retrying by itself, so these are
 // informational unless fatal (as in librdkafka's examples/consumer.c).
 void log_client_error(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
@@ -36,6 +25,17 @@ void log_client_error(rd_kafka_t* rk, int err, const char* reason, void* /*opaqu
 }
 
 }  // namespace
+
+std::string brokers_of(rd_kafka_t* rk) {
+    // Reads back the bootstrap list for error messages; it holds no secrets.
+    rd_kafka_conf_t* conf = const_cast<rd_kafka_conf_t*>(rd_kafka_conf(rk));
+    char value[512];
+    size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf, "bootstrap.servers", value, &size) == RD_KAFKA_CONF_OK) {
+        return value;
+    }
+    return "(unknown)";
+}
 
 ConfPtr make_conf(const Properties& properties) {
     ConfPtr conf(rd_kafka_conf_new());

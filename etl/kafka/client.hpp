@@ -38,6 +38,8 @@ using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, HandleDeleter>;
 // Builds a librdkafka configuration; an unknown key or bad value is a UsageError naming it.
 ConfPtr make_conf(const Properties& properties);
 HandlePtr make_client(rd_kafka_type_t type, ConfPtr conf);
+// The bootstrap servers a client was configured with, for error messages.
+std::string brokers_of(rd_kafka_t* rk);
 
 // Partition counts of the given topics, waiting for the cluster up to timeout; throws with the
 // brokers named when the cluster cannot be reached or a topic does not exist.

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <regex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -83,21 +83,43 @@ std::vector<MigrationFile> read_migration_directory(const std::filesystem::path&
     return files;
 }
 
+namespace {
+
+// NNNN_name.sql with name in [a-z0-9_]+: returns the name, or nullopt.
+std::optional<std::string> migration_name(const std::string& file_name) {
+    constexpr size_t digits = 4;
+    const std::string_view suffix = ".sql";
+    if (file_name.size() <= digits + 1 + suffix.size() || !file_name.ends_with(suffix) ||
+        file_name[digits] != '_') {
+        return std::nullopt;
+    }
+    const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    if (!std::all_of(file_name.begin(), file_name.begin() + digits, is_digit)) {
+        return std::nullopt;
+    }
+    std::string name = file_name.substr(digits + 1, file_name.size() - digits - 1 - suffix.size());
+    const bool valid = std::all_of(name.begin(), name.end(), [&](char c) {
+        return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_';
+    });
+    return valid ? std::optional(name) : std::nullopt;
+}
+
+}  // namespace
+
 std::vector<Migration> parse_migrations(const std::vector<MigrationFile>& files) {
-    static const std::regex name_pattern(R"(^(\d{4})_([a-z0-9_]+)\.sql$)");
     std::vector<Migration> migrations;
     std::set<int> versions;
     for (const MigrationFile& file : files) {
-        std::smatch match;
-        if (!std::regex_match(file.file_name, match, name_pattern)) {
+        const std::optional<std::string> name = migration_name(file.file_name);
+        if (!name) {
             throw UsageError(fmt::format(
                 "migration file name {} is not of the form NNNN_verb_object.sql", file.file_name));
         }
-        const int version = std::stoi(match[1]);
+        const int version = std::stoi(file.file_name.substr(0, 4));
         if (!versions.insert(version).second) {
             throw UsageError(fmt::format("two migration files have version {:04d}", version));
         }
-        migrations.push_back({version, match[2], file.file_name, file.sql, sha256_hex(file.sql)});
+        migrations.push_back({version, *name, file.file_name, file.sql, sha256_hex(file.sql)});
     }
     std::sort(migrations.begin(), migrations.end(),
               [](const Migration& a, const Migration& b) { return a.version < b.version; });

@@ -1,0 +1,101 @@
+#include "load/batch_writer.hpp"
+
+#include <fmt/format.h>
+
+#include "obs/log.hpp"
+
+namespace pinpipe::load {
+namespace {
+
+const std::string dead_letter_copy_sql =
+    fmt::format("COPY etl.dead_letters {} FROM STDIN", dead_letter_copy_columns);
+
+std::string staging_copy_sql(size_t kind) {
+    return fmt::format("COPY {} {} FROM STDIN", staging_table(static_cast<events::EventKind>(kind)),
+                       staging_copy_columns);
+}
+
+std::vector<pg::OffsetAdvance> advances_of(const LoadBatch& batch) {
+    std::vector<pg::OffsetAdvance> advances;
+    for (const auto& [tp, advance] : batch.advances) {
+        advances.push_back(advance);
+    }
+    return advances;
+}
+
+// Writes the dead letters and the offsets, then commits; rolls back on a lost fence.
+CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetStore& store,
+                     const LoadBatch& batch, const std::string& dead_letters) {
+    if (!dead_letters.empty()) {
+        cx.copy_in(dead_letter_copy_sql, dead_letters);
+    }
+    if (!store.advance(cx, advances_of(batch))) {
+        return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
+    }
+    tx.commit();
+    return CommitOutcome::committed;
+}
+
+CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store,
+                          const LoadBatch& batch) {
+    pg::Transaction tx(cx);
+    for (size_t kind = 0; kind < event_kind_count; ++kind) {
+        if (!batch.rows[kind].empty()) {
+            cx.copy_in(staging_copy_sql(kind), batch.rows[kind]);
+        }
+    }
+    CommitResult result{finish(cx, tx, store, batch, batch.dead_letters), batch.row_counts,
+                        batch.dead_letter_count};
+    return result;
+}
+
+CommitResult commit_row_by_row(pg::Connection& cx, const pg::OffsetStore& store,
+                               const LoadBatch& batch) {
+    pg::Transaction tx(cx);
+    CommitResult result{CommitOutcome::committed, {}, batch.dead_letter_count};
+    std::string dead_letters = batch.dead_letters;
+    for (size_t kind = 0; kind < event_kind_count; ++kind) {
+        const std::string copy_sql = staging_copy_sql(kind);
+        std::string_view rows = batch.rows[kind];
+        while (!rows.empty()) {
+            const size_t end = rows.find('\n');
+            const std::string_view row = rows.substr(0, end + 1);
+            rows.remove_prefix(end + 1);
+            cx.exec("SAVEPOINT row");
+            try {
+                cx.copy_in(copy_sql, row);
+                cx.exec("RELEASE SAVEPOINT row");
+                ++result.rows[kind];
+            } catch (const pg::Error& error) {
+                if (!error.is_data_exception()) {
+                    throw;
+                }
+                cx.exec("ROLLBACK TO SAVEPOINT row");
+                dead_letters += staging_row_to_dead_letter(
+                    row.substr(0, row.size() - 1), store.group(),
+                    events::reason_name(events::BadReason::rejected_by_postgres), error.what());
+                ++result.dead_letters;
+            }
+        }
+    }
+    result.outcome = finish(cx, tx, store, batch, dead_letters);
+    return result;
+}
+
+}  // namespace
+
+CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store,
+                          const LoadBatch& batch) {
+    try {
+        return commit_whole(cx, store, batch);
+    } catch (const pg::Error& error) {
+        if (!error.is_data_exception() || error.connection_lost()) {
+            throw;
+        }
+        obs::log_warning("PostgreSQL rejected a row of the batch; redoing it row by row",
+                         {{"error", error.what()}});
+    }
+    return commit_row_by_row(cx, store, batch);
+}
+
+}  // namespace pinpipe::load

@@ -1,0 +1,27 @@
+// Writes a LoadBatch in one transaction: COPY into staging, dead letters, fenced offsets.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "load/batch.hpp"
+#include "pg/connection.hpp"
+#include "pg/offset_store.hpp"
+
+namespace pinpipe::load {
+
+enum class CommitOutcome { committed, fence_lost };
+
+struct CommitResult {
+    CommitOutcome outcome;
+    std::array<uint64_t, event_kind_count> rows{};
+    uint64_t dead_letters = 0;  // including rows PostgreSQL itself rejected
+};
+
+// Commits the batch. When PostgreSQL rejects a row the validator let through (a data
+// exception), the batch is redone row by row under savepoints and each rejected row becomes a
+// dead letter with PostgreSQL's message, so one bad row never blocks a partition. Throws
+// pg::Error for anything else (a lost connection, a missing table).
+CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store, const LoadBatch& batch);
+
+}  // namespace pinpipe::load

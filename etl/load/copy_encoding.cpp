@@ -1,0 +1,159 @@
+#include "load/copy_encoding.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace pinpipe::load {
+
+void append_copy_text(std::string& out, std::string_view value) {
+    size_t plain_from = 0;
+    for (size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
+        const char* escape = nullptr;
+        switch (c) {
+            case '\\':
+                escape = "\\\\";
+                break;
+            case '\t':
+                escape = "\\t";
+                break;
+            case '\n':
+                escape = "\\n";
+                break;
+            case '\r':
+                escape = "\\r";
+                break;
+            default:
+                continue;
+        }
+        out.append(value.data() + plain_from, i - plain_from);
+        out.append(escape, 2);
+        plain_from = i + 1;
+    }
+    out.append(value.data() + plain_from, value.size() - plain_from);
+}
+
+std::string unescape_copy_text(std::string_view field) {
+    std::string value;
+    value.reserve(field.size());
+    for (size_t i = 0; i < field.size(); ++i) {
+        if (field[i] != '\\' || i + 1 == field.size()) {
+            value.push_back(field[i]);
+            continue;
+        }
+        switch (field[++i]) {
+            case 't':
+                value.push_back('\t');
+                break;
+            case 'n':
+                value.push_back('\n');
+                break;
+            case 'r':
+                value.push_back('\r');
+                break;
+            default:
+                value.push_back(field[i]);
+                break;
+        }
+    }
+    return value;
+}
+
+void append_copy_bytea(std::string& out, std::string_view bytes) {
+    static constexpr char hex_digits[] = "0123456789abcdef";
+    out.append("\\\\x");  // bytea's \x prefix, its backslash escaped for COPY
+    for (const char c : bytes) {
+        const auto byte = static_cast<unsigned char>(c);
+        out.push_back(hex_digits[byte >> 4]);
+        out.push_back(hex_digits[byte & 0x0f]);
+    }
+}
+
+void append_copy_timestamp(std::string& out, int64_t epoch_ms) {
+    const std::chrono::sys_time<std::chrono::milliseconds> time{
+        std::chrono::milliseconds(epoch_ms)};
+    const auto day = std::chrono::floor<std::chrono::days>(time);
+    const std::chrono::year_month_day date{day};
+    const std::chrono::hh_mm_ss clock{time - day};
+    fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}.{:03d}+00",
+                   static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                   static_cast<unsigned>(date.day()), clock.hours().count(),
+                   clock.minutes().count(), clock.seconds().count(), clock.subseconds().count());
+}
+
+void append_copy_null(std::string& out) {
+    out.append("\\N");
+}
+
+namespace {
+
+void append_coordinates(std::string& out, const KafkaCoordinates& at) {
+    append_copy_text(out, at.topic);
+    fmt::format_to(std::back_inserter(out), "\t{}\t{}\t", at.partition, at.offset);
+    if (at.timestamp_ms) {
+        append_copy_timestamp(out, *at.timestamp_ms);
+    } else {
+        append_copy_null(out);
+    }
+}
+
+void append_optional_bytea(std::string& out, std::optional<std::string_view> bytes) {
+    if (bytes) {
+        append_copy_bytea(out, *bytes);
+    } else {
+        append_copy_null(out);
+    }
+}
+
+}  // namespace
+
+void append_staging_row(std::string& out, const KafkaCoordinates& at, std::string_view payload) {
+    append_coordinates(out, at);
+    out.push_back('\t');
+    append_optional_bytea(out, at.key);
+    out.push_back('\t');
+    append_copy_text(out, payload);
+    out.push_back('\n');
+}
+
+void append_dead_letter_row(std::string& out, std::string_view consumer, const KafkaCoordinates& at,
+                            std::optional<std::string_view> payload, std::string_view reason,
+                            std::string_view error) {
+    append_copy_text(out, consumer);
+    out.push_back('\t');
+    append_coordinates(out, at);
+    out.push_back('\t');
+    append_optional_bytea(out, at.key);
+    out.push_back('\t');
+    append_optional_bytea(out, payload);
+    out.push_back('\t');
+    append_copy_text(out, reason);
+    out.push_back('\t');
+    append_copy_text(out, error);
+    out.push_back('\n');
+}
+
+std::string staging_row_to_dead_letter(std::string_view staging_row, std::string_view consumer,
+                                       std::string_view reason, std::string_view error) {
+    // The first five fields (topic, partition, offset, timestamp, key) are the dead letter's
+    // too; only the payload changes form, from text to bytea.
+    constexpr int coordinate_fields = 5;
+    size_t payload_start = 0;
+    for (int field = 0; field < coordinate_fields; ++field) {
+        payload_start = staging_row.find('\t', payload_start) + 1;
+    }
+    std::string out;
+    append_copy_text(out, consumer);
+    out.push_back('\t');
+    out.append(staging_row.substr(0, payload_start));
+    append_copy_bytea(out, unescape_copy_text(staging_row.substr(payload_start)));
+    out.push_back('\t');
+    append_copy_text(out, reason);
+    out.push_back('\t');
+    append_copy_text(out, error);
+    out.push_back('\n');
+    return out;
+}
+
+}  // namespace pinpipe::load

@@ -1,0 +1,98 @@
+#include "events/validation.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pinpipe::events {
+namespace {
+
+Verdict check(EventKind kind, std::string_view payload, size_t limit = 1024) {
+    EventValidator validator(limit);
+    return validator.validate(kind, payload.data(), payload.size());
+}
+
+void expect_bad(EventKind kind, std::string_view payload, BadReason reason) {
+    const Verdict verdict = check(kind, payload);
+    EXPECT_FALSE(verdict.ok) << payload;
+    EXPECT_EQ(reason_name(verdict.reason), reason_name(reason)) << payload << ": " << verdict.error;
+    EXPECT_FALSE(verdict.error.empty());
+}
+
+TEST(EventValidator, AcceptsPinWithIndexAndGeoUserWithInd) {
+    EXPECT_EQ(check(EventKind::pin, R"({"index": 7, "title": "x"})").ind, 7);
+    EXPECT_EQ(check(EventKind::geo, R"({"ind": -3, "country": "Chad"})").ind, -3);
+    EXPECT_TRUE(check(EventKind::user, R"({"ind": 9223372036854775807})").ok);
+}
+
+TEST(EventValidator, DirtyFieldValuesAreNotBad) {
+    EXPECT_TRUE(
+        check(EventKind::pin, R"({"index":1,"follower_count":"User Info Error","downloaded":"x"})")
+            .ok);
+    EXPECT_TRUE(check(EventKind::user, R"({"ind":1,"age":null,"first_name":"Zoë 😀"})").ok);
+}
+
+TEST(EventValidator, EmptyAndNullValues) {
+    EventValidator validator;
+    EXPECT_EQ(validator.validate(EventKind::pin, nullptr, 0).reason, BadReason::empty);
+    EXPECT_EQ(validator.validate(EventKind::pin, "", 0).reason, BadReason::empty);
+}
+
+TEST(EventValidator, TooLargeBeforeParsing) {
+    const std::string big = R"({"index":1,"pad":")" + std::string(2000, 'a') + "\"}";
+    expect_bad(EventKind::pin, big, BadReason::too_large);
+}
+
+TEST(EventValidator, MalformedJsonAndInvalidUtf8AndRawNul) {
+    expect_bad(EventKind::pin, R"({"index": 1,)", BadReason::invalid_json);
+    expect_bad(EventKind::pin, "not json", BadReason::invalid_json);
+    expect_bad(EventKind::pin, "{\"index\":1,\"t\":\"\xff\xfe\"}", BadReason::invalid_json);
+    expect_bad(EventKind::pin, std::string_view("{\"index\":1,\"t\":\"a\0b\"}", 22),
+               BadReason::invalid_json);
+    expect_bad(EventKind::pin, R"({"index":1,"t":"\ud800"})", BadReason::invalid_json);
+    EXPECT_EQ(check(EventKind::pin, "{\"index\":1,\"t\":\"\xff\"}").error, "not valid UTF-8");
+}
+
+TEST(EventValidator, NotAnObject) {
+    expect_bad(EventKind::pin, "[1,2]", BadReason::not_object);
+    expect_bad(EventKind::pin, "42", BadReason::not_object);
+    expect_bad(EventKind::pin, "null", BadReason::not_object);
+    expect_bad(EventKind::pin, R"("text")", BadReason::not_object);
+}
+
+TEST(EventValidator, MissingOrWrongIndField) {
+    expect_bad(EventKind::pin, R"({"ind": 1})", BadReason::missing_ind);  // pins use "index"
+    expect_bad(EventKind::geo, R"({"index": 1})", BadReason::missing_ind);
+    expect_bad(EventKind::pin, R"({"index": "12"})", BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"index": 1.5})", BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"index": 1e3})", BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"index": null})", BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"index": 18446744073709551615})", BadReason::non_integer_ind);
+}
+
+TEST(EventValidator, LastDuplicateIndWinsAsInJsonb) {
+    EXPECT_EQ(check(EventKind::geo, R"({"ind": 1, "ind": 2})").ind, 2);
+    expect_bad(EventKind::geo, R"({"ind": 1, "ind": "x"})", BadReason::non_integer_ind);
+}
+
+TEST(EventValidator, NulEscapeIsUnsupportedButEscapedBackslashIsFine) {
+    expect_bad(EventKind::pin, R"({"index":1,"t":"a\u0000b"})", BadReason::unsupported_json);
+    EXPECT_TRUE(check(EventKind::pin, R"({"index":1,"t":"a\\u0000b"})").ok);
+    expect_bad(EventKind::pin, R"({"index":1,"t":"a\\\u0000b"})", BadReason::unsupported_json);
+}
+
+TEST(EventValidator, ReusesBufferAcrossSizes) {
+    EventValidator validator;
+    const std::string small = R"({"ind":1})";
+    const std::string large = R"({"ind":2,"pad":")" + std::string(100000, 'x') + "\"}";
+    EXPECT_TRUE(validator.validate(EventKind::geo, large.data(), large.size()).ok);
+    EXPECT_EQ(validator.validate(EventKind::geo, small.data(), small.size()).ind, 1);
+}
+
+TEST(EventKindNames, RoundTrip) {
+    for (const EventKind kind : all_event_kinds) {
+        EXPECT_EQ(kind_from_name(kind_name(kind)), kind);
+    }
+    EXPECT_FALSE(kind_from_name("users"));
+}
+
+}  // namespace
+}  // namespace pinpipe::events
