@@ -36,5 +36,6 @@ int topics_command(const Args& args);
 int demo_command(const Args& args);
 int emulate_command(const Args& args);
 int load_command(const Args& args);
+int serve_command(const Args& args);
 
 }  // namespace pinpipe::cli

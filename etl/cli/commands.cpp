@@ -29,7 +29,7 @@ constexpr std::array command_table = {
     Command{"stream", "keep the realtime metric tables current, exactly once", not_built_yet<5>},
     Command{"refresh", "refresh the materialized analytics views", not_built_yet<4>},
     Command{"serve", "accept events over HTTP (Kafka REST Proxy v2 and Kinesis style)",
-            not_built_yet<6>},
+            serve_command},
     Command{"status", "show lag, freshness and recent load runs", not_built_yet<7>},
     Command{"dlq", "list, replay or purge dead letters", not_built_yet<7>},
     Command{"demo", "run the whole pipeline on a private Postgres and mock Kafka", demo_command},
