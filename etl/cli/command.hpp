@@ -37,5 +37,9 @@ int demo_command(const Args& args);
 int emulate_command(const Args& args);
 int load_command(const Args& args);
 int serve_command(const Args& args);
+int stream_command(const Args& args);
+int refresh_command(const Args& args);
+int status_command(const Args& args);
+int dlq_command(const Args& args);
 
 }  // namespace pinpipe::cli

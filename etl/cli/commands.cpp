@@ -10,13 +10,6 @@
 namespace pinpipe::cli {
 namespace {
 
-// Commands whose issue has not landed yet say so and exit 2, rather than pretend to work.
-template <int Issue>
-int not_built_yet(const Args& args) {
-    static_cast<void>(args);
-    throw UsageError(fmt::format("not built yet (tracked in issue #{})", Issue));
-}
-
 constexpr std::array command_table = {
     Command{"migrate", "apply the SQL migrations (migrate status: list applied and pending)",
             migrate_command},
@@ -26,12 +19,12 @@ constexpr std::array command_table = {
             topics_command},
     Command{"emulate", "produce realistic pin/geo/user events", emulate_command},
     Command{"load", "load Kafka topics into the staging tables, exactly once", load_command},
-    Command{"stream", "keep the realtime metric tables current, exactly once", not_built_yet<5>},
-    Command{"refresh", "refresh the materialized analytics views", not_built_yet<4>},
+    Command{"stream", "keep the realtime metric tables current, exactly once", stream_command},
+    Command{"refresh", "refresh the materialized analytics views", refresh_command},
     Command{"serve", "accept events over HTTP (Kafka REST Proxy v2 and Kinesis style)",
             serve_command},
-    Command{"status", "show lag, freshness and recent load runs", not_built_yet<7>},
-    Command{"dlq", "list, replay or purge dead letters", not_built_yet<7>},
+    Command{"status", "show lag, freshness and recent load runs", status_command},
+    Command{"dlq", "list, replay or purge dead letters", dlq_command},
     Command{"demo", "run the whole pipeline on a private Postgres and mock Kafka", demo_command},
 };
 
