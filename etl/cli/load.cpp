@@ -40,8 +40,8 @@ int load_command(const Args& args) {
         "slot or for another loader",
         cxxopts::value<size_t>()->default_value("8"))(
         "kafka-timeout-s",
-        "fail a cron run when Kafka sends nothing this long while partitions "
-        "are behind",
+        "fail when a Kafka request goes unanswered, or a cron run receives nothing "
+        "this long while partitions are behind",
         cxxopts::value<int>()->default_value("30"));
     const auto result = parse_options(options, args);
     if (!result) {

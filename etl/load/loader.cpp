@@ -30,7 +30,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using kafka::TopicPartition;
 
-constexpr auto kafka_request_timeout = std::chrono::seconds(10);
 constexpr size_t messages_per_poll = 2000;
 constexpr auto poll_timeout = std::chrono::milliseconds(100);
 // One batch being written while the next is built (and one queued) keeps both sides busy
@@ -120,7 +119,7 @@ class Loader {
     std::vector<TopicPartition> all_partitions() {
         std::vector<std::string> topics(m_options.topics.begin(), m_options.topics.end());
         const std::vector<int32_t> counts =
-            m_consumer.partition_counts(topics, kafka_request_timeout);
+            m_consumer.partition_counts(topics, m_options.kafka_timeout);
         std::vector<TopicPartition> partitions;
         for (size_t t = 0; t < topics.size(); ++t) {
             for (int32_t partition = 0; partition < counts[t]; ++partition) {
@@ -139,7 +138,7 @@ class Loader {
         }
         const auto stored = on_writer([this] { return m_store.stored_offsets(*m_cx); });
         for (const TopicPartition& tp : m_partitions) {
-            const kafka::Watermarks watermarks = m_consumer.watermarks(tp, kafka_request_timeout);
+            const kafka::Watermarks watermarks = m_consumer.watermarks(tp, m_options.kafka_timeout);
             const auto found = stored.find(tp);
             const int64_t start = found == stored.end() ? watermarks.low : found->second;
             if (start < watermarks.high) {
@@ -174,7 +173,7 @@ class Loader {
         const auto claimed = on_writer([&] { return m_store.claimed_by_anyone(*m_cx, unowned); });
         for (const TopicPartition& tp : unowned) {
             if (std::find(claimed.begin(), claimed.end(), tp) == claimed.end()) {
-                start_partition(tp, m_consumer.watermarks(tp, kafka_request_timeout), no_end);
+                start_partition(tp, m_consumer.watermarks(tp, m_options.kafka_timeout), no_end);
             }
         }
     }

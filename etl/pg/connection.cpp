@@ -22,9 +22,23 @@ std::string shorten(std::string_view sql) {
     return sql.size() > max_statement_in_error ? text + "..." : text;
 }
 
-std::string trimmed(const char* message) {
-    std::string text = message ? message : "";
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
+// libpq's messages span lines ("...failed: ...\n\tIs the server running..."); our errors are one
+// line each, so line breaks and the indentation after them become one space.
+std::string one_line(const char* message) {
+    std::string text;
+    bool pending_space = false;
+    for (const char* at = message ? message : ""; *at != '\0'; ++at) {
+        if (*at == '\n' || *at == '\t' || *at == '\r') {
+            pending_space = !text.empty();
+            continue;
+        }
+        if (pending_space && *at != ' ') {
+            text += ' ';
+        }
+        pending_space = false;
+        text += *at;
+    }
+    while (!text.empty() && text.back() == ' ') {
         text.pop_back();
     }
     return text;
@@ -36,7 +50,7 @@ void log_notice(void* /*arg*/, const PGresult* result) {
     const char* severity = PQresultErrorField(result, PG_DIAG_SEVERITY_NONLOCALIZED);
     const bool warning = severity != nullptr && std::string_view(severity) == "WARNING";
     obs::log(warning ? obs::LogLevel::warning : obs::LogLevel::debug,
-             "postgres: " + trimmed(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)));
+             "postgres: " + one_line(PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY)));
 }
 
 }  // namespace
@@ -60,7 +74,7 @@ Connection Connection::open(const std::string& dsn, const std::string& applicati
     PGconn* raw_cx = PQconnectdbParams(keys.data(), values.data(), /*expand_dbname=*/1);
     Connection cx(raw_cx);
     if (raw_cx == nullptr || PQstatus(raw_cx) != CONNECTION_OK) {
-        const std::string reason = raw_cx ? trimmed(PQerrorMessage(raw_cx)) : "out of memory";
+        const std::string reason = raw_cx ? one_line(PQerrorMessage(raw_cx)) : "out of memory";
         throw Error(fmt::format("could not connect to PostgreSQL: {} (check --dsn or the PGHOST, "
                                 "PGPORT, PGDATABASE, PGUSER environment variables)",
                                 reason),
@@ -79,9 +93,9 @@ std::string Connection::describe() const {
 void Connection::fail(std::string_view what, const PGresult* result) const {
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
     const bool lost = PQstatus(m_cx.get()) != CONNECTION_OK;
-    std::string message = result ? trimmed(PQresultErrorMessage(result)) : "";
+    std::string message = result ? one_line(PQresultErrorMessage(result)) : "";
     if (message.empty()) {
-        message = trimmed(PQerrorMessage(m_cx.get()));
+        message = one_line(PQerrorMessage(m_cx.get()));
     }
     throw Error(fmt::format("{}: {}{}", what, message,
                             lost ? " (the connection to PostgreSQL was lost)" : ""),

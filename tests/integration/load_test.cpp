@@ -1,0 +1,312 @@
+// pinpipe load against a real Postgres and librdkafka's mock cluster: exact counts, dead letters,
+// and no loss or duplicate across SIGKILL, concurrent loaders, broker and Postgres outages.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "kafka/client.hpp"
+#include "kafka/mock_cluster.hpp"
+#include "pg/connection.hpp"
+#include "support/harness.hpp"
+#include "util/process.hpp"
+
+namespace pinpipe {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::run_pinpipe;
+
+constexpr const char* kinds[] = {"pin", "geo", "user"};
+
+// A mock Kafka cluster with the three topics of a fresh prefix, and a migrated database.
+class LoadTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_prefix = testing::unique_name("load");
+        m_dsn = testing::migrated_database();
+        for (const char* kind : kinds) {
+            m_kafka.create_topic(m_prefix + "." + kind, 6);
+        }
+    }
+
+    std::vector<std::string> with_connection(std::vector<std::string> args) const {
+        for (const std::string& option :
+             {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
+              std::string("--topic-prefix"), m_prefix}) {
+            args.push_back(option);
+        }
+        return args;
+    }
+
+    void emulate(int count, int seed) const {
+        const auto run = run_pinpipe(with_connection(
+            {"emulate", "--count", std::to_string(count), "--seed", std::to_string(seed)}));
+        ASSERT_EQ(run.exit_code, 0) << run.output;
+    }
+
+    testing::PinpipeRun load(std::vector<std::string> extra = {}) const {
+        extra.insert(extra.begin(), "load");
+        return run_pinpipe(with_connection(std::move(extra)));
+    }
+
+    util::ChildProcess start_load(std::vector<std::string> extra = {}) const {
+        std::vector<std::string> argv = {PINPIPE_BINARY, "load"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return util::ChildProcess(with_connection(std::move(argv)));
+    }
+
+    long long query_number(const std::string& sql) const {
+        pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
+        const pg::Result result = cx.exec(sql);
+        return std::stoll(std::string(result.get(0, 0)));
+    }
+
+    long long staged(const char* kind) const {
+        return query_number(fmt::format("SELECT count(*) FROM staging.{}_events", kind));
+    }
+
+    // Every table holds exactly `expected` rows: with the unique key on (topic, partition,
+    // offset) and exactly `expected` messages per topic, that is no loss and no duplicate.
+    void expect_exactly(long long expected) const {
+        for (const char* kind : kinds) {
+            EXPECT_EQ(staged(kind), expected) << kind;
+        }
+        EXPECT_EQ(query_number("SELECT count(*) FROM etl.dead_letters"), 0);
+        // Stored offsets are one past the last loaded message of each partition.
+        EXPECT_EQ(
+            query_number("SELECT count(*) FROM etl.consumer_offsets o WHERE next_offset <> "
+                         "(SELECT coalesce(max(kafka_offset) + 1, 0) FROM ("
+                         "  SELECT kafka_topic, kafka_partition, kafka_offset "
+                         "  FROM staging.pin_events UNION ALL "
+                         "  SELECT kafka_topic, kafka_partition, kafka_offset "
+                         "  FROM staging.geo_events UNION ALL "
+                         "  SELECT kafka_topic, kafka_partition, kafka_offset "
+                         "  FROM staging.user_events) s "
+                         " WHERE s.kafka_topic = o.topic AND s.kafka_partition = o.partition)"),
+            0);
+    }
+
+    kafka::MockCluster m_kafka;
+    std::string m_prefix;
+    std::string m_dsn;
+};
+
+TEST_F(LoadTest, LoadsEveryMessageOnceAndASecondRunLoadsNothing) {
+    emulate(3000, 1);
+    const auto first = load();
+    ASSERT_EQ(first.exit_code, 0) << first.output;
+    EXPECT_NE(first.output.find("load: 3000 pin, 3000 geo, 3000 user rows, 0 dead letters"),
+              std::string::npos)
+        << first.output;
+    expect_exactly(3000);
+
+    const auto second = load();
+    ASSERT_EQ(second.exit_code, 0) << second.output;
+    EXPECT_NE(second.output.find("load: 0 pin, 0 geo, 0 user rows"), std::string::npos)
+        << second.output;
+    expect_exactly(3000);
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE outcome = 'ok' AND "
+                           "finished_at IS NOT NULL AND pin_rows + geo_rows + user_rows IN (0, "
+                           "9000)"),
+              2);
+}
+
+TEST_F(LoadTest, PayloadsAreStoredEqualInMeaningWithCoordinatesAndKey) {
+    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
+                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
+    producer.produce(m_prefix + ".pin", "42",
+                     R"({"index": 42, "title": "tab\there, \"quoted\", back\\slash, Zoë 😀",)"
+                     R"( "dup": 1, "dup": 2})",
+                     nullptr, 3);
+    producer.flush(10s);
+    ASSERT_EQ(load().exit_code, 0);
+    pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
+    const pg::Result row = cx.exec(
+        "SELECT payload = '{\"index\": 42, \"title\": \"tab\\there, \\\"quoted\\\", "
+        "back\\\\slash, Zoë 😀\", \"dup\": 2}'::jsonb, kafka_partition, kafka_offset, "
+        "convert_from(kafka_key, 'UTF8'), kafka_timestamp IS NOT NULL "
+        "FROM staging.pin_events");
+    ASSERT_EQ(row.rows(), 1);
+    EXPECT_EQ(row.get(0, 0), "t");
+    EXPECT_EQ(row.get(0, 1), "3");
+    EXPECT_EQ(row.get(0, 2), "0");
+    EXPECT_EQ(row.get(0, 3), "42");
+    EXPECT_EQ(row.get(0, 4), "t");
+}
+
+TEST_F(LoadTest, PoisonMessagesBecomeDeadLettersAndNeighboursLoad) {
+    struct Poison {
+        std::string value;
+        const char* reason;
+    };
+    const std::vector<Poison> poisons = {
+        {"", "empty"},
+        {"{\"index\": 1, \"t\": \"\xff\xfe\"}", "invalid_json"},               // invalid UTF-8
+        {std::string("{\"index\": 2, \"t\": \"a\0b\"}", 24), "invalid_json"},  // raw NUL
+        {"{\"index\": 3,", "invalid_json"},
+        {"[1, 2]", "not_object"},
+        {"{\"title\": \"no index\"}", "missing_ind"},
+        {"{\"index\": \"7\"}", "non_integer_ind"},
+        {"{\"index\": 7.5}", "non_integer_ind"},
+        {"{\"index\": 4, \"t\": \"\\u0000\"}", "unsupported_json"},
+        {"{\"index\": 5, \"t\": \"" + std::string(3000, 'x') + "\"}", "too_large"},
+        // Valid for the validator, refused by a data exception in the table's CHECK below.
+        {"{\"index\": 6, \"n\": \"abc\"}", "rejected_by_postgres"},
+    };
+    // A constraint a DBA might add: casting "abc" raises a data exception (SQLSTATE 22P02).
+    pg::Connection::open(m_dsn, "load_test")
+        .exec(
+            "ALTER TABLE staging.pin_events ADD CONSTRAINT n_is_positive "
+            "CHECK (coalesce((payload ->> 'n')::int, 1) > 0)");
+    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
+                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
+    // Each poison between two valid messages, all in partition 0.
+    int valid = 0;
+    for (const Poison& poison : poisons) {
+        producer.produce(m_prefix + ".pin", "k", fmt::format("{{\"index\": {}}}", 100 + valid++),
+                         nullptr, 0);
+        producer.produce(m_prefix + ".pin", "k", poison.value, nullptr, 0);
+    }
+    producer.produce(m_prefix + ".pin", "k", "{\"index\": 999}", nullptr, 0);
+    ++valid;
+    producer.flush(10s);
+
+    const auto run = load({"--max-message-bytes", "2048"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(staged("pin"), valid);
+
+    pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
+    const pg::Result letters = cx.exec(
+        "SELECT \"offset\", reason, length(coalesce(payload, ''::bytea)), error, topic "
+        "FROM etl.dead_letters ORDER BY \"offset\"");
+    ASSERT_EQ(letters.rows(), static_cast<int>(poisons.size()));
+    for (int i = 0; i < letters.rows(); ++i) {
+        const Poison& poison = poisons[static_cast<size_t>(i)];
+        EXPECT_EQ(letters.get(i, 0), std::to_string(2 * i + 1));
+        EXPECT_EQ(letters.get(i, 1), poison.reason) << i << ": " << letters.get(i, 3);
+        EXPECT_EQ(letters.get(i, 2), std::to_string(poison.value.size())) << poison.reason;
+        EXPECT_FALSE(letters.get(i, 3).empty());
+        EXPECT_EQ(letters.get(i, 4), m_prefix + ".pin");
+    }
+    // The raw bytes are kept as they came, invalid UTF-8 and NUL included.
+    EXPECT_EQ(cx.exec("SELECT payload = '\\x7b22696e646578223a20322c202274223a2022610062227d'"
+                      "::bytea FROM etl.dead_letters WHERE \"offset\" = 5")
+                  .get(0, 0),
+              "t");
+    EXPECT_NE(run.output.find(fmt::format("{} dead letters", poisons.size())), std::string::npos)
+        << run.output;
+    // A rerun loads nothing more and dead-letters nothing twice.
+    ASSERT_EQ(load({"--max-message-bytes", "2048"}).exit_code, 0);
+    EXPECT_EQ(staged("pin"), valid);
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.dead_letters"),
+              static_cast<long long>(poisons.size()));
+}
+
+TEST_F(LoadTest, SigkillAtAnyPointThenARerunIsExact) {
+    constexpr int events = 20000;
+    emulate(events, 2);
+    for (const auto delay : {30ms, 150ms, 400ms, 700ms}) {
+        util::ChildProcess loader = start_load({"--max-batch-rows", "700"});
+        std::this_thread::sleep_for(delay);
+        loader.send_signal(SIGKILL);
+        EXPECT_EQ(loader.wait(), 128 + SIGKILL);
+    }
+    const long long before_final = staged("pin") + staged("geo") + staged("user");
+    const auto final_run = load();
+    ASSERT_EQ(final_run.exit_code, 0) << final_run.output;
+    expect_exactly(events);
+    // Killed runs stay visible as never finished.
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE finished_at IS NULL"), 4);
+    RecordProperty("rows_before_final_run", std::to_string(before_final));
+}
+
+TEST_F(LoadTest, ConcurrentLoadersSplitPartitionsExactly) {
+    constexpr int events = 15000;
+    emulate(events, 3);
+    std::vector<util::ChildProcess> loaders;
+    for (int i = 0; i < 3; ++i) {
+        loaders.push_back(start_load({"--max-batch-rows", "1000", "--parallel-partitions", "3"}));
+    }
+    for (auto& loader : loaders) {
+        EXPECT_EQ(loader.wait(), 0);
+    }
+    expect_exactly(events);
+    EXPECT_EQ(query_number("SELECT sum(pin_rows) FROM etl.load_runs WHERE outcome = 'ok'"), events);
+}
+
+TEST_F(LoadTest, BrokerDownFailsClearlyAndTheNextRunCatchesUp) {
+    emulate(2000, 4);
+    m_kafka.set_brokers_down(true);
+    const auto down = load({"--kafka-timeout-s", "3"});
+    EXPECT_EQ(down.exit_code, 1) << down.output;
+    EXPECT_NE(down.output.find("Kafka"), std::string::npos) << down.output;
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE outcome = 'failed' AND "
+                           "detail IS NOT NULL"),
+              1);
+
+    m_kafka.set_brokers_down(false);
+    const auto up = load();
+    ASSERT_EQ(up.exit_code, 0) << up.output;
+    expect_exactly(2000);
+}
+
+TEST_F(LoadTest, BrokerOutageMidRunLosesNothing) {
+    constexpr int events = 20000;
+    emulate(events, 5);
+    util::ChildProcess loader = start_load({"--max-batch-rows", "500", "--kafka-timeout-s", "4"});
+    std::this_thread::sleep_for(150ms);
+    m_kafka.set_brokers_down(true);
+    std::this_thread::sleep_for(1500ms);
+    m_kafka.set_brokers_down(false);
+    const int exit_code = loader.wait();
+    EXPECT_TRUE(exit_code == 0 || exit_code == 1) << exit_code;
+    ASSERT_EQ(load().exit_code, 0);
+    expect_exactly(events);
+}
+
+TEST_F(LoadTest, PostgresRestartMidRunRollsBackAndTheNextRunResumes) {
+    constexpr int events = 20000;
+    emulate(events, 6);
+    util::ChildProcess loader = start_load({"--max-batch-rows", "500"});
+    std::this_thread::sleep_for(200ms);
+    testing::test_cluster().restart();
+    const int exit_code = loader.wait();
+    EXPECT_TRUE(exit_code == 0 || exit_code == 1) << exit_code;
+    const auto rerun = load();
+    ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
+    expect_exactly(events);
+}
+
+TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
+    util::ChildProcess loader = start_load({"--follow", "--max-batch-ms", "100"});
+    emulate(1000, 7);
+    for (int attempt = 0; attempt < 200 && staged("user") < 1000; ++attempt) {
+        std::this_thread::sleep_for(50ms);
+    }
+    emulate(500, 8);
+    for (int attempt = 0; attempt < 200 && staged("user") < 1500; ++attempt) {
+        std::this_thread::sleep_for(50ms);
+    }
+    loader.send_signal(SIGTERM);
+    EXPECT_EQ(loader.wait_for(5s), 0);
+    expect_exactly(1500);
+}
+
+TEST(LoadUsage, RejectsNonPositiveLimits) {
+    const auto run = run_pinpipe({"load", "-b", "127.0.0.1:1", "--max-batch-rows", "0"});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.output.find("must be positive"), std::string::npos) << run.output;
+}
+
+TEST(LoadUsage, UnreachablePostgresIsARuntimeFailureWithOneLine) {
+    const auto run =
+        run_pinpipe({"load", "--dsn", "host=/nonexistent-socket-dir port=1 connect_timeout=2", "-b",
+                     "127.0.0.1:1"});
+    EXPECT_EQ(run.exit_code, 1);
+    EXPECT_NE(run.output.find("could not connect"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace pinpipe
