@@ -10,6 +10,23 @@
 
 namespace pinpipe::cli {
 
+void refresh_analytics(const std::string& dsn) {
+    pg::Connection cx = pg::Connection::open(dsn, "pinpipe-refresh");
+    double total_seconds = 0;
+    const auto timings =
+        analytics::refresh_materialized_views(cx, [&](const analytics::RefreshTiming& timing) {
+            total_seconds += timing.seconds;
+            std::cout << fmt::format("refreshed {} {}in {:.3f} s\n", timing.view,
+                                     timing.mode == analytics::RefreshMode::concurrent
+                                         ? "concurrently "
+                                         : "",
+                                     timing.seconds)
+                      << std::flush;
+        });
+    std::cout << fmt::format("refresh: {} materialized views in {:.3f} s\n", timings.size(),
+                             total_seconds);
+}
+
 int refresh_command(const Args& args) {
     cxxopts::Options options(
         args.at(0),
@@ -27,20 +44,7 @@ int refresh_command(const Args& args) {
     apply_logging_options(*result);
     const ConnectionSettings settings = connection_settings(*result);
 
-    pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-refresh");
-    double total_seconds = 0;
-    const auto timings =
-        analytics::refresh_materialized_views(cx, [&](const analytics::RefreshTiming& timing) {
-            total_seconds += timing.seconds;
-            std::cout << fmt::format("refreshed {} {}in {:.3f} s\n", timing.view,
-                                     timing.mode == analytics::RefreshMode::concurrent
-                                         ? "concurrently "
-                                         : "",
-                                     timing.seconds)
-                      << std::flush;
-        });
-    std::cout << fmt::format("refresh: {} materialized views in {:.3f} s\n", timings.size(),
-                             total_seconds);
+    refresh_analytics(settings.dsn);
     return 0;
 }
 
