@@ -44,6 +44,7 @@ std::vector<MaterializedView> analytics_materialized_views(pg::Connection& cx);
 // transaction, holding the session advisory lock "pinpipe/refresh" meanwhile (waits for a refresh
 // that holds it). Calls on_refreshed after each view; returns the timings in refresh order.
 // Throws pg::Error naming the view when one fails (the views before it stay refreshed).
+// cx must not be inside a transaction, and its role must own the views (the migrating role).
 std::vector<RefreshTiming> refresh_materialized_views(
     pg::Connection& cx, const std::function<void(const RefreshTiming&)>& on_refreshed = {});
 
