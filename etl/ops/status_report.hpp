@@ -89,8 +89,8 @@ std::optional<int64_t> topic_lag(const StatusReport& report, const std::string& 
                                  bool stream_group);
 
 struct Thresholds {
-    std::optional<int64_t> max_lag;         // per group and topic, messages
-    std::optional<double> max_freshness_s;  // per topic
+    std::optional<int64_t> max_lag = std::nullopt;         // per group and topic, messages
+    std::optional<double> max_freshness_s = std::nullopt;  // per topic
 };
 
 // Every exceeded threshold, one sentence each, in the order of the report.
