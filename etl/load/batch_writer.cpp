@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "obs/log.hpp"
 
 namespace pinpipe::load {
@@ -38,6 +40,8 @@ CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetSt
 
 CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store, const LoadBatch& batch,
                           const TransactionStep& first_step) {
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
     pg::Transaction tx(cx);
     if (first_step) {
         first_step(cx);
@@ -47,8 +51,18 @@ CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store, cons
             cx.copy_in(staging_copy_sql(kind), batch.rows[kind]);
         }
     }
+    const auto copied = Clock::now();
     CommitResult result{finish(cx, tx, store, batch, batch.dead_letters), batch.row_counts,
                         batch.dead_letter_count};
+    const auto milliseconds = [](Clock::duration elapsed) {
+        return std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+    };
+    obs::log(obs::LogLevel::debug, "batch written",
+             {{"messages", std::to_string(batch.messages())},
+              {"bytes", std::to_string(batch.bytes())},
+              {"copy_ms", milliseconds(copied - started)},
+              {"commit_ms", milliseconds(Clock::now() - copied)}});
     return result;
 }
 
