@@ -38,11 +38,14 @@ CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetSt
     return CommitOutcome::committed;
 }
 
-CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store,
-                          const LoadBatch& batch) {
+CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store, const LoadBatch& batch,
+                          const TransactionStep& first_step) {
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
     pg::Transaction tx(cx);
+    if (first_step) {
+        first_step(cx);
+    }
     for (size_t kind = 0; kind < event_kind_count; ++kind) {
         if (!batch.rows[kind].empty()) {
             cx.copy_in(staging_copy_sql(kind), batch.rows[kind]);
@@ -64,8 +67,11 @@ CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store,
 }
 
 CommitResult commit_row_by_row(pg::Connection& cx, const pg::OffsetStore& store,
-                               const LoadBatch& batch) {
+                               const LoadBatch& batch, const TransactionStep& first_step) {
     pg::Transaction tx(cx);
+    if (first_step) {
+        first_step(cx);
+    }
     CommitResult result{CommitOutcome::committed, {}, batch.dead_letter_count};
     std::string dead_letters = batch.dead_letters;
     for (size_t kind = 0; kind < event_kind_count; ++kind) {
@@ -98,10 +104,10 @@ CommitResult commit_row_by_row(pg::Connection& cx, const pg::OffsetStore& store,
 
 }  // namespace
 
-CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store,
-                          const LoadBatch& batch) {
+CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store, const LoadBatch& batch,
+                          const TransactionStep& first_step) {
     try {
-        return commit_whole(cx, store, batch);
+        return commit_whole(cx, store, batch, first_step);
     } catch (const pg::Error& error) {
         if (!error.is_data_exception() || error.connection_lost()) {
             throw;
@@ -109,7 +115,7 @@ CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store,
         obs::log_warning("PostgreSQL rejected a row of the batch; redoing it row by row",
                          {{"error", error.what()}});
     }
-    return commit_row_by_row(cx, store, batch);
+    return commit_row_by_row(cx, store, batch, first_step);
 }
 
 }  // namespace pinpipe::load
