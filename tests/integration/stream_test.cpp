@@ -1,0 +1,338 @@
+// pinpipe stream against a real Postgres and librdkafka's mock cluster: every realtime table
+// equals a recount in SQL over the staging rows `pinpipe load` wrote from the same topics, across
+// SIGKILL, two writers, outages and bad messages.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <functional>
+#include <thread>
+
+#include "kafka/client.hpp"
+#include "kafka/mock_cluster.hpp"
+#include "pg/connection.hpp"
+#include "support/harness.hpp"
+#include "util/process.hpp"
+
+namespace pinpipe {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::run_pinpipe;
+
+constexpr const char* kinds[] = {"pin", "geo", "user"};
+constexpr auto settle_timeout = 90s;
+
+// Each realtime table recounted from staging with the SQL cleaning functions of the clean.*
+// views (migration 0004): (realtime rows, recount) pairs that must hold the same rows.
+struct Recount {
+    const char* name;
+    const char* realtime;
+    const char* recount;
+};
+const Recount recounts[] = {
+    {"event_minute", "SELECT kind, minute, events FROM realtime.event_minute",
+     "SELECT 'pin', date_trunc('minute', kafka_timestamp, 'UTC'), count(*) "
+     "FROM staging.pin_events GROUP BY 2 UNION ALL "
+     "SELECT 'geo', date_trunc('minute', kafka_timestamp, 'UTC'), count(*) "
+     "FROM staging.geo_events GROUP BY 2 UNION ALL "
+     "SELECT 'user', date_trunc('minute', kafka_timestamp, 'UTC'), count(*) "
+     "FROM staging.user_events GROUP BY 2"},
+    {"category_minute", "SELECT category, minute, posts FROM realtime.category_minute",
+     "SELECT c, date_trunc('minute', kafka_timestamp, 'UTC'), count(*) FROM staging.pin_events, "
+     "LATERAL clean.text_field('category', payload -> 'category') AS c "
+     "WHERE octet_length(c) <= 1024 GROUP BY 1, 2"},
+    {"country_minute", "SELECT country, minute, posts FROM realtime.country_minute",
+     "SELECT c, date_trunc('minute', kafka_timestamp, 'UTC'), count(*) FROM staging.geo_events, "
+     "LATERAL clean.text_field('country', payload -> 'country') AS c "
+     "WHERE octet_length(c) <= 1024 GROUP BY 1, 2"},
+    {"age_group_minute", "SELECT age_group, minute, users FROM realtime.age_group_minute",
+     "SELECT g, date_trunc('minute', kafka_timestamp, 'UTC'), count(*) FROM staging.user_events, "
+     "LATERAL clean.age_group(clean.jsonb_to_integer(payload -> 'age')) AS g "
+     "WHERE g IS NOT NULL GROUP BY 1, 2"},
+    {"poster_popularity",
+     "SELECT poster_name, posts, follower_count, follower_count_seen, last_seen "
+     "FROM realtime.poster_popularity",
+     "SELECT p, count(*), (array_agg(f ORDER BY kafka_timestamp DESC, f DESC) "
+     "  FILTER (WHERE f IS NOT NULL))[1], max(kafka_timestamp) FILTER (WHERE f IS NOT NULL), "
+     "  max(kafka_timestamp) "
+     "FROM staging.pin_events, "
+     "LATERAL clean.text_field('poster_name', payload -> 'poster_name') AS p, "
+     "LATERAL clean.follower_count(clean.text_field('follower_count', "
+     "  payload -> 'follower_count')) AS f "
+     "WHERE octet_length(p) <= 1024 GROUP BY 1"},
+};
+
+class StreamTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_prefix = testing::unique_name("stream");
+        m_dsn = testing::migrated_database();
+        for (const char* kind : kinds) {
+            m_kafka.create_topic(m_prefix + "." + kind, 6);
+        }
+    }
+
+    std::vector<std::string> with_connection(std::vector<std::string> args) const {
+        for (const std::string& option :
+             {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
+              std::string("--topic-prefix"), m_prefix}) {
+            args.push_back(option);
+        }
+        return args;
+    }
+
+    void emulate(int count, int seed) const {
+        const auto run = run_pinpipe(with_connection(
+            {"emulate", "--count", std::to_string(count), "--seed", std::to_string(seed)}));
+        ASSERT_EQ(run.exit_code, 0) << run.output;
+    }
+
+    util::ChildProcess start(const std::string& command,
+                             std::vector<std::string> extra = {}) const {
+        std::vector<std::string> argv = {PINPIPE_BINARY, command};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return util::ChildProcess(with_connection(std::move(argv)));
+    }
+
+    util::ChildProcess start_stream(std::vector<std::string> extra = {}) const {
+        extra.insert(extra.end(), {"--rebalance-ms", "300"});
+        return start("stream", std::move(extra));
+    }
+
+    long long query_number(const std::string& sql) const {
+        pg::Connection cx = pg::Connection::open(m_dsn, "stream_test");
+        const pg::Result result = cx.exec(sql);
+        return result.is_null(0, 0) ? 0 : std::stoll(std::string(result.get(0, 0)));
+    }
+
+    long long streamed_messages() const {
+        return query_number("SELECT sum(events) FROM realtime.event_minute");
+    }
+
+    // Polls until the condition holds (the writer is asynchronous); fails after a generous
+    // bound that only a hang reaches. Not a speed assertion: speed is measured in bench/.
+    static bool eventually(const std::function<bool()>& condition) {
+        const auto deadline = std::chrono::steady_clock::now() + settle_timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (condition()) {
+                return true;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return condition();
+    }
+
+    void wait_for_streamed(long long messages) const {
+        ASSERT_TRUE(eventually([&] { return streamed_messages() >= messages; }))
+            << streamed_messages() << " of " << messages << " messages streamed";
+    }
+
+    static void stop(util::ChildProcess& stream) {
+        stream.send_signal(SIGTERM);
+        EXPECT_EQ(stream.wait_for(5s), 0) << "stream must drain and exit 0 within 5 s";
+    }
+
+    // Loads the same topics into staging and requires every realtime table to equal its
+    // recount, row for row, and the stored offsets of both groups to agree.
+    void expect_realtime_equals_recount(long long messages) const {
+        const auto load = run_pinpipe(with_connection({"load"}));
+        ASSERT_EQ(load.exit_code, 0) << load.output;
+        EXPECT_EQ(streamed_messages(), messages);
+        EXPECT_EQ(query_number("SELECT (SELECT count(*) FROM staging.pin_events) + "
+                               "(SELECT count(*) FROM staging.geo_events) + "
+                               "(SELECT count(*) FROM staging.user_events)"),
+                  messages);
+        for (const Recount& table : recounts) {
+            EXPECT_EQ(query_number(fmt::format("SELECT count(*) FROM (({0}) EXCEPT ALL ({1})) d",
+                                               table.realtime, table.recount)),
+                      0)
+                << table.name << ": rows only in realtime";
+            EXPECT_EQ(query_number(fmt::format("SELECT count(*) FROM (({1}) EXCEPT ALL ({0})) d",
+                                               table.realtime, table.recount)),
+                      0)
+                << table.name << ": rows only in the recount";
+            EXPECT_GT(query_number(fmt::format("SELECT count(*) FROM ({}) r", table.realtime)), 0)
+                << table.name;
+        }
+        EXPECT_EQ(query_number("SELECT count(*) FROM etl.consumer_offsets s "
+                               "JOIN etl.consumer_offsets l USING (topic, partition) "
+                               "WHERE s.consumer = 'pinpipe-stream' "
+                               "AND l.consumer = 'pinpipe-load' "
+                               "AND s.next_offset <> l.next_offset"),
+                  0);
+    }
+
+    kafka::MockCluster m_kafka;
+    std::string m_prefix;
+    std::string m_dsn;
+};
+
+TEST_F(StreamTest, EveryTableEqualsARecountFromStagingAndSigtermDrains) {
+    constexpr int events = 3000;
+    emulate(events, 11);
+    util::ChildProcess stream = start_stream();
+    wait_for_streamed(3 * events);
+    stop(stream);
+    const std::string summary = stream.read_all();
+    EXPECT_NE(summary.find(
+                  fmt::format("stream: {0} pin, {0} geo, {0} user events, 0 dead letters", events)),
+              std::string::npos)
+        << summary;
+    expect_realtime_equals_recount(3 * events);
+    // A clean exit leaves the instance registry empty.
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.consumer_instances"), 0);
+}
+
+TEST_F(StreamTest, NewEventsKeepFlowingIntoTheSameRows) {
+    util::ChildProcess stream = start_stream({"--max-latency-ms", "20"});
+    emulate(500, 12);
+    wait_for_streamed(1500);
+    emulate(700, 13);
+    wait_for_streamed(3600);
+    stop(stream);
+    expect_realtime_equals_recount(3600);
+}
+
+TEST_F(StreamTest, SigkillAtSeveralPointsWhileEventsFlowThenTotalsAreExact) {
+    constexpr int events = 15000;
+    util::ChildProcess producer =
+        start("emulate", {"--count", std::to_string(events), "--rate", "5000", "--seed", "14"});
+    for (const auto delay : {0ms, 40ms, 150ms, 400ms}) {
+        // Killed once it has committed something, at a different point of its next batches.
+        const long long before = streamed_messages();
+        util::ChildProcess stream = start_stream({"--max-batch-rows", "700"});
+        ASSERT_TRUE(eventually([&] { return streamed_messages() > before; }));
+        std::this_thread::sleep_for(delay);
+        stream.send_signal(SIGKILL);
+        EXPECT_EQ(stream.wait(), 128 + SIGKILL);
+    }
+    EXPECT_EQ(producer.wait(), 0);
+    const long long before_final = streamed_messages();
+    util::ChildProcess stream = start_stream();
+    wait_for_streamed(3 * events);
+    stop(stream);
+    expect_realtime_equals_recount(3 * events);
+    RecordProperty("messages_before_final_run", std::to_string(before_final));
+}
+
+TEST_F(StreamTest, TwoWritersInOneGroupSplitThePartitionsAndTotalsAreExact) {
+    constexpr int events = 10000;
+    util::ChildProcess first = start_stream({"--max-batch-rows", "500"});
+    util::ChildProcess second = start_stream({"--max-batch-rows", "500"});
+    // 18 partitions, 2 live instances: 9 each once both have re-checked their share.
+    ASSERT_TRUE(eventually([&] {
+        return query_number("SELECT count(*) FROM etl.consumer_instances WHERE partitions = 9") ==
+               2;
+    })) << "partitions were not split";
+    util::ChildProcess producer =
+        start("emulate", {"--count", std::to_string(events), "--rate", "4000", "--seed", "15"});
+    EXPECT_EQ(producer.wait(), 0);
+    wait_for_streamed(3 * events);
+    // Both wrote: each instance committed offsets of its own partitions.
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.consumer_offsets "
+                           "WHERE consumer = 'pinpipe-stream' AND next_offset > 0"),
+              18);
+    stop(first);
+    // The survivor takes the other half over.
+    ASSERT_TRUE(eventually([&] {
+        return query_number("SELECT count(*) FROM etl.consumer_instances WHERE partitions = 18") ==
+               1;
+    }));
+    emulate(1000, 16);
+    wait_for_streamed(3 * events + 3000);
+    stop(second);
+    expect_realtime_equals_recount(3 * events + 3000);
+}
+
+TEST_F(StreamTest, BadMessagesBecomeDeadLettersAndValidNeighboursCount) {
+    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
+                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
+    const std::vector<std::pair<std::string, std::string>> poisons = {
+        {"", "empty"},
+        {"{\"index\": 3,", "invalid_json"},
+        {"[1, 2]", "not_object"},
+        {"{\"title\": \"no index\"}", "missing_ind"},
+        {"{\"index\": 7.5}", "non_integer_ind"},
+        {"{\"index\": 4, \"t\": \"\\u0000\"}", "unsupported_json"},
+        {"{\"index\": 5, \"t\": \"" + std::string(3000, 'x') + "\"}", "too_large"},
+    };
+    for (size_t i = 0; i < poisons.size(); ++i) {
+        producer.produce(m_prefix + ".pin", "k",
+                         fmt::format(R"({{"index": {}, "category": "art"}})", i), nullptr, 0);
+        producer.produce(m_prefix + ".pin", "k", poisons[i].first, nullptr, 0);
+    }
+    // Dirty values are data, not bad messages: a wrong JSON type just cleans to NULL.
+    producer.produce(m_prefix + ".geo", "k", R"({"ind": 1, "country": 42})", nullptr, 0);
+    producer.produce(m_prefix + ".user", "k", R"({"ind": 1, "age": "36"})", nullptr, 0);
+    producer.flush(10s);
+
+    util::ChildProcess stream = start_stream({"--max-message-bytes", "2048"});
+    const auto messages = static_cast<long long>(2 * poisons.size() + 2);
+    ASSERT_TRUE(eventually([&] {
+        return streamed_messages() + query_number("SELECT count(*) FROM etl.dead_letters") ==
+               messages;
+    }));
+    stop(stream);
+    pg::Connection cx = pg::Connection::open(m_dsn, "stream_test");
+    const pg::Result letters = cx.exec(
+        "SELECT \"offset\", reason, consumer, length(coalesce(payload, ''::bytea)) "
+        "FROM etl.dead_letters ORDER BY \"offset\"");
+    ASSERT_EQ(letters.rows(), static_cast<int>(poisons.size()));
+    for (int i = 0; i < letters.rows(); ++i) {
+        const auto& poison = poisons[static_cast<size_t>(i)];
+        EXPECT_EQ(letters.get(i, 0), std::to_string(2 * i + 1));
+        EXPECT_EQ(letters.get(i, 1), poison.second);
+        EXPECT_EQ(letters.get(i, 2), "pinpipe-stream");
+        EXPECT_EQ(letters.get(i, 3), std::to_string(poison.first.size()));
+    }
+    EXPECT_EQ(
+        query_number("SELECT sum(posts) FROM realtime.category_minute WHERE category = 'art'"),
+        static_cast<long long>(poisons.size()));
+    EXPECT_EQ(query_number("SELECT count(*) FROM realtime.country_minute"), 0);
+    EXPECT_EQ(query_number("SELECT sum(users) FROM realtime.age_group_minute "
+                           "WHERE age_group = '36-50'"),
+              1);
+    // The stored offsets moved past the dead letters: a restart counts nothing again.
+    util::ChildProcess again = start_stream();
+    std::this_thread::sleep_for(1s);
+    stop(again);
+    EXPECT_EQ(streamed_messages(), messages - static_cast<long long>(poisons.size()));
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.dead_letters"),
+              static_cast<long long>(poisons.size()));
+}
+
+TEST_F(StreamTest, PostgresRestartWhileEventsFlowLosesAndDoublesNothing) {
+    constexpr int events = 12000;
+    util::ChildProcess stream = start_stream({"--max-batch-rows", "500"});
+    util::ChildProcess producer =
+        start("emulate", {"--count", std::to_string(events), "--rate", "4000", "--seed", "17"});
+    ASSERT_TRUE(eventually([&] { return streamed_messages() > 3000; }));
+    testing::test_cluster().restart();
+    EXPECT_EQ(producer.wait(), 0);
+    wait_for_streamed(3 * events);
+    stop(stream);
+    expect_realtime_equals_recount(3 * events);
+}
+
+TEST_F(StreamTest, BrokerOutageWhileStreamingLosesAndDoublesNothing) {
+    constexpr int events = 20000;
+    emulate(events, 18);
+    util::ChildProcess stream = start_stream({"--max-batch-rows", "500"});
+    ASSERT_TRUE(eventually([&] { return streamed_messages() > 0; }));
+    m_kafka.set_brokers_down(true);
+    std::this_thread::sleep_for(1500ms);
+    m_kafka.set_brokers_down(false);
+    wait_for_streamed(3 * events);
+    stop(stream);
+    expect_realtime_equals_recount(3 * events);
+}
+
+TEST(StreamUsage, RejectsNonPositiveLimits) {
+    const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--max-latency-ms", "0"});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.output.find("must be positive"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace pinpipe
