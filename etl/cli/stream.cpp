@@ -2,10 +2,13 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "kafka/consumer.hpp"
+#include "stream/metrics_server.hpp"
+#include "stream/stream_metrics.hpp"
 #include "stream/streamer.hpp"
 #include "util/errors.hpp"
 #include "util/signals.hpp"
@@ -38,7 +41,11 @@ int stream_command(const Args& args) {
         "max-message-bytes", "larger messages are dead letters (reason too_large)",
         cxxopts::value<size_t>()->default_value("1048576"))(
         "rebalance-ms", "how often to re-check this instance's fair share of the partitions",
-        cxxopts::value<int>()->default_value("3000"));
+        cxxopts::value<int>()->default_value("3000"))(
+        "metrics-listen",
+        "serve Prometheus metrics on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); off "
+        "when empty",
+        cxxopts::value<std::string>()->default_value(""));
     const auto result = parse_options(options, args);
     if (!result) {
         return 0;
@@ -66,7 +73,20 @@ int stream_command(const Args& args) {
         throw UsageError("batch limits, --max-latency-ms and --rebalance-ms must be positive");
     }
 
+    const std::string metrics_listen = (*result)["metrics-listen"].as<std::string>();
+    std::optional<stream::ListenAddress> metrics_address;
+    if (!metrics_listen.empty()) {
+        metrics_address = stream::parse_listen_address(metrics_listen);
+    }
+
     util::install_stop_signal_handlers();
+    obs::MetricsRegistry registry;
+    stream::StreamMetrics metrics(registry);
+    std::optional<stream::MetricsServer> metrics_server;
+    if (metrics_address) {
+        metrics_server.emplace(registry, *metrics_address);
+        streamer.observer = &metrics;
+    }
     const stream::StreamSummary summary = stream::run_stream(streamer);
     std::cout << fmt::format(
                      "stream: {} pin, {} geo, {} user events, {} dead letters in {} batches over "

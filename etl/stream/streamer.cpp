@@ -438,9 +438,9 @@ class StreamSession {
         m_next_lag_report = Clock::now() + lag_interval;
         std::map<TopicPartition, int64_t> lag;
         for (const auto& [tp, state] : m_active) {
-            if (const auto watermarks = m_consumer.cached_watermarks(tp)) {
-                lag[tp] = std::max<int64_t>(watermarks->high - state.fence, 0);
-            }
+            // Before the first fetch of a partition its high watermark is unknown: 0 until then.
+            const auto watermarks = m_consumer.cached_watermarks(tp);
+            lag[tp] = watermarks ? std::max<int64_t>(watermarks->high - state.fence, 0) : 0;
         }
         m_options.observer->on_lag(lag);
     }

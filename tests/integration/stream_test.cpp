@@ -1,16 +1,24 @@
 // pinpipe stream against a real Postgres and librdkafka's mock cluster: every realtime table
 // equals a recount in SQL over the staging rows `pinpipe load` wrote from the same topics, across
 // SIGKILL, two writers, outages and bad messages.
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "pg/connection.hpp"
+#include "pg/local_cluster.hpp"
 #include "support/harness.hpp"
 #include "util/process.hpp"
 
@@ -62,6 +70,19 @@ const Recount recounts[] = {
      "  payload -> 'follower_count')) AS f "
      "WHERE octet_length(p) <= 1024 GROUP BY 1"},
 };
+
+// A TCP port nobody listens on right now (the kernel's pick for port 0), for a child to bind.
+int free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    bind(fd, reinterpret_cast<sockaddr*>(&address), length);
+    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    close(fd);
+    return ntohs(address.sin_port);
+}
 
 class StreamTest : public ::testing::Test {
   protected:
@@ -328,10 +349,110 @@ TEST_F(StreamTest, BrokerOutageWhileStreamingLosesAndDoublesNothing) {
     expect_realtime_equals_recount(3 * events);
 }
 
+// GET /metrics with a real HTTP client, retried while the child starts listening.
+httplib::Result scrape(int port) {
+    httplib::Client client("127.0.0.1", port);
+    httplib::Result response = client.Get("/metrics");
+    for (int attempt = 0; attempt < 200 && !response; ++attempt) {
+        std::this_thread::sleep_for(50ms);
+        response = client.Get("/metrics");
+    }
+    return response;
+}
+
+TEST_F(StreamTest, MetricsEndpointServesPrometheusTextToAnHttpClient) {
+    const int port = free_port();
+    util::ChildProcess stream =
+        start_stream({"--metrics-listen", fmt::format("127.0.0.1:{}", port)});
+    emulate(500, 19);
+    wait_for_streamed(1500);
+    // Lag is sampled every second: wait until every owned partition shows caught up.
+    std::string body;
+    ASSERT_TRUE(eventually([&] {
+        const httplib::Result response = scrape(port);
+        if (!response || response->status != 200) {
+            return false;
+        }
+        body = response->body;
+        return body.find(fmt::format("pinpipe_stream_lag_messages{{topic=\"{}.pin\",partition="
+                                     "\"0\"}} 0\n",
+                                     m_prefix)) != std::string::npos &&
+               body.find("pinpipe_stream_partitions_owned 18\n") != std::string::npos;
+    })) << body;
+    const httplib::Result response = scrape(port);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->get_header_value("Content-Type"),
+              "text/plain; version=0.0.4; charset=utf-8");
+    for (const std::string& expected :
+         {std::string("# TYPE pinpipe_stream_consumed_messages_total counter\n"),
+          std::string("pinpipe_stream_consumed_messages_total{kind=\"pin\",outcome=\"valid\"} "
+                      "500\n"),
+          std::string("pinpipe_stream_consumed_messages_total{kind=\"user\",outcome="
+                      "\"dead_letter\"} 0\n"),
+          std::string("pinpipe_stream_committed_messages_total 1500\n"),
+          std::string("pinpipe_stream_dead_letters_total 0\n"),
+          std::string("pinpipe_stream_end_to_end_latency_seconds_count 1500\n"),
+          std::string("# TYPE pinpipe_stream_upsert_seconds histogram\n"),
+          std::string("pinpipe_stream_end_to_end_latency_seconds_bucket{le=\"+Inf\"} 1500\n")}) {
+        EXPECT_NE(response->body.find(expected), std::string::npos) << expected << response->body;
+    }
+    EXPECT_NE(response->body.find("pinpipe_stream_batches_total "), std::string::npos);
+    // The same text passes Prometheus' own linter when it is installed.
+    if (std::filesystem::exists("/usr/bin/promtool")) {
+        const std::filesystem::path file =
+            std::filesystem::temp_directory_path() / (testing::unique_name("metrics") + ".txt");
+        std::ofstream(file) << response->body;
+        const auto lint = util::run_process(
+            {"sh", "-c", fmt::format("promtool check metrics < {}", file.string())});
+        std::filesystem::remove(file);
+        EXPECT_EQ(lint.exit_code, 0) << lint.output;
+    }
+    stop(stream);
+}
+
+TEST_F(StreamTest, ARealPrometheusScrapesTheEndpoint) {
+    if (!std::filesystem::exists("/usr/bin/prometheus")) {
+        GTEST_SKIP() << "Debian package prometheus is not installed";
+    }
+    const int port = free_port();
+    const int prometheus_port = free_port();
+    util::ChildProcess stream =
+        start_stream({"--metrics-listen", fmt::format("127.0.0.1:{}", port)});
+    emulate(300, 20);
+    wait_for_streamed(900);
+    const std::filesystem::path directory = pg::make_temp_directory("pinpipe-prometheus-");
+    std::ofstream(directory / "prometheus.yml")
+        << "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pinpipe-stream\n"
+        << "    static_configs:\n      - targets: ['127.0.0.1:" << port << "']\n";
+    util::ChildProcess prometheus(
+        {"prometheus", "--config.file=" + (directory / "prometheus.yml").string(),
+         "--storage.tsdb.path=" + (directory / "data").string(),
+         fmt::format("--web.listen-address=127.0.0.1:{}", prometheus_port), "--log.level=warn"});
+    httplib::Client api("127.0.0.1", prometheus_port);
+    std::string answer;
+    const bool scraped = eventually([&] {
+        const httplib::Result response =
+            api.Get("/api/v1/query?query=pinpipe_stream_committed_messages_total");
+        answer = response ? response->body : "";
+        return answer.find("\"900\"") != std::string::npos;
+    });
+    prometheus.send_signal(SIGTERM);
+    prometheus.wait_for(10s);
+    std::filesystem::remove_all(directory);
+    EXPECT_TRUE(scraped) << answer;
+    stop(stream);
+}
+
 TEST(StreamUsage, RejectsNonPositiveLimits) {
     const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--max-latency-ms", "0"});
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_NE(run.output.find("must be positive"), std::string::npos) << run.output;
+}
+
+TEST(StreamUsage, RejectsABadMetricsAddressBeforeConnecting) {
+    const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--metrics-listen", "9464"});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.output.find("invalid listen address \"9464\""), std::string::npos) << run.output;
 }
 
 }  // namespace
