@@ -42,4 +42,7 @@ int refresh_command(const Args& args);
 int status_command(const Args& args);
 int dlq_command(const Args& args);
 
+// Refreshes the analytics materialized views, printing one line per view (refresh, load --refresh).
+void refresh_analytics(const std::string& dsn);
+
 }  // namespace pinpipe::cli

@@ -54,7 +54,9 @@ void add_connection_options(cxxopts::Options& options) {
 
 void add_logging_options(cxxopts::Options& options) {
     options.add_options("Logging")("log-format", "text or json (one line per event on stderr)",
-                                   cxxopts::value<std::string>()->default_value("text"));
+                                   cxxopts::value<std::string>()->default_value("text"))(
+        "log-level", "least severe level logged: debug, info, warning or error",
+        cxxopts::value<std::string>()->default_value("info"));
 }
 
 ConnectionSettings connection_settings(const cxxopts::ParseResult& result) {
@@ -91,6 +93,7 @@ std::string resolve_topic_prefix(const std::string& flag) {
 
 void apply_logging_options(const cxxopts::ParseResult& result) {
     obs::set_log_format(obs::parse_log_format(result["log-format"].as<std::string>()));
+    obs::set_min_log_level(obs::parse_log_level(result["log-level"].as<std::string>()));
 }
 
 }  // namespace pinpipe::cli

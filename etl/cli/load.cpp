@@ -27,6 +27,9 @@ int load_command(const Args& args) {
                           "lag tools)",
                           cxxopts::value<std::string>()->default_value("pinpipe-load"))(
         "follow", "keep loading until SIGTERM/SIGINT (which finish the current batch)")(
+        "refresh",
+        "after loading, refresh the materialized analytics views as pinpipe refresh does "
+        "(not with --follow: run pinpipe refresh from cron instead)")(
         "max-batch-rows", "messages per transaction at most",
         cxxopts::value<size_t>()->default_value("20000"))(
         "max-batch-bytes", "bytes of COPY data per transaction at most",
@@ -60,6 +63,12 @@ int load_command(const Args& args) {
         settings.kafka_properties(kafka::Consumer::default_properties(loader.group));
     loader.topics = settings.topics();
     loader.follow = result->count("follow") > 0;
+    const bool refresh = result->count("refresh") > 0;
+    if (refresh && loader.follow) {
+        throw UsageError(
+            "--refresh refreshes after a cron run and cannot go with --follow "
+            "(schedule pinpipe refresh instead)");
+    }
     loader.max_batch_rows = (*result)["max-batch-rows"].as<size_t>();
     loader.max_batch_bytes = (*result)["max-batch-bytes"].as<size_t>();
     loader.max_batch_latency = std::chrono::milliseconds((*result)["max-batch-ms"].as<int>());
@@ -84,6 +93,9 @@ int load_command(const Args& args) {
                          : 0.0,
                      summary.stopped_by_signal ? ", stopped by signal" : "", summary.run_id)
               << std::endl;
+    if (refresh && !summary.stopped_by_signal) {
+        refresh_analytics(loader.dsn);
+    }
     return 0;
 }
 

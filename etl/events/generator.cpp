@@ -1045,11 +1045,12 @@ FollowerCount draw_follower_count(Rng& rng, std::uint32_t rank) {
     }
     const std::uint32_t roll = rng.below(10'000);
     if (roll < millions_per_10k) {
-        // Mostly 1M-3M, up to 34M. Separate statements: the order of draws must not be left to
-        // the compiler (operand evaluation order is unspecified).
-        const std::uint32_t base = rng.below(12);
-        const std::uint32_t factor = rng.below(4);
-        return {1 + base * factor, 'M'};
+        // Mostly 1M-5M, rarely up to 50M: a fine-grained tail, so that the most followed
+        // posters of different countries rarely tie. Separate statements: the order of draws
+        // must not be left to the compiler (operand evaluation order is unspecified).
+        const std::uint32_t base = rng.below(71);
+        const std::uint32_t factor = rng.below(71);
+        return {1 + base * factor / 100, 'M'};
     }
     if (roll < millions_per_10k + thousands_per_10k) {
         return {1 + rng.below(999), 'k'};
@@ -1057,8 +1058,11 @@ FollowerCount draw_follower_count(Rng& rng, std::uint32_t rank) {
     return {rng.below(1'000), '\0'};
 }
 
-Poster poster_for(CategoryId category, std::uint32_t rank) {
-    Rng rng(mix64(kPosterUniverseSalt + index_of(category) * kPostersPerCategory + rank));
+// Posters have a home country: each (category, country) has its own pool, so the most followed
+// poster differs from country to country, as in the real data.
+Poster poster_for(CategoryId category, std::size_t country, std::uint32_t rank) {
+    Rng rng(mix64(kPosterUniverseSalt +
+                  (index_of(category) * kCountryCount + country) * kPostersPerCategory + rank));
     const CategoryText& text = kCategories[index_of(category)].text;
     const FollowerCount followers = draw_follower_count(rng, rank);
     // Braced initializers evaluate left to right, so the draws below happen in a fixed order.
@@ -1244,7 +1248,9 @@ void write_pin(std::string& out, std::int64_t ind, const EventFacts& facts, Rng&
         write_description(json, rng, content);
     }
 
-    const Poster poster = poster_for(facts.category, draw_poster_rank(rng));
+    const Poster poster =
+        poster_for(facts.category, static_cast<std::size_t>(facts.country - std::begin(kCountries)),
+                   draw_poster_rank(rng));
     const bool user_info_error = rng.chance(kUserInfoErrorPer10k);
     if (user_info_error) {
         json.add_string("poster_name", kUserInfoError);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "load/dead_letters.hpp"
 #include "obs/log.hpp"
 
@@ -32,22 +34,40 @@ CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetSt
     return CommitOutcome::committed;
 }
 
-CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store,
-                          const LoadBatch& batch) {
+CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store, const LoadBatch& batch,
+                          const TransactionStep& first_step) {
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
     pg::Transaction tx(cx);
+    if (first_step) {
+        first_step(cx);
+    }
     for (size_t kind = 0; kind < event_kind_count; ++kind) {
         if (!batch.rows[kind].empty()) {
             cx.copy_in(staging_copy_sql(kind), batch.rows[kind]);
         }
     }
+    const auto copied = Clock::now();
     CommitResult result{finish(cx, tx, store, batch, batch.dead_letters), batch.row_counts,
                         batch.dead_letter_count};
+    const auto milliseconds = [](Clock::duration elapsed) {
+        return std::to_string(
+            std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+    };
+    obs::log(obs::LogLevel::debug, "batch written",
+             {{"messages", std::to_string(batch.messages())},
+              {"bytes", std::to_string(batch.bytes())},
+              {"copy_ms", milliseconds(copied - started)},
+              {"commit_ms", milliseconds(Clock::now() - copied)}});
     return result;
 }
 
 CommitResult commit_row_by_row(pg::Connection& cx, const pg::OffsetStore& store,
-                               const LoadBatch& batch) {
+                               const LoadBatch& batch, const TransactionStep& first_step) {
     pg::Transaction tx(cx);
+    if (first_step) {
+        first_step(cx);
+    }
     CommitResult result{CommitOutcome::committed, {}, batch.dead_letter_count};
     std::string dead_letters = batch.dead_letters;
     for (size_t kind = 0; kind < event_kind_count; ++kind) {
@@ -80,10 +100,10 @@ CommitResult commit_row_by_row(pg::Connection& cx, const pg::OffsetStore& store,
 
 }  // namespace
 
-CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store,
-                          const LoadBatch& batch) {
+CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store, const LoadBatch& batch,
+                          const TransactionStep& first_step) {
     try {
-        return commit_whole(cx, store, batch);
+        return commit_whole(cx, store, batch, first_step);
     } catch (const pg::Error& error) {
         if (!error.is_data_exception() || error.connection_lost()) {
             throw;
@@ -91,7 +111,7 @@ CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store,
         obs::log_warning("PostgreSQL rejected a row of the batch; redoing it row by row",
                          {{"error", error.what()}});
     }
-    return commit_row_by_row(cx, store, batch);
+    return commit_row_by_row(cx, store, batch, first_step);
 }
 
 }  // namespace pinpipe::load

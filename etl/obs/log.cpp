@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "util/errors.hpp"
 
@@ -62,6 +63,20 @@ LogFormat parse_log_format(std::string_view name) {
         return LogFormat::json;
     }
     throw UsageError(fmt::format("invalid --log-format \"{}\" (use text or json)", name));
+}
+
+LogLevel parse_log_level(std::string_view name) {
+    constexpr std::pair<std::string_view, LogLevel> levels[] = {{"debug", LogLevel::debug},
+                                                                {"info", LogLevel::info},
+                                                                {"warning", LogLevel::warning},
+                                                                {"error", LogLevel::error}};
+    for (const auto& [level_name, level] : levels) {
+        if (level_name == name) {
+            return level;
+        }
+    }
+    throw UsageError(
+        fmt::format("invalid --log-level \"{}\" (use debug, info, warning or error)", name));
 }
 
 std::string format_log_line(LogFormat format, LogLevel level, std::string_view message,

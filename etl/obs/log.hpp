@@ -16,6 +16,7 @@ using LogField = std::pair<std::string_view, std::string>;
 void set_log_format(LogFormat format);
 void set_min_log_level(LogLevel level);
 LogFormat parse_log_format(std::string_view name);  // throws UsageError
+LogLevel parse_log_level(std::string_view name);    // throws UsageError
 
 // Formats one log line (no trailing newline): pure so that tests can check both formats.
 std::string format_log_line(LogFormat format, LogLevel level, std::string_view message,

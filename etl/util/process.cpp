@@ -42,9 +42,10 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
     return pointers;
 }
 
-// Starts argv with stdout (and stderr too when merge_stderr) going to the pipe's write end.
+// Starts argv with stdout (and stderr too when merge_stderr) going to the pipe's write end;
+// stderr appends to stderr_file when one is given.
 pid_t spawn(const std::vector<std::string>& argv, const Pipe& out, bool merge_stderr,
-            const std::vector<std::string>& extra_env,
+            const std::filesystem::path& stderr_file, const std::vector<std::string>& extra_env,
             const std::filesystem::path& working_directory) {
     if (argv.empty()) {
         throw std::invalid_argument("spawn needs a program");
@@ -54,6 +55,9 @@ pid_t spawn(const std::vector<std::string>& argv, const Pipe& out, bool merge_st
     posix_spawn_file_actions_adddup2(&actions, out.write_fd, STDOUT_FILENO);
     if (merge_stderr) {
         posix_spawn_file_actions_adddup2(&actions, out.write_fd, STDERR_FILENO);
+    } else if (!stderr_file.empty()) {
+        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(),
+                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
     }
     if (!working_directory.empty()) {
         posix_spawn_file_actions_addchdir_np(&actions, working_directory.c_str());
@@ -88,7 +92,7 @@ int decode_status(int status) {
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::filesystem::path& working_directory) {
     Pipe out = make_pipe();
-    const pid_t pid = spawn(argv, out, /*merge_stderr=*/true, {}, working_directory);
+    const pid_t pid = spawn(argv, out, /*merge_stderr=*/true, {}, {}, working_directory);
     close(out.write_fd);
     std::string output;
     char buffer[4096];
@@ -106,9 +110,10 @@ ProcessResult run_process(const std::vector<std::string>& argv,
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv,
-                           const std::vector<std::string>& extra_env) {
+                           const std::vector<std::string>& extra_env,
+                           const std::filesystem::path& stderr_file) {
     Pipe out = make_pipe();
-    m_pid = spawn(argv, out, /*merge_stderr=*/false, extra_env, {});
+    m_pid = spawn(argv, out, /*merge_stderr=*/false, stderr_file, extra_env, {});
     close(out.write_fd);
     m_stdout_fd = out.read_fd;
 }

@@ -22,12 +22,14 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::filesystem::path& working_directory = {});
 
-// A background child whose stdout is a pipe we can read lines from; stderr is inherited.
+// A background child whose stdout is a pipe we can read lines from; stderr is inherited, or
+// appended to stderr_file.
 // The destructor kills (SIGKILL) and reaps a child that is still running.
 class ChildProcess {
   public:
     explicit ChildProcess(const std::vector<std::string>& argv,
-                          const std::vector<std::string>& extra_env = {});
+                          const std::vector<std::string>& extra_env = {},
+                          const std::filesystem::path& stderr_file = {});
     ~ChildProcess();
     ChildProcess(ChildProcess&& other) noexcept;
     ChildProcess& operator=(ChildProcess&&) = delete;

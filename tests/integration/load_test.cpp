@@ -113,6 +113,18 @@ TEST_F(LoadTest, LoadsEveryMessageOnceAndASecondRunLoadsNothing) {
               2);
 }
 
+TEST_F(LoadTest, RefreshOptionRefreshesTheAnalyticsAfterLoading) {
+    emulate(500, 9);
+    const auto run = load({"--refresh"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("refresh: 9 materialized views"), std::string::npos) << run.output;
+    EXPECT_GT(query_number("SELECT count(*) FROM analytics.users_joined_per_year_mv"), 0);
+
+    const auto follow = load({"--refresh", "--follow"});
+    EXPECT_EQ(follow.exit_code, 2);
+    EXPECT_NE(follow.output.find("cannot go with --follow"), std::string::npos) << follow.output;
+}
+
 TEST_F(LoadTest, PayloadsAreStoredEqualInMeaningWithCoordinatesAndKey) {
     kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
                                                        {m_kafka.bootstrap_servers(), "", {}}, ""));
@@ -217,8 +229,11 @@ TEST_F(LoadTest, SigkillAtAnyPointThenARerunIsExact) {
     const auto final_run = load();
     ASSERT_EQ(final_run.exit_code, 0) << final_run.output;
     expect_exactly(events);
-    // Killed runs stay visible as never finished.
-    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE finished_at IS NULL"), 4);
+    // Killed runs that got as far as recording themselves stay visible as never finished.
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE outcome <> 'running'"), 1);
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE outcome = 'running' AND "
+                           "finished_at IS NOT NULL"),
+              0);
     RecordProperty("rows_before_final_run", std::to_string(before_final));
 }
 

@@ -1,0 +1,64 @@
+# Shared pieces of the whole-process benchmarks: a throwaway PostgreSQL cluster and a mock Kafka
+# broker, both removed on exit. Source it from a bench script; needs the `pinpipe` binary.
+# Requires: postgresql-15, postgresql-client-15, kcat, time, python3 (Debian packages).
+
+set -euo pipefail
+
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PINPIPE=${PINPIPE:-$BENCH_ROOT/build/pinpipe}
+PG_BIN=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | tail -1)
+BENCH_DIR=$(mktemp -d /tmp/pinpipe-bench.XXXXXX)
+BENCH_PG_PORT=${BENCH_PG_PORT:-55439}
+BENCH_PIDS=()
+
+# PostgreSQL refuses to run as root: run the server binaries as the postgres system user.
+as_pg_owner() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+bench_cleanup() {
+    for pid in "${BENCH_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    if [ -f "$BENCH_DIR/pg/postmaster.pid" ]; then
+        as_pg_owner "$PG_BIN/pg_ctl" -D "$BENCH_DIR/pg" -m immediate stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$BENCH_DIR"
+}
+trap bench_cleanup EXIT
+
+[ -x "$PINPIPE" ] || { echo "bench: $PINPIPE not found (build first, or set PINPIPE)" >&2; exit 1; }
+
+# Starts a cluster with default durability settings (fsync on: what production pays), listening
+# only on a private socket; sets BENCH_DSN to a migrated database.
+start_postgres() {
+    mkdir -p "$BENCH_DIR/pg" "$BENCH_DIR/socket"
+    if [ "$(id -u)" = 0 ]; then chown -R postgres "$BENCH_DIR"; chmod 755 "$BENCH_DIR"; fi
+    as_pg_owner "$PG_BIN/initdb" -D "$BENCH_DIR/pg" -A trust -U postgres >/dev/null
+    as_pg_owner "$PG_BIN/pg_ctl" -D "$BENCH_DIR/pg" -l "$BENCH_DIR/pg.log" -w -o \
+        "-k $BENCH_DIR/socket -p $BENCH_PG_PORT -c listen_addresses='' -c max_wal_size=4GB" \
+        start >/dev/null
+    BENCH_DSN="host=$BENCH_DIR/socket port=$BENCH_PG_PORT user=postgres dbname=postgres"
+    "$PINPIPE" migrate --dsn "$BENCH_DSN" --log-format text 2>/dev/null >/dev/null
+}
+
+bench_psql() {
+    psql -X -q -v ON_ERROR_STOP=1 "$BENCH_DSN" "$@"
+}
+
+# Starts `pinpipe broker` with the three topics of prefix $1 and $2 partitions; echoes the
+# bootstrap address.
+start_broker() {
+    local out="$BENCH_DIR/broker-$1.out"
+    "$PINPIPE" broker --topic-prefix "$1" --partitions "$2" >"$out" 2>/dev/null &
+    BENCH_PIDS+=($!)
+    for _ in $(seq 100); do
+        if [ -s "$out" ]; then head -1 "$out"; return; fi
+        sleep 0.1
+    done
+    echo "bench: pinpipe broker did not start" >&2
+    exit 1
+}
+
+# Median of the numbers on stdin.
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}

@@ -1,0 +1,61 @@
+#include "ops/sql_text.hpp"
+
+#include <fmt/format.h>
+
+namespace pinpipe::ops {
+namespace {
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+}  // namespace
+
+std::string array_literal(const std::vector<std::string>& values) {
+    std::string array = "{";
+    for (size_t i = 0; i < values.size(); ++i) {
+        array += (i ? "," : "");
+        array += '"';
+        for (const char c : values[i]) {
+            if (c == '"' || c == '\\') {
+                array += '\\';
+            }
+            array += c;
+        }
+        array += '"';
+    }
+    return array + "}";
+}
+
+std::string iso_utc_sql(std::string_view expression) {
+    return fmt::format("to_char(({}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+                       expression);
+}
+
+std::optional<std::string> decode_hex(std::string_view hex) {
+    if (hex.size() % 2 != 0) {
+        return std::nullopt;
+    }
+    std::string bytes;
+    bytes.reserve(hex.size() / 2);
+    for (size_t i = 0; i < hex.size(); i += 2) {
+        const int high = hex_value(hex[i]);
+        const int low = hex_value(hex[i + 1]);
+        if (high < 0 || low < 0) {
+            return std::nullopt;
+        }
+        bytes.push_back(static_cast<char>(high * 16 + low));
+    }
+    return bytes;
+}
+
+}  // namespace pinpipe::ops

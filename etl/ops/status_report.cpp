@@ -1,0 +1,343 @@
+#include "ops/status_report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "ops/text_table.hpp"
+
+namespace pinpipe::ops {
+namespace {
+
+constexpr const char* not_deployed = "-";
+
+bool group_deployed(const std::vector<PartitionStatus>& partitions, bool stream_group) {
+    return std::any_of(partitions.begin(), partitions.end(), [&](const PartitionStatus& p) {
+        return (stream_group ? p.stream : p.load).next_offset.has_value();
+    });
+}
+
+std::vector<std::string> topics_in_order(const StatusReport& report) {
+    std::vector<std::string> topics;
+    for (const PartitionStatus& p : report.partitions) {
+        if (std::find(topics.begin(), topics.end(), p.topic) == topics.end()) {
+            topics.push_back(p.topic);
+        }
+    }
+    return topics;
+}
+
+int64_t messages_held(const StatusReport& report, const std::string& topic) {
+    int64_t held = 0;
+    for (const PartitionStatus& p : report.partitions) {
+        if (p.topic == topic) {
+            held += p.high - p.low;
+        }
+    }
+    return held;
+}
+
+std::string optional_number(const std::optional<int64_t>& value) {
+    return value ? group_thousands(*value) : not_deployed;
+}
+
+nlohmann::ordered_json optional_json(const std::optional<int64_t>& value) {
+    return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json optional_json(const std::optional<double>& value) {
+    return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+nlohmann::ordered_json empty_as_null(const std::string& value) {
+    return value.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(value);
+}
+
+std::string table_rows_cell(const TableRows& table) {
+    return (table.exact ? "" : "~") + group_thousands(table.rows);
+}
+
+void append_partitions(std::string& out, const StatusReport& report) {
+    out += "Kafka partitions (lag = messages the group has still to read)\n";
+    TextTable table;
+    table.columns = {
+        {"topic"}, {"partition", Align::right}, {"low", Align::right}, {"high", Align::right}};
+    const bool show_load = !report.load_group.empty();
+    const bool show_stream = !report.stream_group.empty();
+    if (show_load) {
+        table.columns.push_back({report.load_group, Align::right});
+        table.columns.push_back({"lag", Align::right});
+    }
+    if (show_stream) {
+        table.columns.push_back({report.stream_group, Align::right});
+        table.columns.push_back({"lag", Align::right});
+    }
+    for (const PartitionStatus& p : report.partitions) {
+        std::vector<std::string> row = {p.topic, std::to_string(p.partition),
+                                        group_thousands(p.low), group_thousands(p.high)};
+        if (show_load) {
+            row.push_back(optional_number(p.load.next_offset));
+            row.push_back(optional_number(p.load.lag));
+        }
+        if (show_stream) {
+            row.push_back(optional_number(p.stream.next_offset));
+            row.push_back(optional_number(p.stream.lag));
+        }
+        table.rows.push_back(std::move(row));
+    }
+    out += render_table(table);
+    for (const auto& [group, is_stream] :
+         {std::pair{report.load_group, false}, std::pair{report.stream_group, true}}) {
+        if (group.empty()) {
+            continue;
+        }
+        if (!group_deployed(report.partitions, is_stream)) {
+            out += fmt::format("{}: no stored offsets (not deployed, or never ran)\n", group);
+            continue;
+        }
+        std::vector<std::string> per_topic;
+        for (const std::string& topic : topics_in_order(report)) {
+            per_topic.push_back(fmt::format(
+                "{} {}", topic, group_thousands(topic_lag(report, topic, is_stream).value_or(0))));
+        }
+        out += fmt::format("{} lag: {}\n", group, fmt::join(per_topic, ", "));
+    }
+}
+
+void append_freshness(std::string& out, const StatusReport& report) {
+    out += "\nFreshness (now - newest Kafka timestamp loaded into staging)\n";
+    TextTable table;
+    table.columns = {{"topic"}, {"newest loaded"}, {"age", Align::right}};
+    for (const TopicFreshness& topic : report.freshness) {
+        table.rows.push_back(
+            {topic.topic,
+             topic.newest_kafka_timestamp.empty() ? "nothing loaded" : topic.newest_kafka_timestamp,
+             topic.age_seconds ? human_duration(*topic.age_seconds) : not_deployed});
+    }
+    out += render_table(table);
+}
+
+void append_last_run(std::string& out, const StatusReport& report) {
+    out += fmt::format("\nLast load run ({})\n", report.load_group);
+    if (!report.last_load_run) {
+        out += "none recorded in etl.load_runs\n";
+        return;
+    }
+    const LoadRunStatus& run = *report.last_load_run;
+    out += fmt::format("run {} {}: started {}{}, {} pin, {} geo, {} user rows, {} dead letters",
+                       run.id, run.outcome, run.started_at,
+                       run.seconds ? fmt::format(", took {}", human_duration(*run.seconds)) : "",
+                       group_thousands(run.pin_rows), group_thousands(run.geo_rows),
+                       group_thousands(run.user_rows), group_thousands(run.dead_letters));
+    if (!run.host.empty()) {
+        out += fmt::format(", on {}", run.host);
+    }
+    out += '\n';
+    if (!run.detail.empty()) {
+        out += fmt::format("detail: {}\n", one_line_excerpt(run.detail, 200));
+    }
+    if (run.outcome != "ok") {
+        out += fmt::format("last ok run finished: {}\n",
+                           run.last_ok_finished_at.empty() ? "never" : run.last_ok_finished_at);
+    }
+}
+
+void append_tables(std::string& out, const StatusReport& report) {
+    out += "\nTables (~ estimated from statistics; --exact-counts counts)\n";
+    TextTable table;
+    table.columns = {{"table"}, {"rows", Align::right}};
+    for (const TableRows& rows : report.staging) {
+        table.rows.push_back({rows.table, table_rows_cell(rows)});
+    }
+    for (const TableRows& rows : report.realtime) {
+        table.rows.push_back({rows.table, table_rows_cell(rows)});
+    }
+    out += render_table(table);
+    if (report.realtime.empty()) {
+        out += "no tables in schema realtime yet (created by the stream migrations)\n";
+    }
+}
+
+void append_dead_letters(std::string& out, const StatusReport& report) {
+    out += "\nDead letters (pinpipe dlq list shows them)\n";
+    if (report.dead_letters.empty()) {
+        out += "none\n";
+        return;
+    }
+    TextTable table;
+    table.columns = {{"consumer"}, {"topic"}, {"reason"}, {"count", Align::right}, {"newest"}};
+    for (const DeadLetterGroup& group : report.dead_letters) {
+        table.rows.push_back({group.consumer, group.topic, group.reason,
+                              group_thousands(group.count), group.newest_failed_at});
+    }
+    out += render_table(table);
+}
+
+nlohmann::ordered_json position_json(const GroupPosition& position) {
+    return {{"next_offset", optional_json(position.next_offset)},
+            {"lag", optional_json(position.lag)}};
+}
+
+nlohmann::ordered_json tables_json(const std::vector<TableRows>& tables) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const TableRows& rows : tables) {
+        out.push_back({{"table", rows.table}, {"rows", rows.rows}, {"exact", rows.exact}});
+    }
+    return out;
+}
+
+}  // namespace
+
+int64_t partition_lag(int64_t low, int64_t high, std::optional<int64_t> next_offset) {
+    const int64_t start = std::max(next_offset.value_or(low), low);
+    return std::max<int64_t>(high - start, 0);
+}
+
+void compute_lags(std::vector<PartitionStatus>& partitions) {
+    const bool load_deployed = group_deployed(partitions, /*stream_group=*/false);
+    const bool stream_deployed = group_deployed(partitions, /*stream_group=*/true);
+    for (PartitionStatus& p : partitions) {
+        p.load.lag = load_deployed ? std::optional(partition_lag(p.low, p.high, p.load.next_offset))
+                                   : std::nullopt;
+        p.stream.lag = stream_deployed
+                           ? std::optional(partition_lag(p.low, p.high, p.stream.next_offset))
+                           : std::nullopt;
+    }
+}
+
+std::optional<int64_t> topic_lag(const StatusReport& report, const std::string& topic,
+                                 bool stream_group) {
+    std::optional<int64_t> total;
+    for (const PartitionStatus& p : report.partitions) {
+        const GroupPosition& position = stream_group ? p.stream : p.load;
+        if (p.topic == topic && position.lag) {
+            total = total.value_or(0) + *position.lag;
+        }
+    }
+    return total;
+}
+
+std::vector<std::string> threshold_violations(const StatusReport& report,
+                                              const Thresholds& thresholds) {
+    std::vector<std::string> violations;
+    if (thresholds.max_lag) {
+        for (const auto& [group, is_stream] :
+             {std::pair{report.load_group, false}, std::pair{report.stream_group, true}}) {
+            if (group.empty()) {
+                continue;
+            }
+            for (const std::string& topic : topics_in_order(report)) {
+                const std::optional<int64_t> lag = topic_lag(report, topic, is_stream);
+                if (lag && *lag > *thresholds.max_lag) {
+                    violations.push_back(
+                        fmt::format("{} is {} messages behind on {} (--max-lag {})", group, *lag,
+                                    topic, *thresholds.max_lag));
+                }
+            }
+        }
+    }
+    if (thresholds.max_freshness_s) {
+        for (const TopicFreshness& topic : report.freshness) {
+            if (topic.age_seconds && *topic.age_seconds > *thresholds.max_freshness_s) {
+                violations.push_back(fmt::format(
+                    "newest row loaded from {} is {:.0f} s old (--max-freshness-s {:g})",
+                    topic.topic, *topic.age_seconds, *thresholds.max_freshness_s));
+            } else if (!topic.age_seconds && messages_held(report, topic.topic) > 0) {
+                violations.push_back(fmt::format(
+                    "nothing loaded from {} yet while Kafka holds {} messages "
+                    "(--max-freshness-s {:g})",
+                    topic.topic, messages_held(report, topic.topic), *thresholds.max_freshness_s));
+            }
+        }
+    }
+    return violations;
+}
+
+std::string render_status_text(const StatusReport& report) {
+    std::string out = fmt::format("pinpipe status at {}\n\n", report.generated_at);
+    append_partitions(out, report);
+    append_freshness(out, report);
+    if (!report.load_group.empty()) {
+        append_last_run(out, report);
+    }
+    append_tables(out, report);
+    append_dead_letters(out, report);
+    return out;
+}
+
+nlohmann::ordered_json status_json(const StatusReport& report, const Thresholds& thresholds,
+                                   const std::vector<std::string>& violations) {
+    nlohmann::ordered_json out;
+    out["generated_at"] = report.generated_at;
+    out["groups"] = {{"load", empty_as_null(report.load_group)},
+                     {"stream", empty_as_null(report.stream_group)}};
+    nlohmann::ordered_json partitions = nlohmann::ordered_json::array();
+    for (const PartitionStatus& p : report.partitions) {
+        nlohmann::ordered_json entry = {
+            {"topic", p.topic}, {"partition", p.partition}, {"low", p.low}, {"high", p.high}};
+        if (!report.load_group.empty()) {
+            entry["load"] = position_json(p.load);
+        }
+        if (!report.stream_group.empty()) {
+            entry["stream"] = position_json(p.stream);
+        }
+        partitions.push_back(std::move(entry));
+    }
+    out["partitions"] = std::move(partitions);
+    nlohmann::ordered_json lag = nlohmann::ordered_json::object();
+    for (const auto& [group, is_stream] :
+         {std::pair{report.load_group, false}, std::pair{report.stream_group, true}}) {
+        if (group.empty()) {
+            continue;
+        }
+        nlohmann::ordered_json per_topic = nlohmann::ordered_json::object();
+        for (const std::string& topic : topics_in_order(report)) {
+            per_topic[topic] = optional_json(topic_lag(report, topic, is_stream));
+        }
+        lag[group] = std::move(per_topic);
+    }
+    out["lag"] = std::move(lag);
+    nlohmann::ordered_json freshness = nlohmann::ordered_json::array();
+    for (const TopicFreshness& topic : report.freshness) {
+        freshness.push_back(
+            {{"topic", topic.topic},
+             {"newest_kafka_timestamp", empty_as_null(topic.newest_kafka_timestamp)},
+             {"age_seconds", optional_json(topic.age_seconds)}});
+    }
+    out["freshness"] = std::move(freshness);
+    if (report.last_load_run) {
+        const LoadRunStatus& run = *report.last_load_run;
+        out["last_load_run"] = {
+            {"id", run.id},
+            {"started_at", run.started_at},
+            {"finished_at", empty_as_null(run.finished_at)},
+            {"seconds", optional_json(run.seconds)},
+            {"rows", {{"pin", run.pin_rows}, {"geo", run.geo_rows}, {"user", run.user_rows}}},
+            {"dead_letters", run.dead_letters},
+            {"outcome", run.outcome},
+            {"detail", empty_as_null(run.detail)},
+            {"host", empty_as_null(run.host)},
+            {"last_ok_finished_at", empty_as_null(run.last_ok_finished_at)}};
+    } else {
+        out["last_load_run"] = nullptr;
+    }
+    out["staging"] = tables_json(report.staging);
+    out["realtime"] = tables_json(report.realtime);
+    nlohmann::ordered_json dead_letters = nlohmann::ordered_json::array();
+    for (const DeadLetterGroup& group : report.dead_letters) {
+        dead_letters.push_back({{"consumer", group.consumer},
+                                {"topic", group.topic},
+                                {"reason", group.reason},
+                                {"count", group.count},
+                                {"newest_failed_at", group.newest_failed_at}});
+    }
+    out["dead_letters"] = std::move(dead_letters);
+    out["thresholds"] = {{"max_lag", optional_json(thresholds.max_lag)},
+                         {"max_freshness_s", optional_json(thresholds.max_freshness_s)}};
+    out["violations"] = violations;
+    out["ok"] = violations.empty();
+    return out;
+}
+
+}  // namespace pinpipe::ops

@@ -1,0 +1,104 @@
+// What pinpipe status reports (DESIGN §5, §8): per-partition lag of the load and stream groups,
+// freshness, the last load run, table sizes and dead letters; the alert thresholds; and both
+// renderings (aligned text, JSON). Pure: status_source.hpp fills it from Kafka and Postgres.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pinpipe::ops {
+
+// One consumer group's position on one partition. A group with no stored offset at all is not
+// deployed (lag unknown); once it has any, a partition it has never stored will be read from
+// the low watermark, so all of it counts as lag.
+struct GroupPosition {
+    std::optional<int64_t> next_offset;  // etl.consumer_offsets, when stored
+    std::optional<int64_t> lag;          // nullopt when the group is not deployed
+};
+
+struct PartitionStatus {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t low = 0;   // oldest offset Kafka still holds
+    int64_t high = 0;  // offset of the next message to be written
+    GroupPosition load;
+    GroupPosition stream;
+};
+
+// Messages a consumer at next_offset still has to read; never negative. Without a stored
+// offset the consumer starts at the low watermark; offsets below it were deleted by retention
+// and can no longer be read, so they do not count.
+int64_t partition_lag(int64_t low, int64_t high, std::optional<int64_t> next_offset);
+
+// Fills lag for every partition of a group that has at least one stored offset.
+void compute_lags(std::vector<PartitionStatus>& partitions);
+
+struct LoadRunStatus {
+    int64_t id = 0;
+    std::string started_at;   // ISO 8601 UTC
+    std::string finished_at;  // empty while running or after a crash
+    std::optional<double> seconds;
+    int64_t pin_rows = 0;
+    int64_t geo_rows = 0;
+    int64_t user_rows = 0;
+    int64_t dead_letters = 0;
+    std::string outcome;  // running, ok, failed
+    std::string detail;
+    std::string host;
+    std::string last_ok_finished_at;  // the newest run with outcome ok (empty when none)
+};
+
+struct TableRows {
+    std::string table;  // schema-qualified
+    int64_t rows = 0;
+    bool exact = false;  // false: the statistics collector's estimate (n_live_tup)
+};
+
+struct DeadLetterGroup {
+    std::string consumer;
+    std::string topic;
+    std::string reason;
+    int64_t count = 0;
+    std::string newest_failed_at;
+};
+
+struct TopicFreshness {
+    std::string topic;
+    std::string newest_kafka_timestamp;  // empty when nothing was loaded from the topic
+    std::optional<double> age_seconds;   // now - newest_kafka_timestamp
+};
+
+struct StatusReport {
+    std::string generated_at;
+    std::string load_group;    // empty: not shown
+    std::string stream_group;  // empty: not shown
+    std::vector<PartitionStatus> partitions;
+    std::optional<LoadRunStatus> last_load_run;
+    std::vector<TableRows> staging;
+    std::vector<TableRows> realtime;  // every table in schema realtime (none before stream)
+    std::vector<DeadLetterGroup> dead_letters;
+    std::vector<TopicFreshness> freshness;
+};
+
+// Total lag of a group on one topic; nullopt when the group is not deployed.
+std::optional<int64_t> topic_lag(const StatusReport& report, const std::string& topic,
+                                 bool stream_group);
+
+struct Thresholds {
+    std::optional<int64_t> max_lag = std::nullopt;         // per group and topic, messages
+    std::optional<double> max_freshness_s = std::nullopt;  // per topic
+};
+
+// Every exceeded threshold, one sentence each, in the order of the report.
+std::vector<std::string> threshold_violations(const StatusReport& report,
+                                              const Thresholds& thresholds);
+
+std::string render_status_text(const StatusReport& report);
+nlohmann::ordered_json status_json(const StatusReport& report, const Thresholds& thresholds,
+                                   const std::vector<std::string>& violations);
+
+}  // namespace pinpipe::ops

@@ -1,0 +1,390 @@
+// Static checks of the deployment files, since no Docker engine runs here (issue #7): the
+// compose file parses, every pinpipe command line in it (and in the crontab, systemd units and
+// Airflow DAG) is accepted by this binary's --help, the Dockerfile installs .ci/packages.txt,
+// Prometheus scrapes the ports the services listen on, and the Grafana dashboard's SQL runs on
+// the migrated schema. deploy_commands.py reads the YAML, shell and Python files.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "pg/connection.hpp"
+#include "pg/local_cluster.hpp"
+#include "support/harness.hpp"
+#include "util/process.hpp"
+
+namespace pinpipe {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_pinpipe;
+
+const fs::path source_dir = PINPIPE_SOURCE_DIR;
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// The document deploy_commands.py writes, read once per test executable.
+const nlohmann::json& deployment() {
+    static const nlohmann::json document = [] {
+        const fs::path output = pg::make_temp_directory("pinpipe-deploy-") / "deploy.json";
+        const util::ProcessResult run = util::run_process(
+            {"python3", (source_dir / "tests/integration/deploy_commands.py").string(),
+             source_dir.string(), output.string()});
+        if (run.exit_code != 0) {
+            throw std::runtime_error("deploy_commands.py failed: " + run.output);
+        }
+        nlohmann::json parsed = nlohmann::json::parse(read_text(output));
+        fs::remove_all(output.parent_path());
+        return parsed;
+    }();
+    return document;
+}
+
+// The options a command's --help lists: long names, short letters, and which take a value.
+struct HelpOptions {
+    std::map<std::string, bool> takes_value;  // "--dsn" -> true, "-b" -> true, "--json" -> false
+    std::string text;
+};
+
+HelpOptions parse_help(const std::string& help) {
+    HelpOptions options;
+    options.text = help;
+    std::istringstream lines(help);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const size_t start = line.find_first_not_of(' ');
+        if (start == std::string::npos || line[start] != '-') {
+            continue;
+        }
+        // "  -b, --brokers arg       Kafka ..." : the option part ends at two spaces.
+        const size_t end = line.find("  ", start);
+        std::istringstream words(line.substr(start, end - start));
+        std::vector<std::string> names;
+        bool takes_value = false;
+        std::string word;
+        while (words >> word) {
+            if (word.back() == ',') {
+                word.pop_back();
+            }
+            if (word == "arg" || word.starts_with("[=arg")) {
+                takes_value = true;
+            } else if (word.starts_with("-")) {
+                names.push_back(word);
+            }
+        }
+        for (const std::string& name : names) {
+            options.takes_value[name] = takes_value;
+        }
+    }
+    return options;
+}
+
+bool contains_word(const std::string& text, const std::string& word) {
+    for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+        const auto boundary = [](char c) {
+            return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+        };
+        const bool before = at == 0 || boundary(text[at - 1]);
+        const bool after = at + word.size() == text.size() || boundary(text[at + word.size()]);
+        if (before && after) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// What is wrong with one pinpipe command line, judged by `pinpipe <command> --help`; empty
+// when every option is listed there and every value is in place.
+std::vector<std::string> command_line_problems(const std::vector<std::string>& argv,
+                                               std::map<std::string, testing::PinpipeRun>& helps) {
+    if (argv.empty()) {
+        return {"pinpipe without a command"};
+    }
+    const std::string& command = argv[0];
+    if (command == "--help" || command == "--version") {
+        return {};
+    }
+    if (!helps.contains(command)) {
+        helps.emplace(command, run_pinpipe({command, "--help"}));
+    }
+    const testing::PinpipeRun& help = helps.at(command);
+    if (help.exit_code != 0) {
+        return {fmt::format("pinpipe {} --help exits {}: {}", command, help.exit_code,
+                            help.output.substr(0, help.output.find('\n')))};
+    }
+    const HelpOptions options = parse_help(help.output);
+    std::vector<std::string> problems;
+    for (size_t i = 1; i < argv.size(); ++i) {
+        const std::string& arg = argv[i];
+        if (arg.starts_with("--")) {
+            const size_t equals = arg.find('=');
+            const std::string name = arg.substr(0, equals);
+            const auto found = options.takes_value.find(name);
+            if (found == options.takes_value.end()) {
+                problems.push_back(
+                    fmt::format("pinpipe {} has no option {} (not in its --help)", command, name));
+            } else if (found->second && equals == std::string::npos && ++i >= argv.size()) {
+                problems.push_back(fmt::format("pinpipe {}: {} needs a value", command, name));
+            } else if (!found->second && equals != std::string::npos) {
+                problems.push_back(fmt::format("pinpipe {}: {} takes no value", command, name));
+            }
+        } else if (arg.starts_with("-") && arg.size() >= 2) {
+            const std::string name = arg.substr(0, 2);
+            const auto found = options.takes_value.find(name);
+            if (found == options.takes_value.end()) {
+                problems.push_back(
+                    fmt::format("pinpipe {} has no option {} (not in its --help)", command, name));
+            } else if (found->second && arg.size() == 2 && ++i >= argv.size()) {
+                problems.push_back(fmt::format("pinpipe {}: {} needs a value", command, name));
+            }
+        } else if (!contains_word(help.output, arg)) {
+            problems.push_back(fmt::format(
+                "pinpipe {}: argument \"{}\" is not mentioned in its --help", command, arg));
+        }
+    }
+    return problems;
+}
+
+std::string port_of(const std::string& address) {
+    return address.substr(address.rfind(':') + 1);
+}
+
+// The value following option in a command's argv.
+std::string option_value(const nlohmann::json& argv, const std::string& option) {
+    for (size_t i = 0; i + 1 < argv.size(); ++i) {
+        if (argv[i] == option) {
+            return argv[i + 1];
+        }
+    }
+    return {};
+}
+
+const nlohmann::json& command_from(const std::string& source) {
+    for (const nlohmann::json& command : deployment().at("commands")) {
+        if (command.at("source") == source) {
+            return command.at("argv");
+        }
+    }
+    throw std::runtime_error("no pinpipe command at " + source);
+}
+
+TEST(Deploy, FilesParseAndTheDockerfileInstallsTheCiPackages) {
+    for (const nlohmann::json& problem : deployment().at("problems")) {
+        ADD_FAILURE() << problem.get<std::string>();
+    }
+    const nlohmann::json& facts = deployment().at("facts");
+    EXPECT_EQ(facts.at("dockerfile_from").at(0), "debian:bookworm");
+}
+
+TEST(HelpParsing, FindsLongShortAndValueTakingOptions) {
+    const HelpOptions options = parse_help(
+        "Usage:\n  pinpipe x [OPTION...]\n\n      --json          print JSON\n"
+        "  -b, --brokers arg   Kafka\n  -X arg              override\n"
+        "      --max-lag arg   exit 1 when\n                      more than this\n");
+    EXPECT_EQ(options.takes_value.at("--json"), false);
+    EXPECT_EQ(options.takes_value.at("--brokers"), true);
+    EXPECT_EQ(options.takes_value.at("-b"), true);
+    EXPECT_EQ(options.takes_value.at("-X"), true);
+    EXPECT_EQ(options.takes_value.at("--max-lag"), true);
+    EXPECT_FALSE(options.takes_value.contains("more"));
+}
+
+TEST(HelpParsing, NamesAnUnknownOptionAndAMissingValue) {
+    std::map<std::string, testing::PinpipeRun> helps;
+    EXPECT_TRUE(
+        command_line_problems({"migrate", "--dsn", "x", "--log-format=json"}, helps).empty());
+    const auto unknown = command_line_problems({"migrate", "--no-such-option"}, helps);
+    ASSERT_EQ(unknown.size(), 1u);
+    EXPECT_EQ(unknown[0], "pinpipe migrate has no option --no-such-option (not in its --help)");
+    const auto missing = command_line_problems({"migrate", "--dsn"}, helps);
+    ASSERT_EQ(missing.size(), 1u);
+    EXPECT_EQ(missing[0], "pinpipe migrate: --dsn needs a value");
+    EXPECT_FALSE(command_line_problems({"topics", "frobnicate"}, helps).empty());
+    EXPECT_TRUE(command_line_problems({"topics", "create", "--partitions", "3"}, helps).empty());
+}
+
+// Fails, naming file, command and option, until every command the deployment uses is built with
+// the options the deployment passes (stream, serve, refresh and load --refresh land in other
+// issues).
+TEST(Deploy, EveryPinpipeCommandLineIsAcceptedByTheBinary) {
+    std::map<std::string, testing::PinpipeRun> helps;
+    const nlohmann::json& commands = deployment().at("commands");
+    EXPECT_GE(commands.size(), 10u) << "the extraction found too few command lines";
+    std::set<std::string> sources;
+    for (const nlohmann::json& command : commands) {
+        const std::string source = command.at("source");
+        sources.insert(source.substr(0, source.find_first_of(":")));
+        for (const std::string& problem :
+             command_line_problems(command.at("argv").get<std::vector<std::string>>(), helps)) {
+            ADD_FAILURE() << source << ": " << problem;
+        }
+    }
+    for (const char* file :
+         {"docker-compose.yml", "deploy/crontab.example", "deploy/systemd/pinpipe-stream.service",
+          "deploy/systemd/pinpipe-serve.service", "deploy/airflow/pinpipe_dag.py"}) {
+        EXPECT_TRUE(sources.contains(file)) << "no pinpipe command line found in " << file;
+    }
+}
+
+TEST(Deploy, ComposeRunsTheWholePipeline) {
+    const nlohmann::json& compose = deployment().at("facts").at("compose");
+    const nlohmann::json& services = compose.at("services");
+    for (const char* name : {"kafka", "postgres", "migrate", "topics", "serve", "stream", "loader",
+                             "emulate", "prometheus", "grafana"}) {
+        EXPECT_TRUE(services.contains(name)) << name;
+    }
+    EXPECT_TRUE(services.at("kafka").at("image").get<std::string>().starts_with("apache/kafka:"));
+    EXPECT_NE(services.at("kafka")
+                  .at("environment")
+                  .at("KAFKA_PROCESS_ROLES")
+                  .get<std::string>()
+                  .find("controller"),
+              std::string::npos)
+        << "Kafka must run in KRaft mode";
+    EXPECT_TRUE(services.at("postgres").at("image").get<std::string>().starts_with("postgres:15"));
+    EXPECT_EQ(services.at("migrate").at("restart"), "no") << "migrate is one-shot";
+    EXPECT_EQ(services.at("emulate").at("profiles"), nlohmann::json::array({"emulate"}));
+    // Everything that reads or writes waits for the schema.
+    for (const char* name : {"serve", "stream", "loader"}) {
+        EXPECT_EQ(services.at(name).at("depends_on").at("migrate").at("condition"),
+                  "service_completed_successfully")
+            << name;
+    }
+    EXPECT_EQ(command_from("docker-compose.yml: services.loader.command").at(0), "load");
+    EXPECT_EQ(command_from("docker-compose.yml: services.loader.command").at(1), "--refresh");
+}
+
+TEST(Deploy, PrometheusScrapesThePortsStreamAndServeListenOn) {
+    const std::string metrics_port = port_of(option_value(
+        command_from("docker-compose.yml: services.stream.command"), "--metrics-listen"));
+    const std::string serve_port = port_of(
+        option_value(command_from("docker-compose.yml: services.serve.command"), "--listen"));
+    std::set<std::string> targets;
+    for (const nlohmann::json& job :
+         deployment().at("facts").at("prometheus").at("scrape_configs")) {
+        for (const nlohmann::json& config : job.at("static_configs")) {
+            for (const nlohmann::json& target : config.at("targets")) {
+                targets.insert(target.get<std::string>());
+            }
+        }
+    }
+    EXPECT_TRUE(targets.contains("stream:" + metrics_port)) << metrics_port;
+    EXPECT_TRUE(targets.contains("serve:" + serve_port)) << serve_port;
+}
+
+nlohmann::json dashboard() {
+    return nlohmann::json::parse(read_text(source_dir / "deploy/grafana/dashboards/pinpipe.json"));
+}
+
+TEST(Deploy, DashboardUsesTheProvisionedDatasourcesAndCoversTheIssue) {
+    std::set<std::string> provisioned;
+    for (const nlohmann::json& source : deployment().at("facts").at("grafana_datasources")) {
+        provisioned.insert(source.at("uid").get<std::string>());
+    }
+    std::string titles;
+    const nlohmann::json board = dashboard();
+    for (const nlohmann::json& panel : board.at("panels")) {
+        titles += panel.at("title").get<std::string>() + "\n";
+        for (const nlohmann::json& target : panel.value("targets", nlohmann::json::array())) {
+            EXPECT_TRUE(provisioned.contains(target.at("datasource").at("uid")))
+                << panel.at("title") << " uses an unprovisioned datasource";
+        }
+    }
+    for (const char* topic : {"Posts per minute", "lag", "Freshness", "Dead letters"}) {
+        EXPECT_NE(titles.find(topic), std::string::npos) << topic << " missing from\n" << titles;
+    }
+}
+
+// Grafana's macros as Grafana expands them, for a 6-hour range.
+std::string expand_grafana_macros(std::string sql) {
+    const auto replace_call = [&](const std::string& macro, auto expansion) {
+        for (size_t at = sql.find(macro + "("); at != std::string::npos;
+             at = sql.find(macro + "(")) {
+            const size_t close = sql.find(')', at);
+            const std::string inside =
+                sql.substr(at + macro.size() + 1, close - at - macro.size() - 1);
+            sql.replace(at, close - at + 1, expansion(inside.substr(0, inside.find(','))));
+        }
+    };
+    replace_call("$__timeFilter", [](const std::string& column) {
+        return column + " BETWEEN now() - interval '6 hours' AND now()";
+    });
+    replace_call("$__timeGroupAlias", [](const std::string& column) {
+        return "date_trunc('hour', " + column + ") AS time";
+    });
+    return sql;
+}
+
+TEST(Deploy, DashboardQueriesRunOnTheMigratedSchema) {
+    pg::Connection cx = pg::Connection::open(testing::migrated_database(), "deploy_test");
+    int ran = 0;
+    const nlohmann::json board = dashboard();
+    for (const nlohmann::json& panel : board.at("panels")) {
+        for (const nlohmann::json& target : panel.value("targets", nlohmann::json::array())) {
+            if (!target.contains("rawSql")) {
+                continue;
+            }
+            const std::string sql = expand_grafana_macros(target.at("rawSql"));
+            // realtime.* comes with pinpipe stream's migrations; until then those panels wait.
+            const size_t realtime = sql.find("realtime.");
+            if (realtime != std::string::npos) {
+                const std::string table =
+                    sql.substr(realtime, sql.find_first_of(" \n", realtime) - realtime);
+                if (cx.exec("SELECT to_regclass($1) IS NULL", {table}).get(0, 0) == "t") {
+                    continue;
+                }
+            }
+            try {
+                cx.exec(sql);
+                ++ran;
+            } catch (const pg::Error& error) {
+                ADD_FAILURE() << panel.at("title") << ": " << error.what() << "\n" << sql;
+            }
+        }
+    }
+    EXPECT_GE(ran, 5);
+}
+
+TEST(Deploy, RuntimePackagesScriptFindsTheLibrariesTheBinaryLinks) {
+    const util::ProcessResult run = util::run_process(
+        {"bash", (source_dir / "deploy/runtime-packages.sh").string(), PINPIPE_BINARY});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    for (const char* package : {"libpq5", "librdkafka1", "libc6"}) {
+        EXPECT_TRUE(contains_word(run.output, package)) << package << " missing:\n" << run.output;
+    }
+}
+
+TEST(Deploy, SystemdUnitsVerify) {
+    if (util::run_process({"sh", "-c", "command -v systemd-analyze"}).exit_code != 0) {
+        GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
+    }
+    // verify wants ExecStart's binary to exist: point the copies at the one just built.
+    const fs::path directory = pg::make_temp_directory("pinpipe-units-");
+    std::vector<std::string> argv = {"systemd-analyze", "verify", "--man=no"};
+    for (const auto& entry : fs::directory_iterator(source_dir / "deploy/systemd")) {
+        std::string unit = read_text(entry.path());
+        for (size_t at = unit.find("/usr/local/bin/pinpipe"); at != std::string::npos;
+             at = unit.find("/usr/local/bin/pinpipe", at + 1)) {
+            unit.replace(at, std::string("/usr/local/bin/pinpipe").size(), PINPIPE_BINARY);
+        }
+        std::ofstream(directory / entry.path().filename()) << unit;
+        argv.push_back((directory / entry.path().filename()).string());
+    }
+    const util::ProcessResult run = util::run_process(argv, directory);
+    fs::remove_all(directory);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(run.output, "") << "systemd-analyze verify complained";
+}
+
+}  // namespace
+}  // namespace pinpipe

@@ -1,0 +1,114 @@
+#include "ops/status_report.hpp"
+
+#include <gtest/gtest.h>
+
+namespace pinpipe::ops {
+namespace {
+
+PartitionStatus partition(const std::string& topic, int32_t number, int64_t low, int64_t high,
+                          std::optional<int64_t> load, std::optional<int64_t> stream) {
+    PartitionStatus p;
+    p.topic = topic;
+    p.partition = number;
+    p.low = low;
+    p.high = high;
+    p.load.next_offset = load;
+    p.stream.next_offset = stream;
+    return p;
+}
+
+StatusReport sample_report() {
+    StatusReport report;
+    report.generated_at = "2024-05-01T10:00:00.000Z";
+    report.load_group = "pinpipe-load";
+    report.stream_group = "pinpipe-stream";
+    report.partitions = {partition("p.pin", 0, 0, 100, 90, std::nullopt),
+                         partition("p.pin", 1, 10, 50, std::nullopt, std::nullopt),
+                         partition("p.geo", 0, 0, 30, 30, std::nullopt)};
+    compute_lags(report.partitions);
+    report.freshness = {{"p.pin", "2024-05-01T09:59:00.000Z", 60.0},
+                        {"p.geo", "", std::nullopt},
+                        {"p.user", "", std::nullopt}};
+    return report;
+}
+
+TEST(PartitionLag, IsHighMinusStoredOffset) {
+    EXPECT_EQ(partition_lag(0, 100, 90), 10);
+    EXPECT_EQ(partition_lag(0, 100, 100), 0);
+}
+
+TEST(PartitionLag, WithoutStoredOffsetCountsFromTheLowWatermark) {
+    EXPECT_EQ(partition_lag(10, 50, std::nullopt), 40);
+}
+
+TEST(PartitionLag, OffsetsDeletedByRetentionDoNotCount) {
+    EXPECT_EQ(partition_lag(80, 100, 20), 20);
+}
+
+TEST(PartitionLag, IsNeverNegative) {
+    EXPECT_EQ(partition_lag(0, 10, 15), 0);  // a topic re-created behind the stored offset
+}
+
+TEST(ComputeLags, GroupWithoutAnyStoredOffsetIsNotDeployed) {
+    const StatusReport report = sample_report();
+    EXPECT_EQ(report.partitions[0].load.lag, 10);
+    EXPECT_EQ(report.partitions[1].load.lag, 40);
+    EXPECT_FALSE(report.partitions[0].stream.lag.has_value());
+    EXPECT_EQ(topic_lag(report, "p.pin", /*stream_group=*/false), 50);
+    EXPECT_EQ(topic_lag(report, "p.geo", /*stream_group=*/false), 0);
+    EXPECT_FALSE(topic_lag(report, "p.pin", /*stream_group=*/true).has_value());
+}
+
+TEST(Thresholds, NoneGivenNothingViolated) {
+    EXPECT_TRUE(threshold_violations(sample_report(), {}).empty());
+}
+
+TEST(Thresholds, MaxLagIsPerGroupAndTopicAndInclusive) {
+    EXPECT_TRUE(threshold_violations(sample_report(), {.max_lag = 50}).empty());
+    const auto violations = threshold_violations(sample_report(), {.max_lag = 49});
+    ASSERT_EQ(violations.size(), 1u);
+    EXPECT_EQ(violations[0], "pinpipe-load is 50 messages behind on p.pin (--max-lag 49)");
+}
+
+TEST(Thresholds, MaxLagIgnoresGroupsLeftOut) {
+    StatusReport report = sample_report();
+    report.load_group.clear();
+    EXPECT_TRUE(threshold_violations(report, {.max_lag = 0}).empty());
+}
+
+TEST(Thresholds, FreshnessOverTheLimitAndNothingLoadedFromAFullTopic) {
+    const auto violations = threshold_violations(sample_report(), {.max_freshness_s = 30});
+    ASSERT_EQ(violations.size(), 2u);
+    EXPECT_EQ(violations[0], "newest row loaded from p.pin is 60 s old (--max-freshness-s 30)");
+    EXPECT_EQ(violations[1],
+              "nothing loaded from p.geo yet while Kafka holds 30 messages (--max-freshness-s "
+              "30)");
+    // p.user holds nothing in Kafka: nothing to be stale about.
+    EXPECT_TRUE(threshold_violations(sample_report(), {.max_freshness_s = 60}).size() == 1);
+}
+
+TEST(StatusText, ShowsGroupsLagAndNotDeployed) {
+    const std::string text = render_status_text(sample_report());
+    EXPECT_NE(text.find("pinpipe-load lag: p.pin 50, p.geo 0"), std::string::npos) << text;
+    EXPECT_NE(text.find("pinpipe-stream: no stored offsets"), std::string::npos) << text;
+    EXPECT_NE(text.find("none recorded in etl.load_runs"), std::string::npos) << text;
+    EXPECT_NE(text.find("nothing loaded"), std::string::npos) << text;
+}
+
+TEST(StatusJson, CarriesLagThresholdsAndVerdict) {
+    const Thresholds thresholds{.max_lag = 49};
+    const StatusReport report = sample_report();
+    const auto doc = status_json(report, thresholds, threshold_violations(report, thresholds));
+    EXPECT_EQ(doc["lag"]["pinpipe-load"]["p.pin"], 50);
+    EXPECT_TRUE(doc["lag"]["pinpipe-stream"]["p.pin"].is_null());
+    EXPECT_EQ(doc["partitions"][1]["load"]["next_offset"], nullptr);
+    EXPECT_EQ(doc["partitions"][1]["load"]["lag"], 40);
+    EXPECT_EQ(doc["thresholds"]["max_lag"], 49);
+    EXPECT_TRUE(doc["thresholds"]["max_freshness_s"].is_null());
+    EXPECT_EQ(doc["ok"], false);
+    EXPECT_EQ(doc["violations"].size(), 1u);
+    EXPECT_TRUE(doc["last_load_run"].is_null());
+}
+
+}  // namespace
+}  // namespace pinpipe::ops
