@@ -10,15 +10,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <optional>
 #include <thread>
 
+#include "events/cleaning.hpp"
+#include "events/generator.hpp"
+#include "events/validation.hpp"
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
+#include "stream/upsert_sql.hpp"
 #include "support/harness.hpp"
 #include "util/process.hpp"
 
@@ -441,6 +448,268 @@ TEST_F(StreamTest, ARealPrometheusScrapesTheEndpoint) {
     std::filesystem::remove_all(directory);
     EXPECT_TRUE(scraped) << answer;
     stop(stream);
+}
+
+// ---- DESIGN §6: the SQL views and the C++ cleaner agree on every field ----------------------
+
+using Row = std::vector<std::optional<std::string>>;
+
+std::optional<std::string> text(const std::optional<std::string>& value) {
+    return value;
+}
+template <typename Number>
+std::optional<std::string> text(const std::optional<Number>& value) {
+    if (!value) {
+        return std::nullopt;
+    }
+    if constexpr (std::is_floating_point_v<Number>) {
+        return fmt::format("{:.17g}", *value);  // exact: compares the doubles bit for bit
+    } else {
+        return std::to_string(*value);
+    }
+}
+std::optional<std::string> text(const std::optional<std::string_view>& value) {
+    return value ? std::optional<std::string>(*value) : std::nullopt;
+}
+
+// The rows of a query as text, keyed by the first column; columns listed in float_columns are
+// read as doubles and written as text() writes them.
+std::map<int64_t, Row> query_rows(pg::Connection& cx, const std::string& sql,
+                                  const std::vector<int>& float_columns = {}) {
+    const pg::Result result = cx.exec(sql);
+    std::map<int64_t, Row> rows;
+    for (int r = 0; r < result.rows(); ++r) {
+        Row row;
+        for (int c = 1; c < result.columns(); ++c) {
+            if (result.is_null(r, c)) {
+                row.emplace_back(std::nullopt);
+            } else if (std::find(float_columns.begin(), float_columns.end(), c) !=
+                       float_columns.end()) {
+                row.push_back(text(std::optional<double>(
+                    std::strtod(std::string(result.get(r, c)).c_str(), nullptr))));
+            } else {
+                row.emplace_back(std::string(result.get(r, c)));
+            }
+        }
+        rows[std::stoll(std::string(result.get(r, 0)))] = std::move(row);
+    }
+    return rows;
+}
+
+std::string describe(const Row& row) {
+    std::string out;
+    for (const auto& value : row) {
+        out += value ? "[" + *value + "] " : "NULL ";
+    }
+    return out;
+}
+
+void expect_same_rows(const std::map<int64_t, Row>& sql, const std::map<int64_t, Row>& cpp,
+                      const std::map<int64_t, std::string>& sources, const char* what) {
+    EXPECT_EQ(sql.size(), cpp.size()) << what;
+    for (const auto& [ind, row] : cpp) {
+        const auto found = sql.find(ind);
+        ASSERT_NE(found, sql.end()) << what << ": ind " << ind << " missing from SQL";
+        EXPECT_EQ(found->second, row)
+            << what << " ind " << ind << " from " << sources.at(ind)
+            << "\n  SQL: " << describe(found->second) << "\n  C++: " << describe(row);
+    }
+}
+
+// Dirty values for any field: every placeholder, follower-count spellings, numbers written in
+// several ways, wrong JSON types, timestamps on and off the calendar, escapes.
+const std::vector<std::string> dirty_values = {R"("")",
+                                               "null",
+                                               "true",
+                                               "[1]",
+                                               R"({"a": 1})",
+                                               R"(" ")",
+                                               "7",
+                                               "7.0",
+                                               "1e3",
+                                               "1E3",
+                                               "-0",
+                                               "-0.0",
+                                               "12.5",
+                                               "1e400",
+                                               "1e-400",
+                                               "0.1",
+                                               "123456789.123456789",
+                                               "1.7976931348623157e308",
+                                               "2147483647",
+                                               "2147483648",
+                                               "-2147483648",
+                                               "9223372036854775807",
+                                               "9223372036854775808",
+                                               "18",
+                                               "17.0",
+                                               "50.5",
+                                               "90",
+                                               "-180",
+                                               R"("User Info Error")",
+                                               R"("No Title Data Available")",
+                                               R"("No description available")",
+                                               R"("No description available Story format")",
+                                               R"("N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e")",
+                                               R"("Image src error.")",
+                                               R"("7k")",
+                                               R"("12.5k")",
+                                               R"("1M")",
+                                               R"("7K")",
+                                               R"("007")",
+                                               R"("-5")",
+                                               R"("1e3")",
+                                               R"("7.0")",
+                                               R"("36")",
+                                               R"("1e1")",
+                                               R"(" 7")",
+                                               R"("999999999999k")",
+                                               R"("1000000000000")",
+                                               R"("999999999999M")",
+                                               R"("Local save in /data/art")",
+                                               R"("Local save in ")",
+                                               R"("Local save in")",
+                                               R"("/data/travel")",
+                                               R"("tab\there \"q\" \\ \u00e9 😀")",
+                                               R"("2020-02-29 23:59:59")",
+                                               R"("2019-02-29 00:00:00")",
+                                               R"("2020-13-01 00:00:00")",
+                                               R"("2020-01-01T00:00:00")",
+                                               R"("0001-01-01 00:00:00")",
+                                               R"("2020-01-01 24:00:00")",
+                                               R"("2020-1-01 00:00:00")",
+                                               R"(" 2020-01-01 00:00:00")",
+                                               R"("2022-12-31 23:59:59")"};
+
+TEST(CleaningEquivalence, SqlViewsAndEventCleanerAgreeOnEveryField) {
+    struct Kind {
+        events::EventKind kind;
+        const char* ind_field;
+        std::vector<const char*> fields;
+    };
+    const std::vector<Kind> kinds_and_fields = {
+        {events::EventKind::pin,
+         "index",
+         {"unique_id", "title", "description", "follower_count", "poster_name", "tag_list",
+          "is_image_or_video", "image_src", "save_location", "category", "downloaded"}},
+        {events::EventKind::geo, "ind", {"country", "latitude", "longitude", "timestamp"}},
+        {events::EventKind::user, "ind", {"first_name", "last_name", "age", "date_joined"}},
+    };
+    // Per kind: the JSON texts, realistic ones from the emulator first.
+    std::array<std::vector<std::string>, 3> texts;
+    events::EventGenerator generator(21);
+    for (int i = 0; i < 2000; ++i) {
+        const events::GeneratedEvent event = generator.next();
+        texts[0].push_back(event.pin);
+        texts[1].push_back(event.geo);
+        texts[2].push_back(event.user);
+    }
+    int64_t ind = 10'000'000;
+    for (const Kind& kind : kinds_and_fields) {
+        auto& out = texts[static_cast<size_t>(kind.kind)];
+        for (const char* field : kind.fields) {
+            for (const std::string& value : dirty_values) {
+                // The other fields clean: the dirty one decides alone.
+                std::string json = fmt::format(R"({{"{}": {})", kind.ind_field, ind++);
+                for (const char* other : kind.fields) {
+                    json += other == field ? fmt::format(R"(, "{}": {})", other, value)
+                                           : fmt::format(R"(, "{}": "ok")", other);
+                }
+                out.push_back(json + "}");
+            }
+        }
+        // Duplicate keys (the last wins, as in jsonb), nothing but the ind, odd ind spellings.
+        for (const char* field : kind.fields) {
+            out.push_back(fmt::format(R"({{"{0}": {1}, "{2}": "first", "{2}": 7, "{2}": "36"}})",
+                                      kind.ind_field, ind++, field));
+        }
+        out.push_back(fmt::format(R"({{"{}": {}}})", kind.ind_field, ind++));
+        out.push_back(fmt::format(R"({{"{}": -{}}})", kind.ind_field, ind++));
+        out.push_back(fmt::format(R"({{"{}": {}.0}})", kind.ind_field, ind++));
+        out.push_back(fmt::format(R"({{"{}": "{}"}})", kind.ind_field, ind++));
+        out.push_back(fmt::format(R"({{"{}": {}e0}})", kind.ind_field, ind++));
+    }
+
+    // Only what the validator accepts reaches either path (the rest are dead letters).
+    events::EventValidator validator;
+    events::EventCleaner cleaner;
+    std::array<std::map<int64_t, Row>, 3> cpp;
+    std::map<int64_t, Row> cpp_downloaded;
+    std::map<int64_t, std::string> sources;
+    std::array<std::vector<std::string_view>, 3> accepted;
+    size_t rejected = 0;
+    for (const Kind& kind : kinds_and_fields) {
+        const auto k = static_cast<size_t>(kind.kind);
+        for (const std::string& json : texts[k]) {
+            if (!validator.validate(kind.kind, json.data(), json.size()).ok) {
+                ++rejected;
+                continue;
+            }
+            accepted[k].push_back(json);
+            switch (kind.kind) {
+                case events::EventKind::pin: {
+                    const events::CleanPin pin = cleaner.clean_pin(json);
+                    cpp[k][pin.ind] = {text(pin.unique_id),         text(pin.title),
+                                       text(pin.description),       text(pin.follower_count),
+                                       text(pin.poster_name),       text(pin.tag_list),
+                                       text(pin.is_image_or_video), text(pin.image_src),
+                                       text(pin.save_location),     text(pin.category)};
+                    cpp_downloaded[pin.ind] = {text(pin.downloaded)};
+                    sources[pin.ind] = json;
+                    break;
+                }
+                case events::EventKind::geo: {
+                    const events::CleanGeolocation geo = cleaner.clean_geolocation(json);
+                    cpp[k][geo.ind] = {text(geo.country), text(geo.coordinates[0]),
+                                       text(geo.coordinates[1]), text(geo.timestamp)};
+                    sources[geo.ind] = json;
+                    break;
+                }
+                case events::EventKind::user: {
+                    const events::CleanUser user = cleaner.clean_user(json);
+                    cpp[k][user.ind] = {text(user.user_name), text(user.age),
+                                        text(events::age_group(user.age)), text(user.date_joined)};
+                    sources[user.ind] = json;
+                    break;
+                }
+            }
+        }
+    }
+    RecordProperty("rejected_by_validator", std::to_string(rejected));
+    for (const auto& rows : cpp) {
+        ASSERT_GT(rows.size(), 2000U);  // the emulated events and most dirty ones compare
+    }
+
+    pg::Connection cx = pg::Connection::open(testing::migrated_database(), "stream_test");
+    cx.exec("SET DateStyle = 'ISO, YMD'");
+    for (const Kind& kind : kinds_and_fields) {
+        cx.exec(fmt::format("INSERT INTO staging.{}_events "
+                            "(kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, "
+                            "payload) SELECT 't', 0, u.o, now(), u.p::jsonb "
+                            "FROM unnest($1::text[]) WITH ORDINALITY AS u(p, o)",
+                            events::kind_name(kind.kind)),
+                {stream::text_array_literal(accepted[static_cast<size_t>(kind.kind)])});
+    }
+    expect_same_rows(
+        query_rows(cx,
+                   "SELECT ind, unique_id, title, description, follower_count, poster_name, "
+                   "tag_list, is_image_or_video, image_src, save_location, category "
+                   "FROM clean.pins"),
+        cpp[0], sources, "clean.pins");
+    expect_same_rows(query_rows(cx,
+                                "SELECT DISTINCT ON (1) clean.jsonb_to_bigint(payload -> "
+                                "'index'), clean.jsonb_to_integer(payload -> 'downloaded') "
+                                "FROM staging.pin_events ORDER BY 1, kafka_offset DESC"),
+                     cpp_downloaded, sources, "downloaded");
+    expect_same_rows(query_rows(cx,
+                                "SELECT ind, country, coordinates[1], coordinates[2], "
+                                "\"timestamp\" FROM clean.geolocations",
+                                {2, 3}),
+                     cpp[1], sources, "clean.geolocations");
+    expect_same_rows(query_rows(cx,
+                                "SELECT ind, user_name, age, clean.age_group(age), date_joined "
+                                "FROM clean.users"),
+                     cpp[2], sources, "clean.users");
 }
 
 TEST(StreamUsage, RejectsNonPositiveLimits) {
