@@ -1,11 +1,101 @@
-// pinpipe stream (issue #5). Placeholder until the command lands.
+// pinpipe stream: the long-running writer of the realtime metric tables (DESIGN §8, issue #5).
+#include <fmt/format.h>
+
+#include <iostream>
+#include <optional>
+
 #include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "kafka/consumer.hpp"
+#include "stream/metrics_server.hpp"
+#include "stream/stream_metrics.hpp"
+#include "stream/streamer.hpp"
 #include "util/errors.hpp"
+#include "util/signals.hpp"
 
 namespace pinpipe::cli {
 
-int stream_command(const Args& /*args*/) {
-    throw UsageError("not built yet (tracked in issue #5)");
+int stream_command(const Args& args) {
+    cxxopts::Options options(
+        args.at(0),
+        "Keep the realtime.* metric tables current from <prefix>.pin, .geo and .user, exactly "
+        "once: each micro-batch's per-key deltas are upserted in one transaction with the "
+        "fenced offsets in etl.consumer_offsets. Several instances in one group split the "
+        "partitions fairly (registered in etl.consumer_instances). Events are cleaned with the "
+        "rules of the clean.* views; a NULL cleaned key leaves that table out (realtime."
+        "event_minute counts every valid message). Bad messages go to etl.dead_letters. Runs "
+        "until SIGTERM/SIGINT, which commit the batch in hand; outages of PostgreSQL or Kafka "
+        "are retried with backoff. Prints one summary line at exit.");
+    add_connection_options(options);
+    add_logging_options(options);
+    options.add_options()("group",
+                          "id under which offsets and claims are kept (and committed "
+                          "to Kafka for lag tools)",
+                          cxxopts::value<std::string>()->default_value("pinpipe-stream"))(
+        "max-batch-rows", "messages per transaction at most",
+        cxxopts::value<size_t>()->default_value("20000"))(
+        "max-latency-ms",
+        "a message waits at most this long before its batch is committed (longer only while "
+        "the previous batch is still committing)",
+        cxxopts::value<int>()->default_value("100"))(
+        "max-message-bytes", "larger messages are dead letters (reason too_large)",
+        cxxopts::value<size_t>()->default_value("1048576"))(
+        "rebalance-ms", "how often to re-check this instance's fair share of the partitions",
+        cxxopts::value<int>()->default_value("3000"))(
+        "metrics-listen",
+        "serve Prometheus metrics on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); off "
+        "when empty",
+        cxxopts::value<std::string>()->default_value(""));
+    const auto result = parse_options(options, args);
+    if (!result) {
+        return 0;
+    }
+    apply_logging_options(*result);
+    const ConnectionSettings settings = connection_settings(*result);
+
+    stream::StreamOptions streamer;
+    streamer.dsn = settings.dsn;
+    streamer.group = (*result)["group"].as<std::string>();
+    if (streamer.group.empty()) {
+        throw UsageError("--group must not be empty");
+    }
+    kafka::Properties defaults = kafka::Consumer::default_properties(streamer.group);
+    // A daemon has no use for end-of-partition events.
+    defaults.emplace_back("enable.partition.eof", "false");
+    streamer.kafka_properties = settings.kafka_properties(defaults);
+    streamer.topics = settings.topics();
+    streamer.max_batch_rows = (*result)["max-batch-rows"].as<size_t>();
+    streamer.max_latency = std::chrono::milliseconds((*result)["max-latency-ms"].as<int>());
+    streamer.max_message_bytes = (*result)["max-message-bytes"].as<size_t>();
+    streamer.rebalance_interval = std::chrono::milliseconds((*result)["rebalance-ms"].as<int>());
+    if (streamer.max_batch_rows == 0 || streamer.max_message_bytes == 0 ||
+        streamer.max_latency.count() <= 0 || streamer.rebalance_interval.count() <= 0) {
+        throw UsageError("batch limits, --max-latency-ms and --rebalance-ms must be positive");
+    }
+
+    const std::string metrics_listen = (*result)["metrics-listen"].as<std::string>();
+    std::optional<stream::ListenAddress> metrics_address;
+    if (!metrics_listen.empty()) {
+        metrics_address = stream::parse_listen_address(metrics_listen);
+    }
+
+    util::install_stop_signal_handlers();
+    obs::MetricsRegistry registry;
+    stream::StreamMetrics metrics(registry);
+    std::optional<stream::MetricsServer> metrics_server;
+    if (metrics_address) {
+        metrics_server.emplace(registry, *metrics_address);
+        streamer.observer = &metrics;
+    }
+    const stream::StreamSummary summary = stream::run_stream(streamer);
+    std::cout << fmt::format(
+                     "stream: {} pin, {} geo, {} user events, {} dead letters in {} batches over "
+                     "{:.2f} s; end-to-end latency p50 {} ms, p99 {} ms, max {} ms",
+                     summary.events[0], summary.events[1], summary.events[2], summary.dead_letters,
+                     summary.batches, summary.seconds, summary.latency_p50_ms,
+                     summary.latency_p99_ms, summary.latency_max_ms)
+              << std::endl;
+    return 0;
 }
 
 }  // namespace pinpipe::cli

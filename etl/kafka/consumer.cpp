@@ -106,6 +106,17 @@ Watermarks Consumer::watermarks(const TopicPartition& tp, std::chrono::milliseco
     return {low, high};
 }
 
+std::optional<Watermarks> Consumer::cached_watermarks(const TopicPartition& tp) const {
+    int64_t low = RD_KAFKA_OFFSET_INVALID;
+    int64_t high = RD_KAFKA_OFFSET_INVALID;
+    if (rd_kafka_get_watermark_offsets(m_rk.get(), tp.topic.c_str(), tp.partition, &low, &high) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high == RD_KAFKA_OFFSET_INVALID) {
+        return std::nullopt;
+    }
+    return Watermarks{low, high};
+}
+
 std::vector<int32_t> Consumer::partition_counts(const std::vector<std::string>& topics,
                                                 std::chrono::milliseconds timeout) {
     return kafka::partition_counts(m_rk.get(), topics, timeout);

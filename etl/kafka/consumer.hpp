@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,9 @@ class Consumer {
     size_t consume(std::vector<MessagePtr>& out, size_t max, std::chrono::milliseconds timeout);
 
     Watermarks watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
+    // The watermarks librdkafka last saw in fetch responses of an assigned partition: no
+    // request, so cheap enough to read for lag metrics; nullopt before the first fetch.
+    std::optional<Watermarks> cached_watermarks(const TopicPartition& tp) const;
     std::vector<int32_t> partition_counts(const std::vector<std::string>& topics,
                                           std::chrono::milliseconds timeout);
     // Commits group offsets asynchronously: only so that kafka-consumer-groups and other lag

@@ -4,13 +4,11 @@
 
 #include <chrono>
 
+#include "load/dead_letters.hpp"
 #include "obs/log.hpp"
 
 namespace pinpipe::load {
 namespace {
-
-const std::string dead_letter_copy_sql =
-    fmt::format("COPY etl.dead_letters {} FROM STDIN", dead_letter_copy_columns);
 
 std::string staging_copy_sql(size_t kind) {
     return fmt::format("COPY {} {} FROM STDIN", staging_table(static_cast<events::EventKind>(kind)),
@@ -28,9 +26,7 @@ std::vector<pg::OffsetAdvance> advances_of(const LoadBatch& batch) {
 // Writes the dead letters and the offsets, then commits; rolls back on a lost fence.
 CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetStore& store,
                      const LoadBatch& batch, const std::string& dead_letters) {
-    if (!dead_letters.empty()) {
-        cx.copy_in(dead_letter_copy_sql, dead_letters);
-    }
+    copy_dead_letters(cx, dead_letters);
     if (!store.advance(cx, advances_of(batch))) {
         return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
     }

@@ -47,9 +47,11 @@ std::vector<kafka::TopicPartition> OffsetStore::claimed_by_anyone(
         names.push_back(lock_name(tp));
     }
     // A bigint advisory key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits).
+    // Advisory locks are per database, and pg_locks lists those of every database.
     const Result rows = cx.exec(
         "SELECT n.ord FROM unnest($1::text[]) WITH ORDINALITY AS n(name, ord) "
         "JOIN pg_locks l ON l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
         " AND l.classid::bigint = ((hashtextextended(n.name, 0) >> 32) & 4294967295) "
         " AND l.objid::bigint = (hashtextextended(n.name, 0) & 4294967295) "
         "ORDER BY n.ord",

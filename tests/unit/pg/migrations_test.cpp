@@ -48,8 +48,10 @@ TEST(EmbeddedMigrations, AreWellFormedAndStartAtOne) {
     const auto migrations = parse_migrations(embedded_migrations());
     ASSERT_FALSE(migrations.empty());
     EXPECT_EQ(migrations.front().version, 1);
-    for (size_t i = 0; i < migrations.size(); ++i) {
-        EXPECT_EQ(migrations[i].version, static_cast<int>(i + 1)) << "versions must not skip";
+    // Version ranges are reserved per issue (so parallel branches never collide): gaps are
+    // expected, going backwards is not.
+    for (size_t i = 1; i < migrations.size(); ++i) {
+        EXPECT_GT(migrations[i].version, migrations[i - 1].version);
     }
 }
 

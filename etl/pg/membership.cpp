@@ -1,0 +1,147 @@
+#include "pg/membership.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace pinpipe::pg {
+namespace {
+
+// The liveness lock of an instance: a 64-bit advisory key derived from a readable name, the
+// same in every process (as the partition claims of OffsetStore are).
+constexpr const char* instance_lock_name_sql =
+    "'pinpipe-instance/' || i.consumer || '/' || i.id::text";
+
+// Rows of the group whose instance holds its liveness lock in this database. A bigint advisory
+// key shows in pg_locks as classid (high 32 bits) and objid (low 32 bits).
+const std::string live_condition = fmt::format(
+    "EXISTS (SELECT FROM pg_catalog.pg_locks l "
+    "  WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
+    "  AND l.database = (SELECT oid FROM pg_catalog.pg_database "
+    "                    WHERE datname = current_database()) "
+    "  AND l.classid::bigint = ((hashtextextended({0}, 0) >> 32) & 4294967295) "
+    "  AND l.objid::bigint = (hashtextextended({0}, 0) & 4294967295))",
+    instance_lock_name_sql);
+
+}  // namespace
+
+size_t fair_share(size_t partitions, size_t instances, size_t rank) {
+    if (instances == 0 || rank >= instances) {
+        return 0;
+    }
+    return partitions / instances + (rank < partitions % instances ? 1 : 0);
+}
+
+ClaimPlan plan_claims(const std::vector<kafka::TopicPartition>& all,
+                      const std::set<kafka::TopicPartition>& owned,
+                      const std::set<kafka::TopicPartition>& claimed_by_others, size_t share) {
+    ClaimPlan plan;
+    plan.share = share;
+    const std::set<kafka::TopicPartition> known(all.begin(), all.end());
+    // Owned partitions that still exist, in preference order; the others go back at once.
+    std::vector<kafka::TopicPartition> kept;
+    for (const kafka::TopicPartition& tp : all) {
+        if (owned.contains(tp)) {
+            kept.push_back(tp);
+        }
+    }
+    for (const kafka::TopicPartition& tp : owned) {
+        if (!known.contains(tp)) {
+            plan.release.push_back(tp);
+        }
+    }
+    while (kept.size() > share) {
+        plan.release.push_back(kept.back());
+        kept.pop_back();
+    }
+    for (const kafka::TopicPartition& tp : all) {
+        if (kept.size() + plan.acquire.size() >= share) {
+            break;
+        }
+        if (!owned.contains(tp) && !claimed_by_others.contains(tp)) {
+            plan.acquire.push_back(tp);
+        }
+    }
+    plan.owned_after = kept.size() + plan.acquire.size();
+    return plan;
+}
+
+std::string Membership::lock_name(int64_t id) const {
+    // Must spell what instance_lock_name_sql computes in SQL.
+    return fmt::format("pinpipe-instance/{}/{}", m_consumer, id);
+}
+
+Membership::Membership(std::string consumer, std::string host, int pid)
+    : m_consumer(std::move(consumer)), m_host(std::move(host)), m_pid(pid) {}
+
+void Membership::join(Connection& cx) {
+    Transaction tx(cx);
+    const Result row = cx.exec(
+        "INSERT INTO etl.consumer_instances (consumer, host, pid) VALUES ($1, $2, $3) "
+        "RETURNING id",
+        {m_consumer, m_host, std::to_string(m_pid)});
+    const int64_t id = std::stoll(std::string(row.get(0, 0)));
+    // Session-level: the lock outlives this transaction and lives as long as the connection.
+    cx.exec("SELECT pg_advisory_lock(hashtextextended($1, 0))", {lock_name(id)});
+    tx.commit();
+    m_id = id;
+}
+
+LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
+    if (!joined()) {
+        join(cx);
+    }
+    const Result updated = cx.exec(
+        "UPDATE etl.consumer_instances SET heartbeat_at = now(), partitions = $2 "
+        "WHERE id = $1",
+        {std::to_string(m_id), std::to_string(owned_partitions)});
+    if (updated.affected_rows() == 0) {
+        leave(cx);
+        join(cx);
+    }
+    cx.exec(fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
+                        live_condition),
+            {m_consumer});
+    const Result live = cx.exec(
+        fmt::format("SELECT i.id FROM etl.consumer_instances i WHERE i.consumer = $1 AND {} "
+                    "ORDER BY i.id",
+                    live_condition),
+        {m_consumer});
+    LiveMembers members{static_cast<size_t>(live.rows()), 0};
+    for (int row = 0; row < live.rows(); ++row) {
+        if (std::stoll(std::string(live.get(row, 0))) == m_id) {
+            members.rank = static_cast<size_t>(row);
+            return members;
+        }
+    }
+    throw std::runtime_error(fmt::format(
+        "consumer instance {} of group {} does not hold its liveness lock in PostgreSQL (was "
+        "the lock released by hand?); restart the process",
+        m_id, m_consumer));
+}
+
+ClaimPlan Membership::rebalance(Connection& cx, const OffsetStore& store,
+                                const std::vector<kafka::TopicPartition>& all,
+                                const std::set<kafka::TopicPartition>& owned) {
+    const LiveMembers members = refresh(cx, owned.size());
+    std::set<kafka::TopicPartition> claimed_by_others;
+    for (const kafka::TopicPartition& tp : store.claimed_by_anyone(cx, all)) {
+        if (!owned.contains(tp)) {
+            claimed_by_others.insert(tp);
+        }
+    }
+    return plan_claims(all, owned, claimed_by_others,
+                       fair_share(all.size(), members.count, members.rank));
+}
+
+void Membership::leave(Connection& cx) {
+    if (!joined()) {
+        return;
+    }
+    cx.exec("SELECT pg_advisory_unlock(hashtextextended($1, 0))", {lock_name(m_id)});
+    cx.exec("DELETE FROM etl.consumer_instances WHERE id = $1", {std::to_string(m_id)});
+    m_id = 0;
+}
+
+}  // namespace pinpipe::pg
