@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "load/batch_writer.hpp"
 #include "obs/log.hpp"
 #include "pg/connection.hpp"
+#include "pg/membership.hpp"
 #include "pg/offset_store.hpp"
 #include "util/serial_executor.hpp"
 #include "util/signals.hpp"
@@ -69,7 +71,8 @@ class Loader {
           m_store(options.group),
           m_cx(std::make_unique<pg::Connection>(pg::Connection::open(options.dsn, "pinpipe-load"))),
           m_consumer(options.kafka_properties),
-          m_validator(options.max_message_bytes) {
+          m_validator(options.max_message_bytes),
+          m_membership(options.group, host_name(), static_cast<int>(getpid())) {
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
             m_kind_of_topic[options.topics[kind]] = static_cast<events::EventKind>(kind);
         }
@@ -78,6 +81,9 @@ class Loader {
     LoadSummary run() {
         const auto started = Clock::now();
         plan();
+        if (m_options.follow) {
+            m_writer.submit([this] { m_membership.join(*m_cx); }).get();
+        }
         m_last_kafka_activity = Clock::now();
         std::vector<kafka::MessagePtr> messages;
         while (true) {
@@ -106,6 +112,9 @@ class Loader {
         }
         submit_batch();
         collect(/*wait_for_all=*/true);
+        if (m_membership.joined()) {
+            m_writer.submit([this] { m_membership.leave(*m_cx); }).get();
+        }
         m_summary.seconds = std::chrono::duration<double>(Clock::now() - started).count();
         return m_summary;
     }
@@ -166,16 +175,33 @@ class Loader {
         if (Clock::now() < m_next_claim_scan) {
             return;
         }
-        m_next_claim_scan = Clock::now() + m_options.rebalance_interval;
-        std::vector<TopicPartition> unowned;
-        std::copy_if(m_partitions.begin(), m_partitions.end(), std::back_inserter(unowned),
-                     [this](const TopicPartition& tp) { return !m_active.contains(tp); });
-        const auto claimed = on_writer([&] { return m_store.claimed_by_anyone(*m_cx, unowned); });
-        for (const TopicPartition& tp : unowned) {
-            if (std::find(claimed.begin(), claimed.end(), tp) == claimed.end()) {
-                start_partition(tp, m_consumer.watermarks(tp, m_options.kafka_timeout), no_end);
-            }
+        // Long-running loaders take a fair share (DESIGN §8), so that partitions move when
+        // instances come and go; a crashed instance's share is free when its connection drops.
+        std::set<TopicPartition> owned;
+        for (const auto& [tp, state] : m_active) {
+            owned.insert(tp);
         }
+        const pg::ClaimPlan claims =
+            on_writer([&] { return m_membership.rebalance(*m_cx, m_store, m_partitions, owned); });
+        for (const TopicPartition& tp : claims.release) {
+            finish_partition(tp);
+        }
+        size_t acquired = 0;
+        for (const TopicPartition& tp : claims.acquire) {
+            start_partition(tp, m_consumer.watermarks(tp, m_options.kafka_timeout), no_end);
+            acquired += m_active.contains(tp) ? 1 : 0;
+        }
+        if (!claims.release.empty() || acquired > 0) {
+            obs::log_info("partitions rebalanced",
+                          {{"owned", std::to_string(m_active.size())},
+                           {"share", std::to_string(claims.share)},
+                           {"released", std::to_string(claims.release.size())},
+                           {"claimed", std::to_string(acquired)}});
+        }
+        // Until this instance holds its share, look again soon.
+        const bool settled = claims.settled() && acquired == claims.acquire.size();
+        m_next_claim_scan = Clock::now() + (settled ? m_options.rebalance_interval
+                                                    : m_options.rebalance_interval / 4);
     }
 
     void start_partition(const TopicPartition& tp, const kafka::Watermarks& watermarks,
@@ -357,6 +383,7 @@ class Loader {
     Clock::time_point m_batch_started = Clock::now();
     Clock::time_point m_last_kafka_activity = Clock::now();
     Clock::time_point m_next_claim_scan = Clock::now();
+    pg::Membership m_membership;  // --follow only; used on the writer thread
     std::deque<std::future<CommitResult>> m_in_flight;
     LoadSummary m_summary;
     // Last member: destroyed first, so its queued jobs finish while the rest still exists.

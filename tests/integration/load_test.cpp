@@ -309,6 +309,38 @@ TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
     expect_exactly(1500);
 }
 
+TEST_F(LoadTest, FollowersShareThePartitionsAndTakeOverFromACrashedOne) {
+    const auto wait_for_rows = [&](long long expected) {
+        for (int attempt = 0; attempt < 300 && staged("user") < expected; ++attempt) {
+            std::this_thread::sleep_for(50ms);
+        }
+        return staged("user");
+    };
+    const std::vector<std::string> follow = {"--follow", "--max-batch-ms", "100"};
+    util::ChildProcess first = start_load(follow);
+    util::ChildProcess second = start_load(follow);
+    util::ChildProcess third = start_load(follow);
+    std::this_thread::sleep_for(2s);  // registered, shares claimed
+    emulate(1500, 10);
+    ASSERT_EQ(wait_for_rows(1500), 1500);
+
+    // A crashed instance's partitions are claimed by the survivors within seconds.
+    third.send_signal(SIGKILL);
+    EXPECT_EQ(third.wait(), 128 + SIGKILL);
+    emulate(1500, 11);
+    EXPECT_EQ(wait_for_rows(3000), 3000);
+
+    first.send_signal(SIGTERM);
+    second.send_signal(SIGTERM);
+    EXPECT_EQ(first.wait_for(5s), 0);
+    EXPECT_EQ(second.wait_for(5s), 0);
+    expect_exactly(3000);
+    // Each survivor loaded its share: neither sat idle while the other took everything.
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE outcome = 'stopped' AND "
+                           "pin_rows > 0"),
+              2);
+}
+
 TEST(LoadUsage, RejectsNonPositiveLimits) {
     const auto run = run_pinpipe({"load", "-b", "127.0.0.1:1", "--max-batch-rows", "0"});
     EXPECT_EQ(run.exit_code, 2);
