@@ -3,14 +3,18 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "events/generator.hpp"
 #include "kafka/client.hpp"
+#include "serve/ingest_client.hpp"
 #include "util/errors.hpp"
 #include "util/signals.hpp"
 
@@ -20,6 +24,81 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto delivery_timeout = std::chrono::seconds(60);
 constexpr auto progress_interval = std::chrono::seconds(1);
+
+// --via: the seeds' posting script, in C++: each event's pin, geo and user go to
+// <base>/topics/<prefix>.<kind> in REST proxy v2 form, `batch` records per request, one
+// keep-alive connection, each request answered once Kafka acknowledged it.
+int emulate_via_http(const serve::BaseUrl& url, const std::string& api_key, size_t batch,
+                     uint64_t count, double rate, uint64_t seed, const std::string& prefix) {
+    serve::IngestClient client(url, api_key);
+    const std::array<std::string, 3> topics = {prefix + ".pin", prefix + ".geo", prefix + ".user"};
+    std::array<std::vector<std::string>, 3> pending;
+    uint64_t posted_records = 0;
+    uint64_t failed_records = 0;
+    uint64_t requests = 0;
+    std::string first_error;
+    const auto post_pending = [&] {
+        for (size_t kind = 0; kind < topics.size(); ++kind) {
+            if (pending[kind].empty()) {
+                continue;
+            }
+            const serve::ProduceOutcome outcome = client.post(topics[kind], pending[kind]);
+            ++requests;
+            posted_records += pending[kind].size();
+            failed_records += outcome.failed;
+            if (first_error.empty()) {
+                first_error = outcome.first_error;
+            }
+            pending[kind].clear();
+        }
+    };
+
+    util::install_stop_signal_handlers();
+    events::EventGenerator generator(seed);
+    const bool show_progress = isatty(STDERR_FILENO) != 0;
+    const auto started = Clock::now();
+    auto next_progress = started + progress_interval;
+    uint64_t produced = 0;
+    while ((count == 0 || produced < count) && !util::stop_requested()) {
+        if (rate > 0) {
+            const auto due = started + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(produced / rate));
+            std::this_thread::sleep_until(due);
+        }
+        events::GeneratedEvent event = generator.next();
+        pending[0].push_back(std::move(event.pin));
+        pending[1].push_back(std::move(event.geo));
+        pending[2].push_back(std::move(event.user));
+        ++produced;
+        if (pending[0].size() >= batch) {
+            post_pending();
+        }
+        if (show_progress && Clock::now() >= next_progress) {
+            const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+            std::cerr << fmt::format("\remulated {} events ({:.0f}/s)", produced,
+                                     produced / seconds)
+                      << std::flush;
+            next_progress += progress_interval;
+        }
+    }
+    post_pending();
+    if (show_progress) {
+        std::cerr << "\n";
+    }
+    if (failed_records > 0) {
+        throw std::runtime_error(fmt::format("{} of {} records were not acknowledged by {}: {}",
+                                             failed_records, posted_records, url.origin,
+                                             first_error));
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    std::cout << fmt::format(
+                     "emulate: {} events ({} records in {} requests) via {}{} to {}.pin/.geo/.user "
+                     "in {:.2f} s ({:.0f} events/s)",
+                     produced, posted_records, requests, url.origin, url.base_path, prefix, seconds,
+                     seconds > 0 ? produced / seconds : 0.0)
+              << std::endl;
+    return 0;
+}
 
 }  // namespace
 
@@ -37,8 +116,14 @@ int emulate_command(const Args& args) {
         "rate", "events per second (0: as fast as possible)",
         cxxopts::value<double>()->default_value("0"))(
         "seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"))(
-        "via", "post to a pinpipe serve URL instead of Kafka",
-        cxxopts::value<std::string>()->default_value(""));
+        "via",
+        "post to a pinpipe serve (or Kafka REST proxy) base URL instead of producing to "
+        "Kafka, as the seeds' posting script does: POST URL/topics/<prefix>.<kind> with "
+        "{\"records\":[{\"value\":...}]}, one record per request (x-api-key from "
+        "PINPIPE_API_KEY)",
+        cxxopts::value<std::string>()->default_value(""))(
+        "batch", "with --via: records per request (events of one kind per request)",
+        cxxopts::value<size_t>()->default_value("1"));
     const auto result = parse_options(options, args);
     if (!result) {
         return 0;
@@ -49,8 +134,24 @@ int emulate_command(const Args& args) {
     if (rate < 0) {
         throw UsageError("--rate must not be negative");
     }
-    if (!(*result)["via"].as<std::string>().empty()) {
-        throw UsageError("--via is not built yet (needs pinpipe serve, issue #6)");
+    const std::string via = (*result)["via"].as<std::string>();
+    const size_t batch = (*result)["batch"].as<size_t>();
+    if (batch == 0 || batch > 100000) {
+        throw UsageError("--batch must be between 1 and 100000");
+    }
+    if (batch > 1 && via.empty()) {
+        throw UsageError("--batch needs --via (it sets the records per HTTP request)");
+    }
+    if (!via.empty()) {
+        const auto base_url = serve::parse_base_url(via);
+        if (!base_url) {
+            throw UsageError(fmt::format(
+                "invalid --via \"{}\" (use a base URL such as http://127.0.0.1:8082)", via));
+        }
+        const char* api_key = std::getenv("PINPIPE_API_KEY");
+        return emulate_via_http(*base_url, api_key ? api_key : "", batch, count, rate,
+                                (*result)["seed"].as<uint64_t>(),
+                                resolve_topic_prefix((*result)["topic-prefix"].as<std::string>()));
     }
     const ConnectionSettings settings = connection_settings(*result);
     kafka::Producer producer(settings.kafka_properties(kafka::Producer::default_properties()));

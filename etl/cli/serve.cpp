@@ -1,11 +1,121 @@
-// pinpipe serve: HTTP ingest (issue #6). Placeholder until the server lands.
+// pinpipe serve: HTTP ingest (DESIGN §10, issue #6) speaking the Kafka REST Proxy v2 produce
+// API, a Kinesis-style record API and plain /pin/ /geo/ /user/ posts, into <prefix>.<kind>.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
 #include "cli/command.hpp"
+#include "cli/common_options.hpp"
+#include "obs/log.hpp"
+#include "obs/metrics.hpp"
+#include "serve/kafka_gateway.hpp"
+#include "serve/request.hpp"
+#include "serve/server.hpp"
 #include "util/errors.hpp"
+#include "util/signals.hpp"
 
 namespace pinpipe::cli {
 
-int serve_command(const Args& /*args*/) {
-    throw UsageError("not built yet (tracked in issue #6)");
+int serve_command(const Args& args) {
+    cxxopts::Options options(
+        args.at(0),
+        "Serve HTTP ingest into Kafka until SIGTERM or SIGINT. Endpoints: POST /topics/{topic} "
+        "(Kafka REST Proxy v2, Content-Type application/vnd.kafka.json.v2+json), PUT "
+        "/streams/{name}/record (Kinesis style; a name ending in -pin, -geo or -user goes to "
+        "<prefix>.<kind>), POST /pin/, /geo/, /user/ (one bare event), GET /topics, /streams, "
+        "/healthz (503 when Kafka is unreachable) and /metrics (Prometheus). Every answer comes "
+        "after Kafka acknowledged every record. Prints its URL (http://ADDR:PORT) as the first "
+        "line on stdout.");
+    add_connection_options(options);
+    add_logging_options(options);
+    options.add_options()("listen", "address and port to listen on (port 0: a free one)",
+                          cxxopts::value<std::string>()->default_value("127.0.0.1:8082"))(
+        "api-key",
+        "require this key in the x-api-key header, else 403 (env PINPIPE_API_KEY; /healthz "
+        "and /metrics stay open)",
+        cxxopts::value<std::string>()->default_value(""))(
+        "max-body-bytes", "largest request body accepted, else 413",
+        cxxopts::value<size_t>()->default_value("10485760"))(
+        "max-connections",
+        "connections served at once (one worker thread each); more wait in a queue",
+        cxxopts::value<size_t>()->default_value("64"))(
+        "read-timeout", "seconds a client may stay silent mid-request before it is dropped",
+        cxxopts::value<int>()->default_value("5"))(
+        "keep-alive-timeout", "seconds an idle keep-alive connection stays open",
+        cxxopts::value<int>()->default_value("5"));
+    const auto result = parse_options(options, args);
+    if (!result) {
+        return 0;
+    }
+    apply_logging_options(*result);
+
+    const std::string listen = (*result)["listen"].as<std::string>();
+    const auto address = serve::parse_listen_address(listen);
+    if (!address) {
+        throw UsageError(fmt::format(
+            "invalid --listen \"{}\" (use ADDR:PORT, e.g. 0.0.0.0:8082 or [::1]:8082)", listen));
+    }
+    serve::ServerOptions server_options;
+    server_options.host = address->host;
+    server_options.port = address->port;
+    server_options.max_body_bytes = (*result)["max-body-bytes"].as<size_t>();
+    server_options.max_connections = (*result)["max-connections"].as<size_t>();
+    const int read_timeout = (*result)["read-timeout"].as<int>();
+    const int keep_alive_timeout = (*result)["keep-alive-timeout"].as<int>();
+    if (server_options.max_body_bytes == 0) {
+        throw UsageError("--max-body-bytes must be positive");
+    }
+    if (server_options.max_connections == 0 || server_options.max_connections > 10000) {
+        throw UsageError("--max-connections must be between 1 and 10000");
+    }
+    if (read_timeout < 1 || keep_alive_timeout < 1) {
+        throw UsageError("--read-timeout and --keep-alive-timeout must be at least 1 second");
+    }
+    server_options.read_timeout = std::chrono::seconds(read_timeout);
+    server_options.write_timeout = std::chrono::seconds(read_timeout);
+    server_options.keep_alive_timeout = std::chrono::seconds(keep_alive_timeout);
+
+    const ConnectionSettings settings = connection_settings(*result);
+    serve::ServeConfig config;
+    config.topic_prefix = settings.topic_prefix;
+    config.api_key = (*result)["api-key"].as<std::string>();
+    if (config.api_key.empty()) {
+        if (const char* env = std::getenv("PINPIPE_API_KEY")) {
+            config.api_key = env;
+        }
+    }
+
+    util::install_stop_signal_handlers();
+    obs::MetricsRegistry registry;
+    serve::KafkaGateway gateway(
+        settings.kafka_properties(serve::KafkaGateway::default_properties()));
+    {
+        serve::Server server(server_options, config, gateway, registry);
+        const int port = server.bind();
+        const bool v6 = address->host.find(':') != std::string::npos;
+        const std::string url = v6 ? fmt::format("http://[{}]:{}", address->host, port)
+                                   : fmt::format("http://{}:{}", address->host, port);
+        std::thread runner([&server] { server.run(); });
+        std::cout << url << std::endl;  // flushed: scripts wait for it
+        obs::log_info("serve: listening",
+                      {{"url", url},
+                       {"kafka", gateway.brokers()},
+                       {"topic_prefix", config.topic_prefix},
+                       {"api_key", config.api_key.empty() ? "off" : "required"},
+                       {"max_connections", std::to_string(server_options.max_connections)}});
+        while (!util::stop_requested()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        obs::log_info("serve: stopping (answering requests in flight)");
+        server.stop();
+        runner.join();
+    }
+    // The gateway's destructor waits for outstanding deliveries before the producer goes.
+    return 0;
 }
 
 }  // namespace pinpipe::cli

@@ -143,19 +143,28 @@ void Producer::on_delivery_report(rd_kafka_t* /*rk*/, const rd_kafka_message_t* 
 
 void Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
                        DeliveryListener* listener, int32_t partition) {
+    const rd_kafka_resp_err_t err = try_produce(topic, key, value, listener, partition);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error(
+            fmt::format("could not produce to Kafka topic {}: {}", topic, rd_kafka_err2str(err)));
+    }
+}
+
+rd_kafka_resp_err_t Producer::try_produce(const std::string& topic,
+                                          std::optional<std::string_view> key,
+                                          std::string_view value, DeliveryListener* listener,
+                                          int32_t partition) {
+    // Locals: librdkafka's V_KEY macro casts its arguments without parentheses.
+    void* key_data = key ? const_cast<char*>(key->data()) : nullptr;
+    const size_t key_size = key ? key->size() : 0;
     while (true) {
         const rd_kafka_resp_err_t err = rd_kafka_producev(
             m_rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-            RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key_size),
             RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
             RD_KAFKA_V_OPAQUE(listener), RD_KAFKA_V_END);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return;
-        }
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            throw std::runtime_error(fmt::format("could not produce to Kafka topic {}: {}", topic,
-                                                 rd_kafka_err2str(err)));
+            return err;
         }
         // Back-pressure: wait for deliveries to free queue space.
         rd_kafka_poll(m_rk.get(), 10);

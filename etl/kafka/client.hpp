@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -73,6 +74,12 @@ class Producer {
     // RD_KAFKA_PARTITION_UA means "by key".
     void produce(const std::string& topic, std::string_view key, std::string_view value,
                  DeliveryListener* listener = nullptr, int32_t partition = RD_KAFKA_PARTITION_UA);
+    // As produce, but returns librdkafka's error instead of throwing when the message cannot
+    // be queued (e.g. an unknown partition): then no delivery report will come for it. key
+    // nullopt: no key at all (not an empty one).
+    rd_kafka_resp_err_t try_produce(const std::string& topic, std::optional<std::string_view> key,
+                                    std::string_view value, DeliveryListener* listener,
+                                    int32_t partition = RD_KAFKA_PARTITION_UA);
     // Serves delivery reports.
     void poll(std::chrono::milliseconds timeout);
     // Waits until every queued message was delivered or failed; throws when it times out.

@@ -1,0 +1,453 @@
+// pinpipe serve against librdkafka's mock cluster, driven by a real HTTP client (cpp-httplib's
+// client over TCP, and raw sockets for malformed HTTP): every endpoint and error, keys and
+// partitions, concurrent clients, and what was acknowledged is in Kafka exactly once.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "kafka/client.hpp"
+#include "kafka/mock_cluster.hpp"
+#include "obs/metrics.hpp"
+#include "serve/kafka_gateway.hpp"
+#include "serve/server.hpp"
+#include "support/harness.hpp"
+#include "support/kafka_support.hpp"
+#include "util/process.hpp"
+
+namespace pinpipe {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr int partitions = 4;
+constexpr std::string_view rest_type = "application/vnd.kafka.json.v2+json";
+
+// Messages in a topic, from its watermarks: proves nothing beyond what was acknowledged landed.
+int64_t message_count(const std::string& bootstrap, const std::string& topic) {
+    kafka::HandlePtr rk =
+        kafka::make_client(RD_KAFKA_PRODUCER, kafka::make_conf({{"bootstrap.servers", bootstrap}}));
+    int64_t total = 0;
+    for (int32_t partition = 0; partition < partitions; ++partition) {
+        int64_t low = 0;
+        int64_t high = 0;
+        const auto err = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), partition, &low,
+                                                          &high, 10000);
+        EXPECT_EQ(err, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(err);
+        total += high - low;
+    }
+    return total;
+}
+
+// A mock cluster with <prefix>.pin/.geo/.user and an in-process server on a free port.
+class ServeTest : public ::testing::Test {
+  protected:
+    void start(serve::ServerOptions options = {}, std::string api_key = "",
+               kafka::Properties extra = {}) {
+        prefix = testing::unique_name("serve");
+        for (const char* kind : {"pin", "geo", "user"}) {
+            cluster.create_topic(prefix + "." + kind, partitions);
+        }
+        kafka::Properties properties = kafka::resolve_properties(
+            serve::KafkaGateway::default_properties(), {cluster.bootstrap_servers(), "", {}}, "");
+        properties.insert(properties.end(), extra.begin(), extra.end());
+        gateway = std::make_unique<serve::KafkaGateway>(properties);
+        options.host = "127.0.0.1";
+        options.port = 0;
+        server = std::make_unique<serve::Server>(options, serve::ServeConfig{prefix, api_key},
+                                                 *gateway, registry);
+        port = server->bind();
+        runner = std::thread([this] { server->run(); });
+    }
+
+    void TearDown() override {
+        if (server) {
+            server->stop();
+            runner.join();
+        }
+        server.reset();
+        gateway.reset();
+    }
+
+    httplib::Client client() const {
+        httplib::Client http("127.0.0.1", port);
+        http.set_read_timeout(30, 0);
+        return http;
+    }
+
+    httplib::Result post(const std::string& path, const std::string& body,
+                         std::string_view type = rest_type, httplib::Headers headers = {}) {
+        return client().Post(path, headers, body, std::string(type).c_str());
+    }
+
+    std::string topic(const char* kind) const { return prefix + "." + kind; }
+
+    kafka::MockCluster cluster;
+    obs::MetricsRegistry registry;
+    std::unique_ptr<serve::KafkaGateway> gateway;
+    std::unique_ptr<serve::Server> server;
+    std::thread runner;
+    std::string prefix;
+    int port = 0;
+};
+
+// Sends raw bytes on a new connection and returns what came back until the server closed or
+// a short read timeout passed.
+std::string raw_exchange(int port, const std::string& bytes) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    timeval timeout{10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+        const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) {
+            break;  // the server may close early on an oversized request
+        }
+        sent += static_cast<size_t>(n);
+    }
+    std::string answer;
+    char buffer[4096];
+    while (true) {
+        const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+        if (n <= 0) {
+            break;
+        }
+        answer.append(buffer, static_cast<size_t>(n));
+        if (answer.find("\r\n\r\n") != std::string::npos &&
+            answer.find("Content-Length") != std::string::npos) {
+            const size_t header_end = answer.find("\r\n\r\n") + 4;
+            const size_t length_at = answer.find("Content-Length: ") + 16;
+            const size_t length = std::stoul(answer.substr(length_at));
+            if (answer.size() >= header_end + length) {
+                break;
+            }
+        }
+    }
+    close(fd);
+    return answer;
+}
+
+TEST_F(ServeTest, RestProxyRecordsAreAcknowledgedAndInKafkaExactlyOnce) {
+    start();
+    const json body = {{"records",
+                        {{{"value", {{"index", 11}, {"title", "a"}}}},
+                         {{"key", "custom"}, {"value", {{"index", 12}}}},
+                         {{"value", {{"index", 13}}}, {"partition", 3}},
+                         {{"key", 99}, {"value", "text"}}}}};
+    const auto answer = post("/topics/" + topic("pin"), body.dump());
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->status, 200) << answer->body;
+    EXPECT_EQ(answer->get_header_value("Content-Type"), "application/vnd.kafka.v2+json");
+    const json offsets = json::parse(answer->body).at("offsets");
+    ASSERT_EQ(offsets.size(), 4u);
+    EXPECT_EQ(offsets[2]["partition"], 3);
+
+    const auto messages = testing::consume_all(cluster.bootstrap_servers(), topic("pin"), 4);
+    ASSERT_EQ(messages.size(), 4u);
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), 4);
+    std::map<std::pair<int, long long>, testing::ConsumedMessage> by_position;
+    for (const auto& msg : messages) {
+        by_position.emplace(std::make_pair(msg.partition, msg.offset), msg);
+    }
+    const std::vector<std::pair<std::string, std::string>> expected = {
+        {"11", R"({"index":11,"title":"a"})"},
+        {"custom", R"({"index":12})"},
+        {"13", R"({"index":13})"},
+        {"99", R"("text")"}};
+    for (size_t i = 0; i < expected.size(); ++i) {
+        EXPECT_TRUE(offsets[i]["error_code"].is_null());
+        const auto position = std::make_pair(offsets[i]["partition"].get<int>(),
+                                             offsets[i]["offset"].get<long long>());
+        ASSERT_EQ(by_position.count(position), 1u) << "record " << i << " not where acknowledged";
+        EXPECT_EQ(by_position.at(position).key, expected[i].first);
+        EXPECT_EQ(by_position.at(position).value, expected[i].second);
+    }
+}
+
+TEST_F(ServeTest, KinesisAndPlainStylesRouteByKindAndEcho) {
+    start();
+    const std::string data = R"({"ind":7,"country":"Aruba"})";
+    const auto put = client().Put("/streams/streaming-0a1b-geo/record",
+                                  R"({"StreamName":"streaming-0a1b-geo","Data":)" + data +
+                                      R"(,"PartitionKey":"partition-1"})",
+                                  "application/json");
+    ASSERT_TRUE(put);
+    ASSERT_EQ(put->status, 200) << put->body;
+    const json kinesis = json::parse(put->body);
+    EXPECT_EQ(kinesis["SequenceNumber"], "0");
+    EXPECT_TRUE(kinesis["ShardId"].get<std::string>().starts_with("shardId-"));
+
+    const std::string user = R"({"ind":7,"first_name":"Ann","age":24})";
+    const auto plain = post("/user/", user, "application/json");
+    ASSERT_TRUE(plain);
+    ASSERT_EQ(plain->status, 200) << plain->body;
+    EXPECT_EQ(plain->body, user);
+
+    const auto geo = testing::consume_all(cluster.bootstrap_servers(), topic("geo"), 1);
+    ASSERT_EQ(geo.size(), 1u);
+    EXPECT_EQ(geo[0].key, "7");
+    EXPECT_EQ(geo[0].value, data);
+    const auto users = testing::consume_all(cluster.bootstrap_servers(), topic("user"), 1);
+    ASSERT_EQ(users.size(), 1u);
+    EXPECT_EQ(users[0].key, "7");
+    EXPECT_EQ(users[0].value, user);
+}
+
+TEST_F(ServeTest, ListingHealthAndMetrics) {
+    start();
+    const auto topics = client().Get("/topics");
+    ASSERT_TRUE(topics);
+    ASSERT_EQ(topics->status, 200);
+    const json names = json::parse(topics->body);
+    for (const char* kind : {"pin", "geo", "user"}) {
+        EXPECT_NE(std::find(names.begin(), names.end(), topic(kind)), names.end()) << kind;
+    }
+    const auto streams = client().Get("/streams");
+    ASSERT_TRUE(streams);
+    EXPECT_EQ(json::parse(streams->body)["StreamNames"][0], prefix + "-pin");
+
+    const auto health = client().Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200) << health->body;
+
+    ASSERT_EQ(post("/pin/", R"({"index":1})", "application/json")->status, 200);
+    const auto metrics = client().Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->status, 200);
+    EXPECT_EQ(metrics->get_header_value("Content-Type"), obs::prometheus_content_type);
+    EXPECT_NE(
+        metrics->body.find(R"(pinpipe_serve_requests_total{endpoint="post_event",code="200"} 1)"),
+        std::string::npos)
+        << metrics->body;
+    EXPECT_NE(metrics->body.find(R"(pinpipe_serve_records_total{result="delivered"} 1)"),
+              std::string::npos);
+}
+
+TEST_F(ServeTest, EveryErrorIsRestProxyJsonAndNothingBadReachesKafka) {
+    serve::ServerOptions options;
+    options.max_body_bytes = 4096;
+    start(options);
+    const std::string good = R"({"records":[{"value":{"index":1}}]})";
+    struct Case {
+        std::string name;
+        httplib::Result result;
+        int status;
+        int error_code;
+    };
+    std::vector<Case> cases;
+    cases.push_back({"unknown topic", post("/topics/" + prefix + ".nope", good), 404, 40401});
+    cases.push_back({"bad partition",
+                     post("/topics/" + topic("pin"), R"({"records":[{"value":1,"partition":4}]})"),
+                     404, 40402});
+    cases.push_back({"unknown stream",
+                     client().Put("/streams/s-pins/record", R"({"Data":{}})", "application/json"),
+                     404, 40403});
+    cases.push_back({"no route", client().Get("/nothing/here"), 404, 404});
+    cases.push_back({"wrong method", client().Delete("/topics/" + topic("pin")), 405, 405});
+    cases.push_back(
+        {"content type", post("/topics/" + topic("pin"), good, "text/plain"), 415, 415});
+    cases.push_back({"not json", post("/topics/" + topic("pin"), "{\"records\":["), 422, 42201});
+    cases.push_back(
+        {"no records", post("/topics/" + topic("pin"), R"({"records":[]})"), 422, 42201});
+    cases.push_back({"too large",
+                     post("/topics/" + topic("pin"),
+                          R"({"records":[{"value":")" + std::string(5000, 'x') + R"("}]})"),
+                     413, 413});
+    cases.push_back({"plain not object", post("/pin/", "[1,2]", "application/json"), 422, 42201});
+    for (const Case& c : cases) {
+        ASSERT_TRUE(c.result) << c.name;
+        EXPECT_EQ(c.result->status, c.status) << c.name << ": " << c.result->body;
+        const json error = json::parse(c.result->body, nullptr, /*allow_exceptions=*/false);
+        ASSERT_TRUE(error.is_object()) << c.name << ": " << c.result->body;
+        EXPECT_EQ(error.value("error_code", 0), c.error_code) << c.name;
+        EXPECT_FALSE(error.value("message", "").empty()) << c.name;
+    }
+    // Nothing was produced, and the unknown topic was not auto-created by a produce.
+    for (const char* kind : {"pin", "geo", "user"}) {
+        EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic(kind)), 0) << kind;
+    }
+    const json names = json::parse(client().Get("/topics")->body);
+    EXPECT_EQ(std::find(names.begin(), names.end(), prefix + ".nope"), names.end());
+    // The server is still fine.
+    EXPECT_EQ(post("/topics/" + topic("pin"), good)->status, 200);
+}
+
+TEST_F(ServeTest, MalformedHttpGetsJsonErrorsAndTheServerLivesOn) {
+    serve::ServerOptions options;
+    options.max_body_bytes = 1024;
+    options.read_timeout = 1s;  // the truncated request below is dropped after this
+    start(options);
+    const std::string long_url = "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    EXPECT_NE(raw_exchange(port, long_url).find("HTTP/1.1 414"), std::string::npos);
+    const std::string big_header =
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(10000, 'b') + "\r\n\r\n";
+    const std::string header_answer = raw_exchange(port, big_header);
+    EXPECT_TRUE(header_answer.empty() || header_answer.find("HTTP/1.1 4") == 0) << header_answer;
+    const std::string declared_too_large =
+        "POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: "
+        "application/json\r\nContent-Length: 999999\r\n\r\n{}";
+    const std::string too_large_answer = raw_exchange(port, declared_too_large);
+    EXPECT_NE(too_large_answer.find("HTTP/1.1 413"), std::string::npos) << too_large_answer;
+    EXPECT_NE(too_large_answer.find(R"("error_code":413)"), std::string::npos);
+    const std::string garbage = "\x16\x03\x01 not http at all\r\n\r\n";
+    const std::string garbage_answer = raw_exchange(port, garbage);
+    EXPECT_TRUE(garbage_answer.empty() || garbage_answer.find("HTTP/1.1 400") == 0)
+        << garbage_answer;
+    // Truncated body: the client goes away mid-request; nothing reaches Kafka.
+    raw_exchange(port,
+                 "POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 50\r\nConnection: close\r\n\r\n{\"index\":");
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), 0);
+    const auto health = client().Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+}
+
+TEST_F(ServeTest, ApiKeyIsRequiredExceptForProbes) {
+    start({}, "k3y");
+    const std::string good = R"({"records":[{"value":{"index":1}}]})";
+    const auto missing = post("/topics/" + topic("pin"), good);
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->status, 403);
+    EXPECT_EQ(json::parse(missing->body)["error_code"], 40301);
+    EXPECT_EQ(post("/topics/" + topic("pin"), good, rest_type, {{"x-api-key", "wrong"}})->status,
+              403);
+    EXPECT_EQ(post("/topics/" + topic("pin"), good, rest_type, {{"x-api-key", "k3y"}})->status,
+              200);
+    EXPECT_EQ(client().Get("/healthz")->status, 200);
+    EXPECT_EQ(client().Get("/metrics")->status, 200);
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), 1);
+}
+
+TEST_F(ServeTest, ConcurrentClientsAllAcknowledgedExactlyOnce) {
+    start();
+    constexpr int clients = 8;
+    constexpr int requests_per_client = 25;
+    constexpr int records_per_request = 5;
+    std::vector<std::thread> threads;
+    std::vector<int> failures(clients, 0);
+    for (int c = 0; c < clients; ++c) {
+        threads.emplace_back([&, c] {
+            httplib::Client http("127.0.0.1", port);  // one keep-alive connection per client
+            http.set_keep_alive(true);
+            http.set_read_timeout(30, 0);
+            for (int r = 0; r < requests_per_client; ++r) {
+                json records = json::array();
+                for (int i = 0; i < records_per_request; ++i) {
+                    const int index = (c * requests_per_client + r) * records_per_request + i;
+                    records.push_back({{"value", {{"index", index}}}});
+                }
+                const auto answer =
+                    http.Post("/topics/" + topic("pin"), json{{"records", records}}.dump(),
+                              std::string(rest_type).c_str());
+                if (!answer || answer->status != 200) {
+                    ++failures[c];
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    for (int c = 0; c < clients; ++c) {
+        EXPECT_EQ(failures[c], 0) << "client " << c;
+    }
+    constexpr int total = clients * requests_per_client * records_per_request;
+    const auto messages = testing::consume_all(cluster.bootstrap_servers(), topic("pin"), total);
+    ASSERT_EQ(messages.size(), static_cast<size_t>(total));
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), total);
+    std::set<std::string> keys;
+    for (const auto& msg : messages) {
+        EXPECT_EQ(msg.value, R"({"index":)" + msg.key + "}");
+        keys.insert(msg.key);
+    }
+    EXPECT_EQ(keys.size(), static_cast<size_t>(total)) << "every record exactly once";
+}
+
+TEST_F(ServeTest, BrokerDownGives503HealthAndRetriableRecordErrors) {
+    start({}, "", {{"message.timeout.ms", "2000"}});
+    // Learn the topics first, as a running server would have.
+    ASSERT_EQ(post("/topics/" + topic("pin"), R"({"records":[{"value":{"index":1}}]})")->status,
+              200);
+    cluster.set_brokers_down(true);
+    const auto health = client().Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 503);
+    EXPECT_EQ(json::parse(health->body)["error_code"], 50003);
+    const auto answer = post("/topics/" + topic("pin"), R"({"records":[{"value":{"index":2}}]})");
+    ASSERT_TRUE(answer);
+    ASSERT_EQ(answer->status, 200) << answer->body;
+    const json offset = json::parse(answer->body)["offsets"][0];
+    EXPECT_EQ(offset["error_code"], 50003);
+    EXPECT_TRUE(offset["offset"].is_null());
+    const auto plain = post("/pin/", R"({"index":3})", "application/json");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->status, 503);
+    cluster.set_brokers_down(false);
+}
+
+// The command itself: prints its URL, serves, and exits 0 on SIGTERM; emulate --via posts
+// through it like the seeds' script, single records and batches.
+TEST(ServeCommand, EmulateViaServeLandsEveryEventOnce) {
+    const std::string prefix = testing::unique_name("servecli");
+    kafka::MockCluster cluster;
+    for (const char* kind : {"pin", "geo", "user"}) {
+        cluster.create_topic(prefix + "." + kind, partitions);
+    }
+    util::ChildProcess serve({PINPIPE_BINARY, "serve", "-b", cluster.bootstrap_servers(),
+                              "--topic-prefix", prefix, "--listen", "127.0.0.1:0"});
+    const auto url = serve.read_line(20s);
+    ASSERT_TRUE(url.has_value());
+    ASSERT_TRUE(url->starts_with("http://127.0.0.1:")) << *url;
+
+    const auto single =
+        testing::run_pinpipe({"emulate", "--via", *url, "--count", "30", "--topic-prefix", prefix});
+    ASSERT_EQ(single.exit_code, 0) << single.output;
+    const auto batched =
+        testing::run_pinpipe({"emulate", "--via", *url + "/", "--count", "70", "--batch", "20",
+                              "--seed", "2", "--topic-prefix", prefix});
+    ASSERT_EQ(batched.exit_code, 0) << batched.output;
+    EXPECT_NE(batched.output.find("210 records in 12 requests"), std::string::npos)
+        << batched.output;
+    for (const char* kind : {"pin", "geo", "user"}) {
+        const auto messages =
+            testing::consume_all(cluster.bootstrap_servers(), prefix + "." + kind, 100);
+        EXPECT_EQ(messages.size(), 100u) << kind;
+        EXPECT_EQ(message_count(cluster.bootstrap_servers(), prefix + "." + kind), 100) << kind;
+    }
+    const auto unknown = testing::run_pinpipe(
+        {"emulate", "--via", *url, "--count", "1", "--topic-prefix", prefix + "x"});
+    EXPECT_EQ(unknown.exit_code, 1);
+    EXPECT_NE(unknown.output.find("40401"), std::string::npos) << unknown.output;
+
+    serve.send_signal(SIGTERM);
+    EXPECT_EQ(serve.wait_for(20s), 0);
+}
+
+TEST(ServeCommand, BadOptionsAreUsageErrors) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"serve", "--listen", "nope"},
+          std::vector<std::string>{"serve", "--max-connections", "0"},
+          std::vector<std::string>{"emulate", "--via", "localhost:8082"},
+          std::vector<std::string>{"emulate", "--batch", "5"}}) {
+        const auto run = testing::run_pinpipe(args);
+        EXPECT_EQ(run.exit_code, 2) << args[1] << ": " << run.output;
+    }
+}
+
+}  // namespace
+}  // namespace pinpipe
