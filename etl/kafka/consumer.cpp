@@ -80,9 +80,24 @@ void Consumer::seek(const PartitionOffsets& partitions) {
 
 size_t Consumer::consume(std::vector<MessagePtr>& out, size_t max,
                          std::chrono::milliseconds timeout) {
-    std::vector<rd_kafka_message_t*> raw(max);
-    const ssize_t got = rd_kafka_consume_batch_queue(
-        m_queue.get(), static_cast<int>(timeout.count()), raw.data(), max);
+    if (max == 0) {
+        return 0;
+    }
+    // rd_kafka_consume_batch_queue waits out its whole timeout unless `max` messages arrive,
+    // which would hold a trickle of messages back for the full timeout: wait for the first
+    // message alone (returned as soon as it is there), then take what is queued without waiting.
+    rd_kafka_message_t* first =
+        rd_kafka_consume_queue(m_queue.get(), static_cast<int>(timeout.count()));
+    if (first == nullptr) {
+        return 0;  // nothing within the timeout
+    }
+    out.emplace_back(first);
+    if (max == 1) {
+        return 1;
+    }
+    std::vector<rd_kafka_message_t*> raw(max - 1);
+    const ssize_t got =
+        rd_kafka_consume_batch_queue(m_queue.get(), /*timeout_ms=*/0, raw.data(), max - 1);
     if (got < 0) {
         throw std::runtime_error(fmt::format("could not consume from Kafka: {}",
                                              rd_kafka_err2str(rd_kafka_last_error())));
@@ -90,7 +105,7 @@ size_t Consumer::consume(std::vector<MessagePtr>& out, size_t max,
     for (ssize_t i = 0; i < got; ++i) {
         out.emplace_back(raw[static_cast<size_t>(i)]);
     }
-    return static_cast<size_t>(got);
+    return 1 + static_cast<size_t>(got);
 }
 
 Watermarks Consumer::watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) {

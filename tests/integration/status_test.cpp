@@ -215,6 +215,10 @@ TEST_F(StatusTest, MaxFreshnessChangesTheExitCode) {
 }
 
 TEST_F(StatusTest, RealtimeTablesAreListedOnceTheyExist) {
+    // Migration 0020 creates the tables pinpipe stream writes; without them the schema is empty.
+    exec(
+        "DROP TABLE realtime.event_minute, realtime.category_minute, realtime.country_minute, "
+        "realtime.age_group_minute, realtime.poster_popularity");
     EXPECT_TRUE(status_json().at("realtime").empty());
     EXPECT_NE(status().output.find("no tables in schema realtime yet"), std::string::npos);
 
