@@ -311,10 +311,11 @@ TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
 
 TEST_F(LoadTest, FollowersShareThePartitionsAndTakeOverFromACrashedOne) {
     const auto wait_for_rows = [&](long long expected) {
-        for (int attempt = 0; attempt < 300 && staged("user") < expected; ++attempt) {
+        const auto all_staged = [&] { return staged("pin") + staged("geo") + staged("user"); };
+        for (int attempt = 0; attempt < 400 && all_staged() < 3 * expected; ++attempt) {
             std::this_thread::sleep_for(50ms);
         }
-        return staged("user");
+        return all_staged() / 3;
     };
     const std::vector<std::string> follow = {"--follow", "--max-batch-ms", "100"};
     util::ChildProcess first = start_load(follow);
