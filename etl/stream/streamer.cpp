@@ -503,6 +503,11 @@ StreamSummary run_stream(const StreamOptions& options) {
             }
             break;
         } catch (const std::exception& error) {
+            const auto* pg_error = dynamic_cast<const pg::Error*>(&error);
+            if (pg_error != nullptr && pg_error->sqlstate() == "42P01") {  // undefined_table
+                throw std::runtime_error(fmt::format(
+                    "{} (has the database been migrated? run pinpipe migrate)", error.what()));
+            }
             if (!is_outage(error)) {
                 throw;
             }

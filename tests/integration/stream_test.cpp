@@ -156,7 +156,14 @@ class StreamTest : public ::testing::Test {
             << streamed_messages() << " of " << messages << " messages streamed";
     }
 
-    static void stop(util::ChildProcess& stream) {
+    void stop(util::ChildProcess& stream) const {
+        // A signal that arrives before the process installed its handlers would just kill
+        // it: wait until it has registered (which it does after installing them).
+        EXPECT_TRUE(eventually([&] {
+            return query_number(
+                       fmt::format("SELECT count(*) FROM etl.consumer_instances WHERE pid = {}",
+                                   stream.pid())) > 0;
+        }));
         stream.send_signal(SIGTERM);
         EXPECT_EQ(stream.wait_for(5s), 0) << "stream must drain and exit 0 within 5 s";
     }
@@ -384,7 +391,10 @@ TEST_F(StreamTest, MetricsEndpointServesPrometheusTextToAnHttpClient) {
         return body.find(fmt::format("pinpipe_stream_lag_messages{{topic=\"{}.pin\",partition="
                                      "\"0\"}} 0\n",
                                      m_prefix)) != std::string::npos &&
-               body.find("pinpipe_stream_partitions_owned 18\n") != std::string::npos;
+               body.find("pinpipe_stream_partitions_owned 18\n") != std::string::npos &&
+               // Counted once the consuming thread has collected the commit, a moment after
+               // the rows became visible.
+               body.find("pinpipe_stream_committed_messages_total 1500\n") != std::string::npos;
     })) << body;
     const httplib::Result response = scrape(port);
     ASSERT_TRUE(response);
@@ -710,6 +720,13 @@ TEST(CleaningEquivalence, SqlViewsAndEventCleanerAgreeOnEveryField) {
                                 "SELECT ind, user_name, age, clean.age_group(age), date_joined "
                                 "FROM clean.users"),
                      cpp[2], sources, "clean.users");
+}
+
+TEST_F(StreamTest, AnUnmigratedDatabaseFailsAtOnceNamingTheFix) {
+    m_dsn = testing::fresh_database();
+    const auto run = run_pinpipe(with_connection({"stream"}));
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find("run pinpipe migrate"), std::string::npos) << run.output;
 }
 
 TEST(StreamUsage, RejectsNonPositiveLimits) {
