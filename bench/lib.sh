@@ -44,14 +44,16 @@ bench_psql() {
     psql -X -q -v ON_ERROR_STOP=1 "$BENCH_DSN" "$@"
 }
 
-# Starts `pinpipe broker` with the three topics of prefix $1 and $2 partitions; echoes the
-# bootstrap address.
+# Starts `pinpipe broker` with the three topics of prefix $1 and $2 partitions and sets
+# BENCH_BOOTSTRAP to its address and BENCH_BROKER_PID to its pid. Call it directly, not in $(...): a subshell would lose the pid
+# that the exit trap needs to stop the broker.
 start_broker() {
     local out="$BENCH_DIR/broker-$1.out"
     "$PINPIPE" broker --topic-prefix "$1" --partitions "$2" >"$out" 2>/dev/null &
-    BENCH_PIDS+=($!)
+    BENCH_BROKER_PID=$!
+    BENCH_PIDS+=("$BENCH_BROKER_PID")
     for _ in $(seq 100); do
-        if [ -s "$out" ]; then head -1 "$out"; return; fi
+        if [ -s "$out" ]; then BENCH_BOOTSTRAP=$(head -1 "$out"); return; fi
         sleep 0.1
     done
     echo "bench: pinpipe broker did not start" >&2

@@ -16,8 +16,10 @@ RUNS=${RUNS:-5}
 PARTITIONS=32
 
 start_postgres
-generator=$(start_broker gen "$PARTITIONS")
-broker=$(start_broker bench "$PARTITIONS")
+start_broker gen "$PARTITIONS"
+generator=$BENCH_BOOTSTRAP
+start_broker bench "$PARTITIONS"
+broker=$BENCH_BOOTSTRAP
 
 echo "generating $RECORDS pin records..." >&2
 "$PINPIPE" emulate -b "$generator" --topic-prefix gen --count "$RECORDS" --seed 1 >/dev/null

@@ -24,21 +24,6 @@ CLK_TCK=$(getconf CLK_TCK)
 
 start_postgres
 
-# Like lib.sh's start_broker, but in this shell (not a $(...) subshell), so that its pid lands
-# in BENCH_PIDS and the exit trap stops it. Sets BROKER (bootstrap address) and BROKER_PID.
-start_own_broker() {
-    local out="$BENCH_DIR/broker-$1.out"
-    "$PINPIPE" broker --topic-prefix "$1" --partitions "$2" >"$out" 2>/dev/null &
-    BROKER_PID=$!
-    BENCH_PIDS+=("$BROKER_PID")
-    for _ in $(seq 100); do
-        if [ -s "$out" ]; then BROKER=$(head -1 "$out"); return; fi
-        sleep 0.1
-    done
-    echo "bench: pinpipe broker did not start" >&2
-    exit 1
-}
-
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 peak_rss_mb() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 streamed() { bench_psql -At -c "SELECT coalesce(sum(events), 0) FROM realtime.event_minute"; }
@@ -73,8 +58,8 @@ for rate in $RATES; do
     for run in $(seq "$RUNS"); do
         reset_tables
         prefix="lat${rate}r${run}"
-        start_own_broker "$prefix" "$PARTITIONS"
-        broker=$BROKER
+        start_broker "$prefix" "$PARTITIONS"
+        broker=$BENCH_BOOTSTRAP
         "$PINPIPE" stream --dsn "$BENCH_DSN" -b "$broker" --topic-prefix "$prefix" \
             --rebalance-ms 1000 ${STREAM_ARGS:-} >"$BENCH_DIR/stream.out" 2>"$BENCH_DIR/stream.err" &
         pid=$!
@@ -90,7 +75,7 @@ for rate in $RATES; do
         rss=$(peak_rss_mb "$pid")
         stop_stream "$pid"
         summary=$(grep "^stream:" "$BENCH_DIR/stream.out")
-        kill "$BROKER_PID" 2>/dev/null || true
+        kill "$BENCH_BROKER_PID" 2>/dev/null || true
         p50=$(sed -E 's/.*p50 ([0-9]+) ms.*/\1/' <<<"$summary")
         p99=$(sed -E 's/.*p99 ([0-9]+) ms.*/\1/' <<<"$summary")
         max=$(sed -E 's/.*max ([0-9]+) ms.*/\1/' <<<"$summary")
@@ -102,8 +87,8 @@ for rate in $RATES; do
     done
 done
 
-start_own_broker drain "$PARTITIONS"
-generator=$BROKER
+start_broker drain "$PARTITIONS"
+generator=$BENCH_BOOTSTRAP
 echo "producing $DRAIN_EVENTS events for the drain runs..." >&2
 "$PINPIPE" emulate -b "$generator" --topic-prefix drain --count "$DRAIN_EVENTS" --seed 7 >/dev/null
 printf '%-6s %-8s %10s %12s %9s %8s\n' run drain seconds events_per_s rss_mb exact

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "pg/connection.hpp"
+
 namespace pinpipe::ops {
 namespace {
 
@@ -21,19 +23,7 @@ int hex_value(char c) {
 }  // namespace
 
 std::string array_literal(const std::vector<std::string>& values) {
-    std::string array = "{";
-    for (size_t i = 0; i < values.size(); ++i) {
-        array += (i ? "," : "");
-        array += '"';
-        for (const char c : values[i]) {
-            if (c == '"' || c == '\\') {
-                array += '\\';
-            }
-            array += c;
-        }
-        array += '"';
-    }
-    return array + "}";
+    return pg::text_array_literal(values);
 }
 
 std::string iso_utc_sql(std::string_view expression) {

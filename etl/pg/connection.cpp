@@ -173,16 +173,4 @@ void Transaction::commit() {
     m_open = false;
 }
 
-std::string quote_literal(std::string_view value) {
-    std::string quoted = "'";
-    for (const char c : value) {
-        quoted += c;
-        if (c == '\'') {
-            quoted += '\'';
-        }
-    }
-    quoted += '\'';
-    return quoted;
-}
-
 }  // namespace pinpipe::pg

@@ -101,7 +101,24 @@ class Transaction {
     bool m_open = true;
 };
 
-// Text-format quoting of a value as a SQL literal, for the rare statement that needs one.
-std::string quote_literal(std::string_view value);
+// A PostgreSQL array literal for a text[] parameter (or int[], bigint[] from decimal strings):
+// {"a","b\"c"}. Every element quoted, so empty strings, commas, braces and "NULL" stay text.
+template <typename Strings>
+std::string text_array_literal(const Strings& values) {
+    std::string array = "{";
+    bool first = true;
+    for (const auto& value : values) {
+        array += first ? "\"" : ",\"";
+        first = false;
+        for (const char c : std::string_view(value)) {
+            if (c == '"' || c == '\\') {
+                array += '\\';
+            }
+            array += c;
+        }
+        array += '"';
+    }
+    return array + "}";
+}
 
 }  // namespace pinpipe::pg

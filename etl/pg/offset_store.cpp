@@ -9,22 +9,6 @@ namespace {
 // pinpipe process. Collisions between names are as unlikely as 64-bit hash collisions.
 constexpr const char* lock_key_sql = "hashtextextended($1, 0)";
 
-std::string join_array(const std::vector<std::string>& values) {
-    std::string array = "{";
-    for (size_t i = 0; i < values.size(); ++i) {
-        array += (i ? "," : "");
-        array += '"';
-        for (const char c : values[i]) {
-            if (c == '"' || c == '\\') {
-                array += '\\';
-            }
-            array += c;
-        }
-        array += '"';
-    }
-    return array + "}";
-}
-
 }  // namespace
 
 std::string OffsetStore::lock_name(const kafka::TopicPartition& tp) const {
@@ -55,7 +39,7 @@ std::vector<kafka::TopicPartition> OffsetStore::claimed_by_anyone(
         " AND l.classid::bigint = ((hashtextextended(n.name, 0) >> 32) & 4294967295) "
         " AND l.objid::bigint = (hashtextextended(n.name, 0) & 4294967295) "
         "ORDER BY n.ord",
-        {join_array(names)});
+        {text_array_literal(names)});
     std::vector<kafka::TopicPartition> claimed;
     for (int row = 0; row < rows.rows(); ++row) {
         claimed.push_back(partitions.at(std::stoul(std::string(rows.get(row, 0))) - 1));
@@ -108,7 +92,8 @@ bool OffsetStore::advance(Connection& cx, const std::vector<OffsetAdvance>& adva
         "  AS a(topic, partition, fenced_from, next_to) "
         "WHERE o.consumer = $1 AND o.topic = a.topic AND o.partition = a.partition "
         "  AND o.next_offset = a.fenced_from",
-        {m_group, join_array(topics), join_array(partitions), join_array(froms), join_array(tos)});
+        {m_group, text_array_literal(topics), text_array_literal(partitions),
+         text_array_literal(froms), text_array_literal(tos)});
     return updated.affected_rows() == static_cast<long long>(advances.size());
 }
 

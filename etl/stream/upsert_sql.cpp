@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "pg/connection.hpp"
+
 namespace pinpipe::stream {
 namespace {
 
@@ -69,18 +71,7 @@ Statement poster_upsert(const std::map<std::string, PosterDelta>& posters) {
 }  // namespace
 
 std::string text_array_literal(const std::vector<std::string_view>& values) {
-    std::string array = "{";
-    for (size_t i = 0; i < values.size(); ++i) {
-        array += i ? ",\"" : "\"";
-        for (const char c : values[i]) {
-            if (c == '"' || c == '\\') {
-                array += '\\';
-            }
-            array += c;
-        }
-        array += '"';
-    }
-    return array + "}";
+    return pg::text_array_literal(values);
 }
 
 std::string bigint_array_literal(const std::vector<std::optional<int64_t>>& values) {

@@ -1,0 +1,76 @@
+// pinpipe demo end to end, as the README's first command runs it (with a small workload): its own
+// PostgreSQL under ./.pinpipe of a temporary working directory, the mock Kafka cluster, emulate,
+// load --follow, stream, refresh, and the nine answers printed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "pg/local_cluster.hpp"
+#include "util/process.hpp"
+
+namespace pinpipe {
+namespace {
+
+constexpr const char* analytics_views[] = {
+    "top_category_per_country",
+    "top_category_per_year",
+    "most_followed_user_per_country",
+    "country_with_most_followed_user",
+    "top_category_per_age_group",
+    "median_followers_per_age_group",
+    "users_joined_per_year",
+    "median_followers_per_join_year",
+    "median_followers_per_join_year_and_age_group",
+};
+
+class DemoTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_directory = pg::make_temp_directory("pinpipe-demo-test");
+        // As root the demo's server runs as postgres, which must reach the cluster directory.
+        std::filesystem::permissions(m_directory, std::filesystem::perms::all);
+    }
+    void TearDown() override {
+        demo({"--stop"});
+        std::filesystem::remove_all(m_directory);
+    }
+
+    util::ProcessResult demo(std::vector<std::string> args) const {
+        args.insert(args.begin(), {PINPIPE_BINARY, "demo", "--pg-port", "55441"});
+        return util::run_process(args, m_directory);
+    }
+
+    std::filesystem::path m_directory;
+};
+
+TEST_F(DemoTest, RunsThePipelineAndPrintsTheNineAnswersTwice) {
+    for (int run = 0; run < 2; ++run) {
+        const util::ProcessResult result = demo({"--events", "2000", "--rate", "0"});
+        ASSERT_EQ(result.exit_code, 0) << result.output;
+        EXPECT_NE(result.output.find("loaded 6000/6000 messages, streamed 6000/6000"),
+                  std::string::npos)
+            << result.output;
+        for (const char* view : analytics_views) {
+            const std::string heading = std::string("analytics.") + view + " (";
+            const size_t at = result.output.find(heading);
+            ASSERT_NE(at, std::string::npos) << view << "\n" << result.output;
+            // "(N rows": a table with at least one row.
+            const long rows = std::stol(result.output.substr(at + heading.size()));
+            EXPECT_GT(rows, 0) << view;
+        }
+        EXPECT_NE(result.output.find("top categories by posts"), std::string::npos);
+        EXPECT_NE(result.output.find("staging: 2000 pins, 2000 geolocations, 2000 users"),
+                  std::string::npos)
+            << result.output;
+        EXPECT_NE(result.output.find("psql \"host="), std::string::npos);
+    }
+}
+
+TEST_F(DemoTest, RejectsAWorkloadItCannotWaitFor) {
+    const util::ProcessResult result = demo({"--events", "0"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.output.find("--events must be positive"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace pinpipe
