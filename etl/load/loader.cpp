@@ -23,6 +23,7 @@
 #include "pg/connection.hpp"
 #include "pg/membership.hpp"
 #include "pg/offset_store.hpp"
+#include "util/process.hpp"
 #include "util/serial_executor.hpp"
 #include "util/signals.hpp"
 
@@ -58,12 +59,6 @@ struct PendingPartition {
     kafka::Watermarks watermarks;
 };
 
-std::string host_name() {
-    char name[256] = {};
-    gethostname(name, sizeof name - 1);
-    return name;
-}
-
 class Loader {
   public:
     explicit Loader(const LoaderOptions& options)
@@ -72,7 +67,7 @@ class Loader {
           m_cx(std::make_unique<pg::Connection>(pg::Connection::open(options.dsn, "pinpipe-load"))),
           m_consumer(options.kafka_properties),
           m_validator(options.max_message_bytes),
-          m_membership(options.group, host_name(), static_cast<int>(getpid())) {
+          m_membership(options.group, util::host_name(), static_cast<int>(getpid())) {
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
             m_kind_of_topic[options.topics[kind]] = static_cast<events::EventKind>(kind);
         }
@@ -394,7 +389,7 @@ int64_t record_run_start(const LoaderOptions& options) {
     pg::Connection cx = pg::Connection::open(options.dsn, "pinpipe-load");
     return std::stoll(std::string(
         cx.exec("INSERT INTO etl.load_runs (consumer, host) VALUES ($1, $2) RETURNING id",
-                {options.group, host_name()})
+                {options.group, util::host_name()})
             .get(0, 0)));
 }
 

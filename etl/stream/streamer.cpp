@@ -24,6 +24,7 @@
 #include "stream/batch.hpp"
 #include "stream/latency.hpp"
 #include "stream/metric_writer.hpp"
+#include "util/process.hpp"
 #include "util/serial_executor.hpp"
 #include "util/signals.hpp"
 
@@ -78,12 +79,6 @@ int64_t now_epoch_ms() {
         .count();
 }
 
-std::string host_name() {
-    char name[256] = {};
-    gethostname(name, sizeof name - 1);
-    return name;
-}
-
 struct PartitionState {
     events::EventKind kind;
     int64_t fence;  // where the stored offset stands once every submitted batch has committed
@@ -108,7 +103,7 @@ class StreamSession {
         : m_options(options),
           m_run(run),
           m_store(options.group),
-          m_membership(options.group, host_name(), static_cast<int>(getpid())),
+          m_membership(options.group, util::host_name(), static_cast<int>(getpid())),
           m_cx(std::make_unique<pg::Connection>(
               pg::Connection::open(options.dsn, "pinpipe-stream"))),
           m_consumer(options.kafka_properties),

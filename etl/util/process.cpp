@@ -18,6 +18,12 @@
 extern char** environ;
 
 namespace pinpipe::util {
+
+std::string host_name() {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    return name;
+}
 namespace {
 
 struct Pipe {

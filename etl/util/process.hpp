@@ -12,6 +12,9 @@
 
 namespace pinpipe::util {
 
+// This machine's host name, for registry rows and load runs (which machine ran what).
+std::string host_name();
+
 struct ProcessResult {
     int exit_code;       // 128 + signal number when killed by a signal
     std::string output;  // stdout and stderr together
