@@ -59,6 +59,11 @@ struct PendingPartition {
     kafka::Watermarks watermarks;
 };
 
+struct PendingClaim {
+    PendingPartition partition;
+    std::future<std::optional<int64_t>> stored;
+};
+
 class Loader {
   public:
     explicit Loader(const LoaderOptions& options)
@@ -87,14 +92,14 @@ class Loader {
                 break;
             }
             claim_more();
-            if (!m_options.follow && m_active.empty() && m_pending.empty()) {
+            if (!m_options.follow && m_active.empty() && m_pending.empty() && m_claims.empty()) {
                 break;
             }
             messages.clear();
-            if (m_active.empty()) {
-                std::this_thread::sleep_for(poll_timeout);
-            } else {
+            if (!m_active.empty()) {
                 m_consumer.consume(messages, messages_per_poll, poll_timeout);
+            } else if (m_options.follow) {
+                std::this_thread::sleep_for(poll_timeout);
             }
             for (const kafka::MessagePtr& msg : messages) {
                 handle(*msg);
@@ -160,11 +165,16 @@ class Loader {
 
     void claim_more() {
         if (!m_options.follow) {
-            while (m_active.size() < m_options.parallel_partitions && !m_pending.empty()) {
-                const PendingPartition next = m_pending.front();
+            // Claims queue on the writer behind the batches in flight; waiting for them would
+            // leave PostgreSQL idle while the next batch is built, so they are answered later.
+            while (m_active.size() + m_claims.size() < m_options.parallel_partitions &&
+                   !m_pending.empty()) {
+                PendingPartition next = m_pending.front();
                 m_pending.pop_front();
-                start_partition(next.tp, next.watermarks, next.watermarks.high);
+                m_claims.push_back(
+                    {next, submit_claim(next.tp, next.watermarks, next.watermarks.high)});
             }
+            start_claimed(/*wait_for_one=*/m_active.empty());
             return;
         }
         if (Clock::now() < m_next_claim_scan) {
@@ -183,7 +193,8 @@ class Loader {
         }
         size_t acquired = 0;
         for (const TopicPartition& tp : claims.acquire) {
-            start_partition(tp, m_consumer.watermarks(tp, m_options.kafka_timeout), no_end);
+            const kafka::Watermarks watermarks = m_consumer.watermarks(tp, m_options.kafka_timeout);
+            start_partition(tp, watermarks, no_end, submit_claim(tp, watermarks, no_end).get());
             acquired += m_active.contains(tp) ? 1 : 0;
         }
         if (!claims.release.empty() || acquired > 0) {
@@ -199,19 +210,39 @@ class Loader {
                                                     : m_options.rebalance_interval / 4);
     }
 
+    // The stored offset to read tp from once the writer has claimed it; nullopt when another
+    // loader holds tp or it is already read up to target.
+    std::future<std::optional<int64_t>> submit_claim(const TopicPartition& tp,
+                                                     const kafka::Watermarks& watermarks,
+                                                     int64_t target) {
+        return m_writer.submit(
+            [this, tp, low = watermarks.low, target]() -> std::optional<int64_t> {
+                if (!m_store.try_claim(*m_cx, tp)) {
+                    return std::nullopt;
+                }
+                const int64_t offset = m_store.stored_or_initialize(*m_cx, tp, low);
+                if (offset >= target) {
+                    m_store.release(*m_cx, tp);  // finished by someone else meanwhile
+                    return std::nullopt;
+                }
+                return offset;
+            });
+    }
+
+    void start_claimed(bool wait_for_one) {
+        while (!m_claims.empty() &&
+               (wait_for_one || m_claims.front().stored.wait_for(std::chrono::seconds(0)) ==
+                                    std::future_status::ready)) {
+            PendingClaim claim = std::move(m_claims.front());
+            m_claims.pop_front();
+            start_partition(claim.partition.tp, claim.partition.watermarks,
+                            claim.partition.watermarks.high, claim.stored.get());
+            wait_for_one = false;
+        }
+    }
+
     void start_partition(const TopicPartition& tp, const kafka::Watermarks& watermarks,
-                         int64_t target) {
-        const std::optional<int64_t> stored = on_writer([&]() -> std::optional<int64_t> {
-            if (!m_store.try_claim(*m_cx, tp)) {
-                return std::nullopt;  // another loader has it
-            }
-            const int64_t offset = m_store.stored_or_initialize(*m_cx, tp, watermarks.low);
-            if (offset >= target) {
-                m_store.release(*m_cx, tp);  // finished by someone else meanwhile
-                return std::nullopt;
-            }
-            return offset;
-        });
+                         int64_t target, std::optional<int64_t> stored) {
         if (!stored) {
             return;
         }
@@ -373,6 +404,7 @@ class Loader {
     std::map<std::string, events::EventKind> m_kind_of_topic;
     std::vector<TopicPartition> m_partitions;
     std::deque<PendingPartition> m_pending;
+    std::deque<PendingClaim> m_claims;  // cron: submitted to the writer, not yet answered
     std::map<TopicPartition, PartitionState> m_active;
     LoadBatch m_batch;
     Clock::time_point m_batch_started = Clock::now();
