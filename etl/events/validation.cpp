@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace pinpipe::events {
@@ -11,7 +12,106 @@ Verdict bad(BadReason reason, std::string error) {
     return {false, 0, reason, std::move(error)};
 }
 
+Verdict missing_ind(EventKind kind) {
+    return bad(BadReason::missing_ind,
+               fmt::format("{} event has no \"{}\" field", kind_name(kind), ind_field_name(kind)));
+}
+
+Verdict non_integer_ind(EventKind kind) {
+    return bad(BadReason::non_integer_ind,
+               fmt::format("\"{}\" is not an integer in the 64-bit range", ind_field_name(kind)));
+}
+
+Verdict checked_escapes(std::string_view payload, int64_t ind) {
+    if (has_nul_escape(payload)) {
+        return bad(BadReason::unsupported_json,
+                   "contains the escape \\u0000, which PostgreSQL jsonb cannot store");
+    }
+    return {true, ind, BadReason::empty, {}};
+}
+
+// The length of the JSON number at the start of text (RFC 8259 grammar), 0 when none is.
+size_t json_number_length(std::string_view text, bool& integral) {
+    size_t at = 0;
+    const auto digits = [&] {
+        const size_t from = at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
+            ++at;
+        }
+        return at - from;
+    };
+    if (at < text.size() && text[at] == '-') {
+        ++at;
+    }
+    const size_t int_digits = digits();
+    if (int_digits == 0 || (int_digits > 1 && text[at - int_digits] == '0')) {
+        return 0;
+    }
+    integral = true;
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        integral = false;
+        if (digits() == 0) {
+            return 0;
+        }
+    }
+    if (at < text.size() && (text[at] == 'e' || text[at] == 'E')) {
+        ++at;
+        integral = false;
+        if (at < text.size() && (text[at] == '+' || text[at] == '-')) {
+            ++at;
+        }
+        if (digits() == 0) {
+            return 0;
+        }
+    }
+    return at;
+}
+
 }  // namespace
+
+std::optional<std::string> narrow_wide_numbers(std::string_view json) {
+    constexpr size_t int64_digits = 19;
+    std::string narrowed;
+    narrowed.reserve(json.size());
+    bool replaced = false;
+    for (size_t at = 0; at < json.size();) {
+        const char c = json[at];
+        if (c == '"') {  // copy the string whole, escapes included
+            size_t end = at + 1;
+            while (end < json.size() && json[end] != '"') {
+                end += json[end] == '\\' ? 2 : 1;
+            }
+            end = std::min(end + 1, json.size());
+            narrowed.append(json.substr(at, end - at));
+            at = end;
+            continue;
+        }
+        bool integral = false;
+        const size_t length = (c == '-' || (c >= '0' && c <= '9'))
+                                  ? json_number_length(json.substr(at), integral)
+                                  : 0;
+        if (length == 0) {
+            narrowed.push_back(c);
+            ++at;
+            continue;
+        }
+        const size_t digit_count = length - (c == '-' ? 1 : 0);
+        if (integral && digit_count <= int64_digits) {
+            narrowed.append(json.substr(at, length));
+        } else {
+            narrowed.append("0.5");
+            replaced = true;
+        }
+        at += length;
+    }
+    if (!replaced) {
+        return std::nullopt;
+    }
+    return narrowed;
+}
+
+namespace {}  // namespace
 
 std::string_view kind_name(EventKind kind) {
     switch (kind) {
@@ -93,6 +193,15 @@ Verdict EventValidator::validate(EventKind kind, const char* payload, size_t siz
     simdjson::dom::element document;
     if (const auto error =
             m_parser.parse(m_padded.data(), size, /*realloc_if_needed=*/false).get(document)) {
+        if (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE) {
+            // JSON allows numbers beyond a double or 64 bits, which jsonb stores exactly (as
+            // numeric) and simdjson refuses. Judge the payload with them narrowed instead: a
+            // non-integral stand-in keeps every verdict, the ind's included.
+            if (const std::optional<std::string> narrowed =
+                    narrow_wide_numbers(std::string_view(payload, size))) {
+                return validate(kind, narrowed->data(), narrowed->size());
+            }
+        }
         return bad(BadReason::invalid_json,
                    error == simdjson::UTF8_ERROR
                        ? std::string("not valid UTF-8")
@@ -110,19 +219,13 @@ Verdict EventValidator::validate(EventKind kind, const char* payload, size_t siz
         }
     }
     if (!ind_value) {
-        return bad(BadReason::missing_ind,
-                   fmt::format("{} event has no \"{}\" field", kind_name(kind), field));
+        return missing_ind(kind);
     }
     int64_t ind = 0;
     if (ind_value->get_int64().get(ind)) {
-        return bad(BadReason::non_integer_ind,
-                   fmt::format("\"{}\" is not an integer in the 64-bit range", field));
+        return non_integer_ind(kind);
     }
-    if (has_nul_escape(std::string_view(payload, size))) {
-        return bad(BadReason::unsupported_json,
-                   "contains the escape \\u0000, which PostgreSQL jsonb cannot store");
-    }
-    return {true, ind, BadReason::empty, {}};
+    return checked_escapes(std::string_view(payload, size), ind);
 }
 
 }  // namespace pinpipe::events

@@ -148,6 +148,23 @@ TEST_F(LoadTest, PayloadsAreStoredEqualInMeaningWithCoordinatesAndKey) {
     EXPECT_EQ(row.get(0, 4), "t");
 }
 
+TEST_F(LoadTest, NumbersBeyondDoubleAndInt64AreStoredExactly) {
+    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
+                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
+    producer.produce(m_prefix + ".pin", "43",
+                     R"({"index": 43, "big": 1e400, "huge": -123456789012345678901234567890})");
+    producer.flush(10s);
+    ASSERT_EQ(load().exit_code, 0);
+    pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
+    const pg::Result row = cx.exec(
+        "SELECT ind, (payload->'big')::numeric = 1e400, payload->>'huge' FROM staging.pin_events");
+    ASSERT_EQ(row.rows(), 1);
+    EXPECT_EQ(row.get(0, 0), "43");
+    EXPECT_EQ(row.get(0, 1), "t");
+    EXPECT_EQ(row.get(0, 2), "-123456789012345678901234567890");
+    EXPECT_EQ(cx.exec("SELECT count(*) FROM etl.dead_letters").get(0, 0), "0");
+}
+
 TEST_F(LoadTest, PoisonMessagesBecomeDeadLettersAndNeighboursLoad) {
     struct Poison {
         std::string value;

@@ -51,6 +51,36 @@ TEST(EventValidator, MalformedJsonAndInvalidUtf8AndRawNul) {
     EXPECT_EQ(check(EventKind::pin, "{\"index\":1,\"t\":\"\xff\"}").error, "not valid UTF-8");
 }
 
+TEST(EventValidator, NumbersBeyondDoubleAndInt64AreValidJson) {
+    // jsonb stores them exactly (numeric); only the ind must fit 64 bits.
+    EXPECT_EQ(check(EventKind::pin, R"({"index": 1, "big": 1e400})").ind, 1);
+    EXPECT_EQ(check(EventKind::pin, R"({"index": 2, "n": -123456789012345678901234567890})").ind,
+              2);
+    EXPECT_EQ(check(EventKind::geo, R"({"ind": 3, "tiny": 1e-400, "ind": 4, "x": 1e999})").ind,
+              4);  // the last duplicate wins, as on the fast path
+    EXPECT_EQ(check(EventKind::pin, R"({"index": 9223372036854775807, "big": 1e400})").ind,
+              9223372036854775807);
+    expect_bad(EventKind::pin, R"({"index": 1e400})", BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"index": 99999999999999999999})", BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"index": 9223372036854775808, "big": 1e400})",
+               BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"index": 2.5, "big": 1e400})", BadReason::non_integer_ind);
+    expect_bad(EventKind::pin, R"({"big": 1e400})", BadReason::missing_ind);
+    expect_bad(EventKind::pin, R"([1e400])", BadReason::not_object);
+    expect_bad(EventKind::pin, R"({"index": 1, "big": 1e400,)", BadReason::invalid_json);
+    expect_bad(EventKind::pin, R"({"index": 1, "bad": 01})", BadReason::invalid_json);
+    expect_bad(EventKind::pin, R"({"index": 1, "big": 1e400, "t": "\u0000"})",
+               BadReason::unsupported_json);
+}
+
+TEST(NarrowWideNumbers, ReplacesOnlyWhatSimdjsonCannotTakeAndLeavesStringsAlone) {
+    EXPECT_EQ(narrow_wide_numbers(R"({"a": 1, "b": -12, "c": "1e400"})"), std::nullopt);
+    EXPECT_EQ(narrow_wide_numbers(
+                  R"({"a": 1e400, "b": [2.5, -0], "c": "x\"1e9", "d": 9223372036854775807})"),
+              R"({"a": 0.5, "b": [0.5, -0], "c": "x\"1e9", "d": 9223372036854775807})");
+    EXPECT_EQ(narrow_wide_numbers("[12345678901234567890,1E+5,01]"), "[0.5,0.5,01]");
+}
+
 TEST(EventValidator, NotAnObject) {
     expect_bad(EventKind::pin, "[1,2]", BadReason::not_object);
     expect_bad(EventKind::pin, "42", BadReason::not_object);
