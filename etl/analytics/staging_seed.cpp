@@ -6,27 +6,27 @@
 #include <array>
 #include <map>
 
-#include "load/copy_encoding.hpp"
+#include "load/batch.hpp"
+#include "load/staging_copy.hpp"
+#include "load/staging_rows.hpp"
 
 namespace pinpipe::analytics {
 
 std::int64_t copy_generated_events(
     pg::Connection& cx, const StagingSeed& seed,
     const std::function<void(const events::GeneratedEvent&)>& on_event) {
-    static constexpr std::array<std::string_view, 3> kinds = {"pin", "geo", "user"};
-    std::array<std::string, 3> topics;
-    for (size_t k = 0; k < kinds.size(); ++k) {
-        topics[k] = fmt::format("{}.{}", seed.topic_prefix, kinds[k]);
+    std::array<std::string, load::event_kind_count> topics;
+    for (const events::EventKind kind : events::all_event_kinds) {
+        topics[load::kind_index(kind)] = fmt::format("{}.{}", seed.topic_prefix, kind_name(kind));
     }
-    std::array<std::string, 3> rows;
-    std::array<std::map<int, std::int64_t>, 3> next_offsets;
+    std::array<load::StagingRows, load::event_kind_count> rows;
+    std::array<std::map<int, std::int64_t>, load::event_kind_count> next_offsets;
     const auto flush = [&] {
-        for (size_t k = 0; k < kinds.size(); ++k) {
-            if (!rows[k].empty()) {
-                cx.copy_in(fmt::format("COPY staging.{}_events {} FROM STDIN", kinds[k],
-                                       load::staging_copy_columns),
-                           rows[k]);
-                rows[k].clear();
+        for (const events::EventKind kind : events::all_event_kinds) {
+            load::StagingRows& kind_rows = rows[load::kind_index(kind)];
+            if (!kind_rows.empty()) {
+                load::copy_staging_rows(cx, kind, kind_rows);
+                kind_rows = {};
             }
         }
     };
@@ -40,10 +40,10 @@ std::int64_t copy_generated_events(
         const int partition = static_cast<int>(event.ind % seed.partitions);
         const std::string key = std::to_string(event.ind);
         const std::array<const std::string*, 3> payloads = {&event.pin, &event.geo, &event.user};
-        for (size_t k = 0; k < kinds.size(); ++k) {
+        for (size_t k = 0; k < load::event_kind_count; ++k) {
             const load::KafkaCoordinates at{topics[k], partition, next_offsets[k][partition]++,
                                             seed.first_timestamp_ms + i, key};
-            load::append_staging_row(rows[k], at, *payloads[k]);
+            rows[k].append(at, *payloads[k]);
         }
         if ((i + 1) % seed.events_per_copy == 0) {
             flush();

@@ -1,4 +1,4 @@
-// One transaction's worth of loading: COPY text per staging table, dead letters, and how far
+// One transaction's worth of loading: rows per staging table, dead letters, and how far
 // each partition moves. Built by the consuming thread, written by the writer thread.
 #pragma once
 
@@ -13,6 +13,7 @@
 #include "events/validation.hpp"
 #include "kafka/topic_partition.hpp"
 #include "load/copy_encoding.hpp"
+#include "load/staging_rows.hpp"
 #include "pg/offset_store.hpp"
 
 namespace pinpipe::load {
@@ -29,8 +30,7 @@ inline std::string staging_table(events::EventKind kind) {
 }
 
 struct LoadBatch {
-    std::array<std::string, event_kind_count> rows;  // COPY text, one line per row
-    std::array<uint64_t, event_kind_count> row_counts{};
+    std::array<StagingRows, event_kind_count> rows;
     std::string dead_letters;  // COPY text for etl.dead_letters
     uint64_t dead_letter_count = 0;
     std::map<kafka::TopicPartition, pg::OffsetAdvance> advances;
@@ -39,13 +39,13 @@ struct LoadBatch {
 
     size_t bytes() const {
         size_t total = dead_letters.size();
-        for (const std::string& data : rows) {
-            total += data.size();
+        for (const StagingRows& kind_rows : rows) {
+            total += kind_rows.bytes();
         }
         return total;
     }
     uint64_t messages() const {
-        return row_counts[0] + row_counts[1] + row_counts[2] + dead_letter_count;
+        return rows[0].count() + rows[1].count() + rows[2].count() + dead_letter_count;
     }
     bool empty() const { return advances.empty() && release_after_commit.empty(); }
 

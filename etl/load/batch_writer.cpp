@@ -5,15 +5,11 @@
 #include <chrono>
 
 #include "load/dead_letters.hpp"
+#include "load/staging_copy.hpp"
 #include "obs/log.hpp"
 
 namespace pinpipe::load {
 namespace {
-
-std::string staging_copy_sql(size_t kind) {
-    return fmt::format("COPY {} {} FROM STDIN", staging_table(static_cast<events::EventKind>(kind)),
-                       staging_copy_columns);
-}
 
 std::vector<pg::OffsetAdvance> advances_of(const LoadBatch& batch) {
     std::vector<pg::OffsetAdvance> advances;
@@ -42,14 +38,16 @@ CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store, cons
     if (first_step) {
         first_step(cx);
     }
-    for (size_t kind = 0; kind < event_kind_count; ++kind) {
-        if (!batch.rows[kind].empty()) {
-            cx.copy_in(staging_copy_sql(kind), batch.rows[kind]);
+    CommitResult result{CommitOutcome::committed, {}, batch.dead_letter_count};
+    for (const events::EventKind kind : events::all_event_kinds) {
+        const StagingRows& rows = batch.rows[kind_index(kind)];
+        if (!rows.empty()) {
+            copy_staging_rows(cx, kind, rows);
         }
+        result.rows[kind_index(kind)] = rows.count();
     }
     const auto copied = Clock::now();
-    CommitResult result{finish(cx, tx, store, batch, batch.dead_letters), batch.row_counts,
-                        batch.dead_letter_count};
+    result.outcome = finish(cx, tx, store, batch, batch.dead_letters);
     const auto milliseconds = [](Clock::duration elapsed) {
         return std::to_string(
             std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
@@ -70,26 +68,24 @@ CommitResult commit_row_by_row(pg::Connection& cx, const pg::OffsetStore& store,
     }
     CommitResult result{CommitOutcome::committed, {}, batch.dead_letter_count};
     std::string dead_letters = batch.dead_letters;
-    for (size_t kind = 0; kind < event_kind_count; ++kind) {
-        const std::string copy_sql = staging_copy_sql(kind);
-        std::string_view rows = batch.rows[kind];
-        while (!rows.empty()) {
-            const size_t end = rows.find('\n');
-            const std::string_view row = rows.substr(0, end + 1);
-            rows.remove_prefix(end + 1);
+    for (const events::EventKind kind : events::all_event_kinds) {
+        const StagingRows& rows = batch.rows[kind_index(kind)];
+        for (size_t index = 0; index < rows.count(); ++index) {
             cx.exec("SAVEPOINT row");
             try {
-                cx.copy_in(copy_sql, row);
+                copy_staging_row(cx, kind, rows.row(index));
                 cx.exec("RELEASE SAVEPOINT row");
-                ++result.rows[kind];
+                ++result.rows[kind_index(kind)];
             } catch (const pg::Error& error) {
                 if (!error.is_data_exception()) {
                     throw;
                 }
                 cx.exec("ROLLBACK TO SAVEPOINT row");
-                dead_letters += staging_row_to_dead_letter(
-                    row.substr(0, row.size() - 1), store.group(),
-                    events::reason_name(events::BadReason::rejected_by_postgres), error.what());
+                // PostgreSQL refused the payload, so the dead letter keeps it as raw bytes.
+                const StagingRow rejected = decode_staging_row(rows.row(index));
+                append_dead_letter_row(dead_letters, store.group(), rejected.at, rejected.payload,
+                                       events::reason_name(events::BadReason::rejected_by_postgres),
+                                       error.what());
                 ++result.dead_letters;
             }
         }

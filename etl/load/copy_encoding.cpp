@@ -34,32 +34,6 @@ void append_copy_text(std::string& out, std::string_view value) {
     out.append(value.data() + plain_from, value.size() - plain_from);
 }
 
-std::string unescape_copy_text(std::string_view field) {
-    std::string value;
-    value.reserve(field.size());
-    for (size_t i = 0; i < field.size(); ++i) {
-        if (field[i] != '\\' || i + 1 == field.size()) {
-            value.push_back(field[i]);
-            continue;
-        }
-        switch (field[++i]) {
-            case 't':
-                value.push_back('\t');
-                break;
-            case 'n':
-                value.push_back('\n');
-                break;
-            case 'r':
-                value.push_back('\r');
-                break;
-            default:
-                value.push_back(field[i]);
-                break;
-        }
-    }
-    return value;
-}
-
 void append_copy_bytea(std::string& out, std::string_view bytes) {
     static constexpr char hex_digits[] = "0123456789abcdef";
     out.append("\\\\x");  // bytea's \x prefix, its backslash escaped for COPY
@@ -108,15 +82,6 @@ void append_optional_bytea(std::string& out, std::optional<std::string_view> byt
 
 }  // namespace
 
-void append_staging_row(std::string& out, const KafkaCoordinates& at, std::string_view payload) {
-    append_coordinates(out, at);
-    out.push_back('\t');
-    append_optional_bytea(out, at.key);
-    out.push_back('\t');
-    append_copy_text(out, payload);
-    out.push_back('\n');
-}
-
 void append_dead_letter_row(std::string& out, std::string_view consumer, const KafkaCoordinates& at,
                             std::optional<std::string_view> payload, std::string_view reason,
                             std::string_view error) {
@@ -132,28 +97,6 @@ void append_dead_letter_row(std::string& out, std::string_view consumer, const K
     out.push_back('\t');
     append_copy_text(out, error);
     out.push_back('\n');
-}
-
-std::string staging_row_to_dead_letter(std::string_view staging_row, std::string_view consumer,
-                                       std::string_view reason, std::string_view error) {
-    // The first five fields (topic, partition, offset, timestamp, key) are the dead letter's
-    // too; only the payload changes form, from text to bytea.
-    constexpr int coordinate_fields = 5;
-    size_t payload_start = 0;
-    for (int field = 0; field < coordinate_fields; ++field) {
-        payload_start = staging_row.find('\t', payload_start) + 1;
-    }
-    std::string out;
-    append_copy_text(out, consumer);
-    out.push_back('\t');
-    out.append(staging_row.substr(0, payload_start));
-    append_copy_bytea(out, unescape_copy_text(staging_row.substr(payload_start)));
-    out.push_back('\t');
-    append_copy_text(out, reason);
-    out.push_back('\t');
-    append_copy_text(out, error);
-    out.push_back('\n');
-    return out;
 }
 
 }  // namespace pinpipe::load

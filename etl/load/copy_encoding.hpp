@@ -1,4 +1,5 @@
-// PostgreSQL COPY text format encoding of staging and dead-letter rows: pure, no I/O.
+// PostgreSQL COPY text format encoding of dead-letter rows, and the Kafka coordinates every
+// stored message carries: pure, no I/O. Staging rows travel in binary (staging_rows.hpp).
 #pragma once
 
 #include <cstdint>
@@ -11,8 +12,6 @@ namespace pinpipe::load {
 // Appends value as one COPY text field: backslash, tab, newline and carriage return escaped.
 // The value must be valid UTF-8 without NUL bytes (COPY cannot carry NUL in text).
 void append_copy_text(std::string& out, std::string_view value);
-// The inverse of append_copy_text for the escapes it writes.
-std::string unescape_copy_text(std::string_view field);
 // Appends bytes as a bytea field in hex form (any bytes, NUL included).
 void append_copy_bytea(std::string& out, std::string_view bytes);
 // Appends a Kafka timestamp (milliseconds since the epoch, UTC) as a timestamptz field.
@@ -27,10 +26,9 @@ struct KafkaCoordinates {
     std::optional<std::string_view> key;
 };
 
-// Columns: kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload.
+// The staging columns StagingRows fills, in order.
 inline constexpr std::string_view staging_copy_columns =
     "(kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload)";
-void append_staging_row(std::string& out, const KafkaCoordinates& at, std::string_view payload);
 
 // Columns: consumer, topic, partition, offset, kafka_timestamp, key, payload, reason, error.
 inline constexpr std::string_view dead_letter_copy_columns =
@@ -38,10 +36,5 @@ inline constexpr std::string_view dead_letter_copy_columns =
 void append_dead_letter_row(std::string& out, std::string_view consumer, const KafkaCoordinates& at,
                             std::optional<std::string_view> payload, std::string_view reason,
                             std::string_view error);
-
-// Turns one staging row (as append_staging_row wrote it, without its newline) into the
-// dead-letter row for it: PostgreSQL rejected the payload, so it is kept as raw bytes.
-std::string staging_row_to_dead_letter(std::string_view staging_row, std::string_view consumer,
-                                       std::string_view reason, std::string_view error);
 
 }  // namespace pinpipe::load

@@ -1,5 +1,6 @@
 #include "load/loader.hpp"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,6 +77,11 @@ class Loader {
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
             m_kind_of_topic[options.topics[kind]] = static_cast<events::EventKind>(kind);
         }
+        // A batch's commit need not wait for its WAL flush, which would leave PostgreSQL idle
+        // between batches: rows and offsets commit atomically either way, so a crash that loses
+        // the last commits loses both together and they are read from Kafka again. The run's
+        // closing etl.load_runs update commits synchronously, flushing all of them before exit.
+        m_cx->exec("SET synchronous_commit = off");
     }
 
     LoadSummary run() {
@@ -103,9 +109,12 @@ class Loader {
             }
             for (const kafka::MessagePtr& msg : messages) {
                 handle(*msg);
+                if (batch_due()) {
+                    submit_batch();
+                }
             }
             if (batch_due()) {
-                submit_batch();
+                submit_batch();  // also when no message came: the latency bound
             }
             collect(/*wait_for_all=*/false);
             check_kafka_silence();
@@ -295,9 +304,13 @@ class Loader {
         const auto* payload = static_cast<const char*>(msg.payload);
         const events::Verdict verdict = m_validator.validate(state.kind, payload, msg.len);
         if (verdict.ok) {
-            append_staging_row(m_batch.rows[kind_index(state.kind)], at,
-                               std::string_view(payload, msg.len));
-            ++m_batch.row_counts[kind_index(state.kind)];
+            StagingRows& rows = m_batch.rows[kind_index(state.kind)];
+            if (rows.empty()) {
+                // Room for a whole batch up front: growing by doubling would copy it repeatedly.
+                rows.reserve(m_options.max_batch_bytes + m_options.max_message_bytes +
+                             staging_row_overhead_bytes);
+            }
+            rows.append(at, std::string_view(payload, msg.len));
         } else {
             append_dead_letter_row(
                 m_batch.dead_letters, m_options.group, at,
@@ -445,6 +458,12 @@ void record_run_end(const LoaderOptions& options, int64_t run_id, const LoadSumm
 }  // namespace
 
 LoadSummary run_load(const LoaderOptions& options) {
+    // Batches and Kafka fetch buffers are megabytes each and come and go all run long. glibc
+    // would map each afresh and unmap it on free, so every byte loaded would cost a page fault;
+    // served from the heap instead, their pages are reused. Peak memory is bounded by the batch
+    // sizes either way.
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     const int64_t run_id = record_run_start(options);
     constexpr auto first_retry_delay = std::chrono::seconds(1);
     constexpr auto max_retry_delay = std::chrono::seconds(30);

@@ -161,7 +161,7 @@ ReplayOutcome replay_dead_letters(pg::Connection& cx, const DeadLetterFilter& fi
     outcome.dry_run = dry_run;
     if (dry_run) {
         for (size_t kind = 0; kind < load::event_kind_count; ++kind) {
-            outcome.moved[kind] = plan.batch.row_counts[kind];
+            outcome.moved[kind] = plan.batch.rows[kind].count();
         }
         return outcome;
     }

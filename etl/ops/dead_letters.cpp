@@ -130,8 +130,7 @@ ReplayPlan plan_replay(const std::vector<DeadLetter>& letters, events::EventVali
         const load::KafkaCoordinates at{
             letter.topic, letter.partition, letter.offset, letter.timestamp_ms,
             letter.key ? std::optional<std::string_view>(*letter.key) : std::nullopt};
-        load::append_staging_row(plan.batch.rows[load::kind_index(*kind)], at, *letter.payload);
-        ++plan.batch.row_counts[load::kind_index(*kind)];
+        plan.batch.rows[load::kind_index(*kind)].append(at, *letter.payload);
         plan.moved_ids.push_back(letter.id);
     }
     return plan;

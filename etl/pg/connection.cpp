@@ -128,17 +128,40 @@ Result Connection::exec(const std::string& sql, const std::vector<Param>& params
 }
 
 void Connection::copy_in(const std::string& copy_sql, std::string_view data) {
-    constexpr size_t chunk_bytes = size_t{1} << 20;
+    copy_in(copy_sql, std::span(&data, 1));
+}
+
+void Connection::copy_in(const std::string& copy_sql, std::span<const std::string_view> parts) {
+    // Small parts are gathered into chunks of this size, large ones sent in pieces of it: one
+    // CopyData message per part would mean a send() every few rows.
+    constexpr size_t chunk_bytes = size_t{256} << 10;
     PGconn* cx = m_cx.get();
     Result start(PQexec(cx, copy_sql.c_str()));
     if (PQresultStatus(start.raw()) != PGRES_COPY_IN) {
         fail(fmt::format("could not start [{}]", shorten(copy_sql)), start.raw());
     }
-    for (size_t pos = 0; pos < data.size(); pos += chunk_bytes) {
-        const size_t size = std::min(chunk_bytes, data.size() - pos);
-        if (PQputCopyData(cx, data.data() + pos, static_cast<int>(size)) != 1) {
+    const auto send = [&](std::string_view data) {
+        if (PQputCopyData(cx, data.data(), static_cast<int>(data.size())) != 1) {
             fail(fmt::format("could not send COPY data [{}]", shorten(copy_sql)), nullptr);
         }
+    };
+    std::string gathered;
+    for (std::string_view data : parts) {
+        if (gathered.size() + data.size() <= chunk_bytes) {
+            gathered.append(data);
+            continue;
+        }
+        if (!gathered.empty()) {
+            send(gathered);
+            gathered.clear();
+        }
+        for (; data.size() > chunk_bytes; data.remove_prefix(chunk_bytes)) {
+            send(data.substr(0, chunk_bytes));
+        }
+        gathered.append(data);
+    }
+    if (!gathered.empty()) {
+        send(gathered);
     }
     if (PQputCopyEnd(cx, nullptr) != 1) {
         fail(fmt::format("could not end COPY [{}]", shorten(copy_sql)), nullptr);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -71,8 +72,10 @@ class Connection {
     Result exec(std::string_view sql);
     Result exec(const std::string& sql, const std::vector<Param>& params);
 
-    // COPY ... FROM STDIN: sends data (already in COPY text format) and ends the copy.
+    // COPY ... FROM STDIN: sends data (in the format copy_sql names) and ends the copy.
     void copy_in(const std::string& copy_sql, std::string_view data);
+    // The same, the data given as consecutive parts (a binary COPY's header, rows, trailer).
+    void copy_in(const std::string& copy_sql, std::span<const std::string_view> parts);
 
     // Where the connection goes (host/socket and port, database, user): never the password.
     std::string describe() const;

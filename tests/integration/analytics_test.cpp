@@ -20,7 +20,9 @@
 #include "analytics/staging_seed.hpp"
 #include "events/cleaning.hpp"
 #include "events/generator.hpp"
-#include "load/copy_encoding.hpp"
+#include "events/validation.hpp"
+#include "load/staging_copy.hpp"
+#include "load/staging_rows.hpp"
 #include "pg/connection.hpp"
 #include "support/harness.hpp"
 
@@ -289,13 +291,10 @@ class AnalyticsViews : public ::testing::Test {
             nlohmann::json payload = nlohmann::json::parse(*text);
             payload[kind == "pin" ? "index" : "ind"] = target;
             const std::string rewritten = payload.dump();
-            std::string row;
+            load::StagingRows row;
             const std::string topic = "t." + kind;
-            load::append_staging_row(row, {topic, 99, m_redelivered, timestamp_ms, std::nullopt},
-                                     rewritten);
-            m_cx.copy_in(fmt::format("COPY staging.{}_events {} FROM STDIN", kind,
-                                     load::staging_copy_columns),
-                         row);
+            row.append({topic, 99, m_redelivered, timestamp_ms, std::nullopt}, rewritten);
+            load::copy_staging_rows(m_cx, *events::kind_from_name(kind), row);
             LatestByInd& latest = kind == "pin" ? m_pins : kind == "geo" ? m_geos : m_users;
             latest.add(target, {timestamp_ms, 99, m_redelivered, rewritten});
         }

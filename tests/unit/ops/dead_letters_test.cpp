@@ -102,12 +102,18 @@ TEST(ReplayPlan, MovesWhatPassesNowAndCountsTheRestByTheirReasonNow) {
     EXPECT_EQ(plan.still_bad.at("invalid_json"), 1);
     EXPECT_EQ(plan.still_bad.at("empty"), 1);
     EXPECT_EQ(plan.still_bad.at("unknown_topic"), 1);
-    EXPECT_EQ(plan.batch.row_counts[load::kind_index(events::EventKind::geo)], 1u);
-    EXPECT_EQ(plan.batch.row_counts[load::kind_index(events::EventKind::user)], 1u);
-    EXPECT_EQ(plan.batch.row_counts[load::kind_index(events::EventKind::pin)], 0u);
-    // The staging row load would write: coordinates, timestamp, key as bytea, payload.
-    EXPECT_EQ(plan.batch.rows[load::kind_index(events::EventKind::user)],
-              "p.user\t2\t45\t1970-01-01 00:00:00.000+00\t\\\\x37\t{\"ind\": 2}\n");
+    EXPECT_EQ(plan.batch.rows[load::kind_index(events::EventKind::geo)].count(), 1u);
+    EXPECT_EQ(plan.batch.rows[load::kind_index(events::EventKind::user)].count(), 1u);
+    EXPECT_EQ(plan.batch.rows[load::kind_index(events::EventKind::pin)].count(), 0u);
+    // The staging row load would write: the letter's coordinates, key and payload.
+    const load::StagingRow user =
+        load::decode_staging_row(plan.batch.rows[load::kind_index(events::EventKind::user)].row(0));
+    EXPECT_EQ(user.at.topic, "p.user");
+    EXPECT_EQ(user.at.partition, 2);
+    EXPECT_EQ(user.at.offset, 45);
+    EXPECT_EQ(user.at.timestamp_ms, 0);
+    EXPECT_EQ(user.at.key, "7");
+    EXPECT_EQ(user.payload, "{\"ind\": 2}");
     EXPECT_TRUE(plan.batch.advances.empty());
 }
 
