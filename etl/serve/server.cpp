@@ -134,6 +134,7 @@ struct Server::Impl {
     asio::io_context io{1};  // one thread runs it: no locks in the HTTP path
     tcp::acceptor acceptor;
     asio::posix::stream_descriptor kafka_events;
+    std::array<char, 64> kafka_wake_bytes{};
     asio::steady_timer accept_retry;
     asio::thread_pool blocking;
     std::unordered_set<Connection*> connections;  // loop thread only
@@ -526,14 +527,18 @@ void Server::Impl::accept() {
 }
 
 void Server::Impl::watch_kafka() {
-    kafka_events.async_wait(asio::posix::stream_descriptor::wait_read,
-                            [this](beast::error_code ec) {
-                                if (ec) {
-                                    return;  // cancelled: the server has finished
-                                }
-                                gateway.serve_events();
-                                watch_kafka();
-                            });
+    // A read, not async_wait: Asio watches descriptors edge-triggered and async_wait never
+    // looks before it waits, so a wake-up written between serve_events() and re-arming would
+    // be lost (and with it every answer until the next one; seen with the broker down). A read
+    // tries the pipe first, then waits.
+    kafka_events.async_read_some(asio::buffer(kafka_wake_bytes),
+                                 [this](beast::error_code ec, size_t /*bytes*/) {
+                                     if (ec) {
+                                         return;  // cancelled: the server has finished
+                                     }
+                                     gateway.serve_events();
+                                     watch_kafka();
+                                 });
 }
 
 void Server::Impl::connection_closed(Connection* connection) {
