@@ -6,7 +6,8 @@
 #
 # Needs: wrk (Debian package `wrk`), a built pinpipe (default build/pinpipe).
 # Usage: bench/serve_bench.sh [PINPIPE_BINARY] [DURATION_SECONDS] [RUNS]
-# Prints one line per run and the medians. wrk, the broker and the server share the machine's
+# Prints one line per run (with the server's CPU use, 100% = one core, and its context switches
+# per request) and the medians. wrk, the broker and the server share the machine's
 # cores: on a 2-core machine the figures are those of the whole pipeline, not of serve alone.
 set -euo pipefail
 
@@ -42,25 +43,36 @@ url=$(head -1 "$work/serve.out")
 echo "broker $bootstrap ($partitions partitions per topic), serve $url, $connections connections, ${duration}s x $runs runs"
 
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+# CPU seconds (user + system) the server process has used so far, and its context switches
+# (voluntary + involuntary, every thread): the cost per request that the figures hide.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
+switches() { cat /proc/"$serve_pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s}'; }
+ticks_per_second=$(getconf CLK_TCK)
 
 for records in 1 100; do
-  : >"$work/rps" ; : >"$work/p99"; : >"$work/rec"
+  : >"$work/rps" ; : >"$work/p99"; : >"$work/rec"; : >"$work/cpu"
   # Warm-up: connections, topic metadata, producer batches.
   SERVE_BENCH_RECORDS=$records SERVE_BENCH_TOPIC=bench.pin \
     wrk -t2 -c"$connections" -d2s -s "$here/serve_requests.lua" "$url" >/dev/null
   for run in $(seq "$runs"); do
+    ticks_before=$(cpu_ticks); switches_before=$(switches)
     line=$(SERVE_BENCH_RECORDS=$records SERVE_BENCH_TOPIC=bench.pin \
       wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$here/serve_requests.lua" "$url" |
       grep '^RESULT')
+    ticks_after=$(cpu_ticks); switches_after=$(switches)
     requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")
     seconds=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$line")
     errors=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")
     p99=$(sed -E 's/.*p99_ms=([0-9.]+).*/\1/' <<<"$line")
     rps=$(awk -v r="$requests" -v s="$seconds" 'BEGIN {printf "%.0f", r / s}')
     recs=$(awk -v r="$requests" -v s="$seconds" -v n="$records" 'BEGIN {printf "%.0f", r * n / s}')
-    echo "records/request=$records run=$run requests/s=$rps records/s=$recs p99_ms=$p99 errors=$errors"
-    echo "$rps" >>"$work/rps"; echo "$p99" >>"$work/p99"; echo "$recs" >>"$work/rec"
+    cpu=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$ticks_per_second" -v s="$seconds" \
+      'BEGIN {printf "%.0f", 100 * t / hz / s}')
+    per_request=$(awk -v c=$((switches_after - switches_before)) -v r="$requests" \
+      'BEGIN {printf "%.2f", c / r}')
+    echo "records/request=$records run=$run requests/s=$rps records/s=$recs p99_ms=$p99 errors=$errors serve_cpu%=$cpu switches/request=$per_request"
+    echo "$rps" >>"$work/rps"; echo "$p99" >>"$work/p99"; echo "$recs" >>"$work/rec"; echo "$cpu" >>"$work/cpu"
   done
-  echo "MEDIAN records/request=$records requests/s=$(median <"$work/rps") records/s=$(median <"$work/rec") p99_ms=$(median <"$work/p99")"
+  echo "MEDIAN records/request=$records requests/s=$(median <"$work/rps") records/s=$(median <"$work/rec") p99_ms=$(median <"$work/p99") serve_cpu%=$(median <"$work/cpu")"
 done
 grep -E 'pinpipe_serve_records_total' <(curl -s "$url/metrics") || true

@@ -41,11 +41,16 @@ int serve_command(const Args& args) {
         "max-body-bytes", "largest request body accepted, else 413",
         cxxopts::value<size_t>()->default_value("10485760"))(
         "max-connections",
-        "connections served at once (one worker thread each); more wait in a queue",
-        cxxopts::value<size_t>()->default_value("64"))(
-        "read-timeout", "seconds a client may stay silent mid-request before it is dropped",
+        "open client connections served at once (one event loop serves them all); further "
+        "clients wait in the kernel's listen backlog until one closes",
+        cxxopts::value<size_t>()->default_value("512"))(
+        "read-timeout",
+        "seconds a client may stay silent while sending a request body, or sending a "
+        "connection's first request line and headers, and may take to read an answer",
         cxxopts::value<int>()->default_value("5"))(
-        "keep-alive-timeout", "seconds an idle keep-alive connection stays open",
+        "keep-alive-timeout",
+        "seconds an idle keep-alive connection stays open (the next request's line and headers "
+        "must arrive within it)",
         cxxopts::value<int>()->default_value("5"));
     const auto result = parse_options(options, args);
     if (!result) {

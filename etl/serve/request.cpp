@@ -156,6 +156,34 @@ HttpResponse library_error_response(int status) {
     }
 }
 
+std::string decode_path(std::string_view target) {
+    target = target.substr(0, target.find_first_of("?#"));
+    const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
+        }
+        if (c >= 'A' && c <= 'F') {
+            return c - 'A' + 10;
+        }
+        return -1;
+    };
+    std::string path;
+    path.reserve(target.size());
+    for (size_t i = 0; i < target.size(); ++i) {
+        if (target[i] == '%' && i + 2 < target.size() && hex(target[i + 1]) >= 0 &&
+            hex(target[i + 2]) >= 0) {
+            path.push_back(static_cast<char>(hex(target[i + 1]) * 16 + hex(target[i + 2])));
+            i += 2;
+        } else {
+            path.push_back(target[i]);
+        }
+    }
+    return path;
+}
+
 bool is_rest_proxy_json_type(std::string_view content_type) {
     const std::string type = lower_media_type(content_type);
     return type == "application/vnd.kafka.json.v2+json" ||

@@ -33,7 +33,7 @@ struct ServeConfig {
     std::string api_key;  // empty: no key required
 };
 
-// What the I/O layer hands over: views into httplib's request.
+// What the I/O layer hands over: views into the HTTP library's request.
 struct HttpRequest {
     std::string_view method;
     std::string_view path;  // decoded, without the query string
@@ -146,6 +146,9 @@ struct ListenAddress {
     int port = 0;
 };
 std::optional<ListenAddress> parse_listen_address(std::string_view text);
+// The path of a request target as routing sees it: the query string and fragment cut off,
+// %XX escapes decoded ("+" stays, as in any path); a malformed escape is kept as written.
+std::string decode_path(std::string_view target);
 // Kafka's rule for topic names: 1-249 of [a-zA-Z0-9._-], not "." or "..".
 bool is_valid_topic_name(std::string_view topic);
 

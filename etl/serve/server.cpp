@@ -1,107 +1,59 @@
 #include "serve/server.hpp"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
-#include <functional>
-#include <mutex>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <map>
+#include <optional>
 #include <thread>
-#include <vector>
+#include <unordered_set>
+#include <utility>
 
 #include "obs/log.hpp"
 
 namespace pinpipe::serve {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
 constexpr auto health_timeout = std::chrono::milliseconds(2000);
 constexpr size_t endpoint_count = 7;  // Endpoint's enumerators; plus one slot for "none"
 constexpr std::string_view unrouted = "none";
+// The request line and every header together (what cpp-httplib allowed per line): a longer
+// request line is answered 414, longer headers 431.
+constexpr size_t header_limit = 8192;
+// After an answer that closes the connection, input still on its way is read and dropped for
+// this long, so that closing with unread data (which makes the kernel send a reset) does not
+// destroy the answer before the client has read it.
+constexpr auto linger_timeout = std::chrono::seconds(2);
+// Metadata requests (/healthz, /topics, a topic-cache refresh) block for up to seconds while
+// Kafka is down; they run on these threads, never on the event loop.
+constexpr int blocking_threads = 2;
+constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
+constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+// Beast reads at most the read buffer's spare capacity (at least 512 bytes) per call: without
+// room made up front, a 60 KiB body takes over a hundred recv calls. Requests start with room
+// for a typical request; a body gets room for itself, up to the largest read.
+constexpr size_t initial_read_room = 4096;
+constexpr size_t largest_read = 64 * 1024;
 
-// cpp-httplib's own pool queues accepted connections without bound; this one blocks the accept
-// loop once max_waiting connections are queued, so that the kernel's backlog (and the clients'
-// connect timeouts) push back instead of our memory.
-class BoundedWorkerPool final : public httplib::TaskQueue {
-  public:
-    BoundedWorkerPool(size_t threads, size_t max_waiting, obs::Gauge& busy, obs::Gauge& waiting)
-        : m_max_waiting(max_waiting), m_busy(busy), m_waiting(waiting) {
-        for (size_t i = 0; i < threads; ++i) {
-            m_threads.emplace_back([this] { work(); });
-        }
-    }
-    ~BoundedWorkerPool() override { shutdown(); }
-
-    void enqueue(std::function<void()> fn) override {
-        std::unique_lock lock(m_mutex);
-        m_space.wait(lock, [&] { return m_jobs.size() < m_max_waiting || m_shutdown; });
-        m_jobs.push_back(std::move(fn));
-        m_waiting.set(static_cast<double>(m_jobs.size()));
-        m_ready.notify_one();
-    }
-
-    void shutdown() override {
-        {
-            const std::lock_guard lock(m_mutex);
-            if (m_shutdown) {
-                return;
-            }
-            m_shutdown = true;
-        }
-        m_ready.notify_all();
-        m_space.notify_all();
-        for (std::thread& thread : m_threads) {
-            thread.join();
-        }
-    }
-
-  private:
-    void work() {
-        while (true) {
-            std::function<void()> job;
-            {
-                std::unique_lock lock(m_mutex);
-                m_ready.wait(lock, [&] { return !m_jobs.empty() || m_shutdown; });
-                if (m_jobs.empty()) {
-                    return;  // shut down and drained: queued connections are still served
-                }
-                job = std::move(m_jobs.front());
-                m_jobs.pop_front();
-                m_waiting.set(static_cast<double>(m_jobs.size()));
-            }
-            m_space.notify_one();
-            m_busy.add(1);
-            job();  // serves one connection until it closes
-            m_busy.sub(1);
-        }
-    }
-
-    size_t m_max_waiting;
-    obs::Gauge& m_busy;
-    obs::Gauge& m_waiting;
-    std::mutex m_mutex;
-    std::condition_variable m_ready;
-    std::condition_variable m_space;
-    std::deque<std::function<void()>> m_jobs;
-    bool m_shutdown = false;
-    std::vector<std::thread> m_threads;
-};
-
-std::optional<std::string_view> header(const httplib::Request& req, const std::string& name) {
-    if (!req.has_header(name)) {
-        return std::nullopt;
-    }
-    // get_header_value returns a copy; views into req.headers stay valid for the request.
-    const auto range = req.headers.equal_range(name);
-    return std::string_view(range.first->second);
+std::string_view to_std(beast::string_view text) {
+    return {text.data(), text.size()};
 }
 
 size_t endpoint_index(Endpoint endpoint) {
     return static_cast<size_t>(endpoint);
 }
+
+class Connection;
 
 }  // namespace
 
@@ -112,11 +64,8 @@ struct Server::Impl {
           config(std::move(config_)),
           gateway(gateway_),
           registry(registry_),
-          busy_workers(registry.gauge("pinpipe_serve_busy_workers",
-                                      "HTTP worker threads serving a connection")),
-          waiting_connections(
-              registry.gauge("pinpipe_serve_waiting_connections",
-                             "accepted connections waiting for a free worker thread")),
+          connections_open(
+              registry.gauge("pinpipe_serve_connections", "open HTTP client connections")),
           in_flight(registry.gauge("pinpipe_serve_requests_in_flight",
                                    "requests being handled (including waiting for Kafka)")),
           records_delivered(registry.counter("pinpipe_serve_records_total",
@@ -124,222 +73,573 @@ struct Server::Impl {
                                              {{"result", "delivered"}})),
           records_failed(registry.counter("pinpipe_serve_records_total",
                                           "records produced, by delivery outcome",
-                                          {{"result", "failed"}})) {
+                                          {{"result", "failed"}})),
+          acceptor(io),
+          kafka_events(io, gateway.events_fd()),
+          accept_retry(io),
+          blocking(blocking_threads) {
         const auto buckets = obs::exponential_buckets(0.0001, 2, 16);  // 100 µs .. 3.3 s
         for (size_t i = 0; i <= endpoint_count; ++i) {
-            const std::string_view name =
-                i < endpoint_count ? endpoint_name(static_cast<Endpoint>(i)) : unrouted;
             latency[i] = &registry.histogram("pinpipe_serve_request_duration_seconds",
                                              "time from a parsed request to its answer", buckets,
-                                             {{"endpoint", std::string(name)}});
+                                             {{"endpoint", std::string(slot_name(i))}});
         }
     }
 
-    void handle(const httplib::Request& req, httplib::Response& res);
-    HttpResponse answer(const HttpRequest& request, size_t& endpoint_slot);
-    HttpResponse produce(const Route& route, const HttpRequest& request);
-    HttpResponse health();
+    ~Impl() {
+        blocking.join();
+        // Connections still owned by handlers (only if run() ended by an exception) are
+        // destroyed with io below, after the members they would report to.
+        destroying = true;
+        // The descriptor belongs to the gateway: stop watching it without closing it.
+        kafka_events.release();
+    }
+
+    static std::string_view slot_name(size_t slot) {
+        return slot < endpoint_count ? endpoint_name(static_cast<Endpoint>(slot)) : unrouted;
+    }
+
+    // Runs `work` (which may block) on a blocking thread, then `then(result)` on the loop.
+    template <class Work, class Then>
+    void off_loop(Work work, Then then) {
+        asio::post(blocking, [this, work = std::move(work), then = std::move(then),
+                              guard = asio::make_work_guard(io)]() mutable {
+            auto result = work();
+            asio::post(io, [then = std::move(then), result = std::move(result)]() mutable {
+                then(std::move(result));
+            });
+        });
+    }
+
+    void accept();
+    void watch_kafka();
+    void begin_stop();
+    void finish_if_idle();
+    void counted(size_t endpoint_slot, int status);
+    void connection_closed(Connection* connection);
 
     ServerOptions options;
     ServeConfig config;
     KafkaGateway& gateway;
     obs::MetricsRegistry& registry;
-    obs::Gauge& busy_workers;
-    obs::Gauge& waiting_connections;
+    obs::Gauge& connections_open;
     obs::Gauge& in_flight;
     obs::Counter& records_delivered;
     obs::Counter& records_failed;
     std::array<obs::Histogram*, endpoint_count + 1> latency{};
-    httplib::Server http;
-    std::atomic<bool> stopping{false};
+    // Loop thread only: request counters by (endpoint slot, status), looked up once each.
+    std::map<std::pair<size_t, int>, obs::Counter*> request_counters;
+    RequestParser parser;  // loop thread only
+
+    asio::io_context io{1};  // one thread runs it: no locks in the HTTP path
+    tcp::acceptor acceptor;
+    asio::posix::stream_descriptor kafka_events;
+    std::array<char, 64> kafka_wake_bytes{};
+    asio::steady_timer accept_retry;
+    asio::thread_pool blocking;
+    std::unordered_set<Connection*> connections;  // loop thread only
+    bool accepting = false;
+    bool destroying = false;
+    bool stopping = false;  // loop thread's view; stop_requested is the cross-thread one
+    std::atomic<bool> stop_requested{false};
     std::atomic<bool> run_entered{false};
     std::atomic<bool> run_finished{false};
 };
 
-HttpResponse Server::Impl::health() {
-    const std::string error = gateway.check_reachable(health_timeout);
-    if (!error.empty()) {
-        return error_response(503, error_kafka_retriable, error);
-    }
-    return {200, std::string(json_content_type),
-            fmt::format(R"({{"status":"ok","kafka":"{}"}})", gateway.brokers())};
-}
+namespace {
 
-HttpResponse Server::Impl::produce(const Route& route, const HttpRequest& request) {
-    // One parser per worker thread: simdjson parsers are not thread-safe but are reusable.
-    thread_local RequestParser parser;
-    auto planned = parser.plan(route, request, config);
-    if (auto* rejected = std::get_if<HttpResponse>(&planned)) {
-        return std::move(*rejected);
+// One client connection: reads a request, answers it (after Kafka, for produce calls), and
+// reads the next one while the connection is kept alive. Owned by the shared_ptrs its pending
+// operations and callbacks hold; lives on the loop thread only.
+class Connection : public std::enable_shared_from_this<Connection> {
+  public:
+    Connection(Server::Impl& server, tcp::socket socket)
+        : m_server(server), m_stream(std::move(socket)) {
+        m_buffer.reserve(initial_read_room);
+        m_server.connections.insert(this);
+        m_server.connections_open.add(1);
     }
-    const ProducePlan& plan = std::get<ProducePlan>(planned);
-    if (auto rejected = check_topic(plan, gateway.partition_count(plan.topic))) {
-        return std::move(*rejected);
+    ~Connection() {
+        if (!m_server.destroying) {
+            m_server.connection_closed(this);
+        }
     }
-    const std::vector<RecordResult> results = gateway.produce(plan);
-    for (const RecordResult& result : results) {
-        (result.error_code == 0 ? records_delivered : records_failed).inc();
-    }
-    return produce_response(plan, results);
-}
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
 
-HttpResponse Server::Impl::answer(const HttpRequest& request, size_t& endpoint_slot) {
-    auto routed = route_request(request, config);
-    if (auto* rejected = std::get_if<HttpResponse>(&routed)) {
-        return std::move(*rejected);
+    void start() { next_request(/*first=*/true); }
+
+    // The server is stopping: a connection waiting for its next request closes now; one that
+    // has received part of a request, or is answering one, finishes it first.
+    void on_server_stop() {
+        if (m_state == State::waiting && m_buffer.size() == 0) {
+            m_stream.close();
+        }
     }
-    const Route& route = std::get<Route>(routed);
-    endpoint_slot = endpoint_index(route.endpoint);
-    try {
+
+  private:
+    enum class State { waiting, receiving, answering, writing, lingering };
+
+    void next_request(bool first) {
+        m_parser.emplace();
+        m_parser->header_limit(header_limit);
+        m_parser->body_limit(m_server.options.max_body_bytes);
+        m_state = State::waiting;
+        m_continue_sent = false;
+        if (m_server.stopping && m_buffer.size() == 0) {
+            m_stream.close();
+            return;
+        }
+        m_stream.expires_after(first ? m_server.options.read_timeout
+                                     : m_server.options.keep_alive_timeout);
+        read_some();
+    }
+
+    void read_some() {
+        http::async_read_some(m_stream, m_buffer, *m_parser,
+                              [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
+                                  self->on_read(ec);
+                              });
+    }
+
+    void on_read(beast::error_code ec) {
+        if (ec == http::error::body_limit) {
+            return reject(413);
+        }
+        if (ec == http::error::header_limit) {
+            // No end of the request line among the bytes read: it is the URL that is too long.
+            const auto data = m_buffer.cdata();
+            const std::string_view head(static_cast<const char*>(data.data()), data.size());
+            return reject(head.find("\r\n") == std::string_view::npos ? 414 : 431);
+        }
+        if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
+            ec == http::error::partial_message || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset || ec == asio::error::eof) {
+            return;  // the client went away or stayed silent: nothing to answer
+        }
+        if (ec) {
+            return reject(400);  // anything else the parser refused is malformed HTTP
+        }
+        m_state = State::receiving;
+        if (!m_parser->is_done()) {
+            if (m_parser->is_header_done()) {
+                if (const auto length = m_parser->content_length()) {
+                    m_buffer.reserve(static_cast<size_t>(
+                        std::min<uint64_t>(*length + initial_read_room, largest_read)));
+                }
+                if (!m_continue_sent && expects_continue()) {
+                    return send_continue();
+                }
+            }
+            // Each read of the body may wait read_timeout: slow uploads pass, silent ones do not.
+            m_stream.expires_after(m_server.options.read_timeout);
+            return read_some();
+        }
+        m_stream.expires_never();
+        on_request();
+    }
+
+    bool expects_continue() const {
+        const auto& req = m_parser->get();
+        const auto found = req.find(http::field::expect);
+        return req.version() >= 11 && found != req.end() &&
+               beast::iequals(found->value(), "100-continue");
+    }
+
+    void send_continue() {
+        m_continue_sent = true;
+        m_stream.expires_after(m_server.options.write_timeout);
+        asio::async_write(m_stream, asio::buffer(continue_response),
+                          [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
+                              if (ec) {
+                                  return;
+                              }
+                              self->m_stream.expires_after(self->m_server.options.read_timeout);
+                              self->read_some();
+                          });
+    }
+
+    void on_request() {
+        m_state = State::answering;
+        m_started = Clock::now();
+        m_server.in_flight.add(1);
+        m_endpoint_slot = endpoint_count;
+        const auto& req = m_parser->get();
+        m_keep_alive = req.keep_alive();
+        m_head = req.method() == http::verb::head;
+        m_path = decode_path(to_std(req.target()));
+        const auto optional_header = [&req](auto field) -> std::optional<std::string_view> {
+            const auto found = req.find(field);
+            if (found == req.end()) {
+                return std::nullopt;
+            }
+            return to_std(found->value());
+        };
+        // HEAD is answered like GET, without the body.
+        const HttpRequest request{m_head ? std::string_view("GET") : to_std(req.method_string()),
+                                  m_path, optional_header(http::field::content_type),
+                                  optional_header("x-api-key"), req.body()};
+        try {
+            answer(request);
+        } catch (const std::exception& error) {
+            fail(error);
+        }
+    }
+
+    void fail(const std::exception& error) {
+        obs::log_error("serve: request failed", {{"path", m_path}, {"error", error.what()}});
+        respond(
+            error_response(500, error_internal, fmt::format("internal error: {}", error.what())));
+    }
+
+    void answer(const HttpRequest& request) {
+        auto routed = route_request(request, m_server.config);
+        if (auto* rejected = std::get_if<HttpResponse>(&routed)) {
+            return respond(std::move(*rejected));
+        }
+        const Route& route = std::get<Route>(routed);
+        m_endpoint_slot = endpoint_index(route.endpoint);
         switch (route.endpoint) {
             case Endpoint::healthz:
-                return health();
+                return answer_off_loop([&gateway = m_server.gateway] {
+                    const std::string error = gateway.check_reachable(health_timeout);
+                    if (!error.empty()) {
+                        return error_response(503, error_kafka_retriable, error);
+                    }
+                    return HttpResponse{
+                        200, std::string(json_content_type),
+                        fmt::format(R"({{"status":"ok","kafka":"{}"}})", gateway.brokers())};
+                });
             case Endpoint::metrics:
-                return {200, std::string(obs::prometheus_content_type), registry.render()};
+                return respond(
+                    {200, std::string(obs::prometheus_content_type), m_server.registry.render()});
             case Endpoint::list_topics:
-                return topics_response(gateway.topics());
+                return answer_off_loop(
+                    [&gateway = m_server.gateway] { return topics_response(gateway.topics()); });
             case Endpoint::list_streams:
-                return streams_response(config);
+                return respond(streams_response(m_server.config));
             case Endpoint::produce_records:
             case Endpoint::put_record:
             case Endpoint::post_event:
-                return produce(route, request);
+                return plan_produce(route, request);
         }
-    } catch (const KafkaUnavailable& error) {
-        return error_response(503, error_kafka_retriable, error.what());
+        respond(error_response(500, error_internal, "unhandled endpoint (this is a bug)"));
     }
-    return error_response(500, error_internal, "unhandled endpoint (this is a bug)");
+
+    // For answers that need a metadata request: computed on a blocking thread, sent from here.
+    template <class Work>
+    void answer_off_loop(Work work) {
+        m_server.off_loop(
+            [work = std::move(work)]() -> HttpResponse {
+                try {
+                    return work();
+                } catch (const KafkaUnavailable& error) {
+                    return error_response(503, error_kafka_retriable, error.what());
+                } catch (const std::exception& error) {
+                    return error_response(500, error_internal,
+                                          fmt::format("internal error: {}", error.what()));
+                }
+            },
+            [self = shared_from_this()](HttpResponse response) {
+                self->respond(std::move(response));
+            });
+    }
+
+    void plan_produce(const Route& route, const HttpRequest& request) {
+        auto planned = m_server.parser.plan(route, request, m_server.config);
+        if (auto* rejected = std::get_if<HttpResponse>(&planned)) {
+            return respond(std::move(*rejected));
+        }
+        m_plan = std::move(std::get<ProducePlan>(planned));
+        const CachedTopic cached = m_server.gateway.cached_partition_count(m_plan.topic);
+        if (cached.state == CachedTopic::State::found) {
+            return produce(cached.partitions);
+        }
+        if (cached.state == CachedTopic::State::missing) {
+            return produce(std::nullopt);
+        }
+        // The cache is stale or misses the topic: ask Kafka without blocking the loop.
+        using Lookup = std::variant<std::optional<int32_t>, HttpResponse>;
+        m_server.off_loop(
+            [&gateway = m_server.gateway, topic = m_plan.topic]() -> Lookup {
+                try {
+                    return gateway.partition_count(topic);
+                } catch (const KafkaUnavailable& error) {
+                    return error_response(503, error_kafka_retriable, error.what());
+                }
+            },
+            [self = shared_from_this()](Lookup lookup) {
+                if (auto* rejected = std::get_if<HttpResponse>(&lookup)) {
+                    return self->respond(std::move(*rejected));
+                }
+                try {
+                    self->produce(std::get<std::optional<int32_t>>(lookup));
+                } catch (const std::exception& error) {
+                    self->fail(error);
+                }
+            });
+    }
+
+    void produce(std::optional<int32_t> partition_count) {
+        if (auto rejected = check_topic(m_plan, partition_count)) {
+            return respond(std::move(*rejected));
+        }
+        // The callback runs on this loop (KafkaGateway::serve_events) once Kafka acknowledged
+        // or refused every record.
+        m_server.gateway.produce(m_plan,
+                                 [self = shared_from_this()](std::vector<RecordResult> results) {
+                                     for (const RecordResult& result : results) {
+                                         (result.error_code == 0 ? self->m_server.records_delivered
+                                                                 : self->m_server.records_failed)
+                                             .inc();
+                                     }
+                                     try {
+                                         self->respond(produce_response(self->m_plan, results));
+                                     } catch (const std::exception& error) {
+                                         self->fail(error);
+                                     }
+                                     self->m_plan = {};
+                                 });
+    }
+
+    // An error the HTTP layer detects before a request is complete: answered, then closed.
+    void reject(int status) {
+        m_started = Clock::now();
+        m_server.in_flight.add(1);
+        m_endpoint_slot = endpoint_count;
+        m_keep_alive = false;
+        m_head = false;
+        respond(library_error_response(status));
+    }
+
+    void respond(HttpResponse response) {
+        m_server.in_flight.sub(1);
+        m_server.counted(m_endpoint_slot, response.status);
+        m_server.latency[m_endpoint_slot]->observe(
+            std::chrono::duration<double>(Clock::now() - m_started).count());
+
+        const bool keep_alive = m_keep_alive && !m_server.stopping;
+        m_response = {};
+        m_response.version(11);
+        m_response.result(static_cast<unsigned>(response.status));
+        m_response.set(http::field::content_type, response.content_type);
+        m_response.keep_alive(keep_alive);
+        if (m_head) {
+            m_response.content_length(response.body.size());
+        } else {
+            m_response.body() = std::move(response.body);
+            m_response.prepare_payload();
+        }
+        m_state = State::writing;
+        m_stream.expires_after(m_server.options.write_timeout);
+        http::async_write(
+            m_stream, m_response,
+            [self = shared_from_this(), keep_alive](beast::error_code ec, size_t /*bytes*/) {
+                if (ec) {
+                    return;  // the client went away; nothing else to do for it
+                }
+                if (keep_alive) {
+                    return self->next_request(/*first=*/false);
+                }
+                self->linger();
+            });
+    }
+
+    // Half-closes, then reads and drops whatever the client still sends until it closes too
+    // (or linger_timeout passes), so that the answer is not lost to a reset.
+    void linger() {
+        m_state = State::lingering;
+        beast::error_code ignored;
+        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        m_stream.expires_after(linger_timeout);
+        drain();
+    }
+
+    void drain() {
+        m_buffer.clear();
+        m_stream.async_read_some(m_buffer.prepare(64 * 1024),
+                                 [self = shared_from_this()](beast::error_code ec, size_t) {
+                                     if (!ec) {
+                                         self->drain();
+                                     }
+                                 });
+    }
+
+    Server::Impl& m_server;
+    beast::tcp_stream m_stream;
+    beast::flat_buffer m_buffer;
+    std::optional<http::request_parser<http::string_body>> m_parser;
+    http::response<http::string_body> m_response;
+    State m_state = State::waiting;
+    bool m_continue_sent = false;
+    bool m_keep_alive = false;
+    bool m_head = false;
+    std::string m_path;
+    ProducePlan m_plan;
+    size_t m_endpoint_slot = endpoint_count;
+    Clock::time_point m_started;
+};
+
+}  // namespace
+
+void Server::Impl::counted(size_t endpoint_slot, int status) {
+    auto [found, inserted] = request_counters.try_emplace({endpoint_slot, status}, nullptr);
+    if (inserted) {
+        found->second = &registry.counter("pinpipe_serve_requests_total",
+                                          "HTTP requests answered, by endpoint and status",
+                                          {{"endpoint", std::string(slot_name(endpoint_slot))},
+                                           {"code", std::to_string(status)}});
+    }
+    found->second->inc();
 }
 
-void Server::Impl::handle(const httplib::Request& req, httplib::Response& res) {
-    const auto started = Clock::now();
-    in_flight.add(1);
-    HttpRequest request{req.method, req.path, header(req, "Content-Type"), header(req, "x-api-key"),
-                        req.body};
-    size_t endpoint_slot = endpoint_count;
-    HttpResponse response;
-    try {
-        response = answer(request, endpoint_slot);
-    } catch (const std::exception& error) {
-        obs::log_error("serve: request failed",
-                       {{"method", req.method}, {"path", req.path}, {"error", error.what()}});
-        response =
-            error_response(500, error_internal, fmt::format("internal error: {}", error.what()));
+void Server::Impl::accept() {
+    if (stopping || accepting) {
+        return;
     }
-    in_flight.sub(1);
-    res.status = response.status;
-    res.set_content(std::move(response.body), response.content_type.c_str());
-    const std::string_view name = endpoint_slot < endpoint_count
-                                      ? endpoint_name(static_cast<Endpoint>(endpoint_slot))
-                                      : unrouted;
-    registry
-        .counter("pinpipe_serve_requests_total", "HTTP requests answered, by endpoint and status",
-                 {{"endpoint", std::string(name)}, {"code", std::to_string(response.status)}})
-        .inc();
-    latency[endpoint_slot]->observe(std::chrono::duration<double>(Clock::now() - started).count());
+    if (connections.size() >= options.max_connections) {
+        return;  // resumed by connection_closed: meanwhile clients wait in the listen backlog
+    }
+    accepting = true;
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+        accepting = false;
+        if (stopping || ec == asio::error::operation_aborted) {
+            return;
+        }
+        if (ec) {
+            // Out of descriptors or memory, or the client gave up: try again a little later
+            // rather than spin.
+            obs::log_warning("serve: could not accept a connection", {{"error", ec.message()}});
+            accept_retry.expires_after(accept_retry_delay);
+            accept_retry.async_wait([this](beast::error_code timer_ec) {
+                if (!timer_ec) {
+                    accept();
+                }
+            });
+            return;
+        }
+        beast::error_code ignored;
+        // Answers are small and each client waits for its own: Nagle would only delay them.
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<Connection>(*this, std::move(socket))->start();
+        accept();
+    });
+}
+
+void Server::Impl::watch_kafka() {
+    // A read, not async_wait: Asio watches descriptors edge-triggered and async_wait never
+    // looks before it waits, so a wake-up written between serve_events() and re-arming would
+    // be lost (and with it every answer until the next one; seen with the broker down). A read
+    // tries the pipe first, then waits.
+    kafka_events.async_read_some(asio::buffer(kafka_wake_bytes),
+                                 [this](beast::error_code ec, size_t /*bytes*/) {
+                                     if (ec) {
+                                         return;  // cancelled: the server has finished
+                                     }
+                                     gateway.serve_events();
+                                     watch_kafka();
+                                 });
+}
+
+void Server::Impl::connection_closed(Connection* connection) {
+    connections.erase(connection);
+    connections_open.sub(1);
+    if (stopping) {
+        finish_if_idle();
+    } else {
+        accept();
+    }
+}
+
+void Server::Impl::begin_stop() {
+    if (stopping) {
+        return;
+    }
+    stopping = true;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    accept_retry.cancel();
+    // Copied: closing a connection may destroy it, which erases it from the set.
+    const std::vector<Connection*> open(connections.begin(), connections.end());
+    for (Connection* connection : open) {
+        connection->on_server_stop();
+    }
+    finish_if_idle();
+}
+
+void Server::Impl::finish_if_idle() {
+    // Every connection is gone, so every request was answered and no delivery report is due:
+    // stop watching Kafka, and io.run() returns once the last handlers ran.
+    if (connections.empty()) {
+        beast::error_code ignored;
+        kafka_events.cancel(ignored);
+    }
 }
 
 Server::Server(ServerOptions options, ServeConfig config, KafkaGateway& gateway,
                obs::MetricsRegistry& registry)
-    : m_impl(std::make_unique<Impl>(std::move(options), std::move(config), gateway, registry)) {
-    Impl& impl = *m_impl;
-    httplib::Server& http = impl.http;
-    const ServerOptions& opts = impl.options;
-    http.new_task_queue = [&impl] {
-        return new BoundedWorkerPool(impl.options.max_connections, impl.options.max_connections,
-                                     impl.busy_workers, impl.waiting_connections);
-    };
-    http.set_payload_max_length(opts.max_body_bytes);  // larger bodies: 413, never read
-    http.set_read_timeout(opts.read_timeout);
-    http.set_write_timeout(opts.write_timeout);
-    http.set_keep_alive_timeout(opts.keep_alive_timeout.count());
-    http.set_keep_alive_max_count(opts.keep_alive_max_requests);
-    // Answers are small and the client waits for each one: do not let Nagle hold them back.
-    http.set_tcp_nodelay(true);
-
-    // "Expect: 100-continue" with a body over the limit: answer 413 before the client sends it.
-    http.set_expect_100_continue_handler(
-        [max = opts.max_body_bytes](const httplib::Request& req, httplib::Response& res) {
-            if (req.get_header_value<uint64_t>("Content-Length") > max) {
-                res.status = 413;
-                return 413;
-            }
-            return 100;
-        });
-    // Every path and method goes to one handler; the pure router decides (404/405 included).
-    const auto handler = [&impl](const httplib::Request& req, httplib::Response& res) {
-        impl.handle(req, res);
-    };
-    http.Get(".*", handler);
-    http.Post(".*", handler);
-    http.Put(".*", handler);
-    http.Delete(".*", handler);
-    http.Patch(".*", handler);
-    http.Options(".*", handler);
-    // Errors the library answers itself (413 body too large, 414 URL too long, 400 bad
-    // request line...) get the same JSON body as ours; our own error bodies are left alone.
-    http.set_error_handler([](const httplib::Request& /*req*/, httplib::Response& res) {
-        if (res.body.empty()) {
-            const HttpResponse response = library_error_response(res.status);
-            res.set_content(response.body, response.content_type.c_str());
-        }
-    });
-    http.set_exception_handler(
-        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-            std::string what = "unknown exception";
-            try {
-                std::rethrow_exception(ep);
-            } catch (const std::exception& error) {
-                what = error.what();
-            } catch (...) {
-            }
-            obs::log_error("serve: request failed",
-                           {{"method", req.method}, {"path", req.path}, {"error", what}});
-            const HttpResponse response =
-                error_response(500, error_internal, fmt::format("internal error: {}", what));
-            res.status = 500;
-            res.set_content(response.body, response.content_type.c_str());
-        });
-}
+    : m_impl(std::make_unique<Impl>(std::move(options), std::move(config), gateway, registry)) {}
 
 Server::~Server() {
     stop();
 }
 
 int Server::bind() {
-    httplib::Server& http = m_impl->http;
-    const ServerOptions& opts = m_impl->options;
-    if (opts.port == 0) {
-        const int port = http.bind_to_any_port(opts.host);
-        if (port <= 0) {
-            throw std::runtime_error(
-                fmt::format("could not listen on {}:0 (is {} an address of this machine?)",
-                            opts.host, opts.host));
-        }
-        return port;
+    Impl& impl = *m_impl;
+    const ServerOptions& opts = impl.options;
+    const std::string hint = opts.port == 0
+                                 ? fmt::format("is {} an address of this machine?", opts.host)
+                                 : "is the port in use? choose another with --listen";
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(opts.host, ec);
+    if (ec) {
+        throw std::runtime_error(fmt::format("could not listen on {}:{}: {} ({})", opts.host,
+                                             opts.port, ec.message(), hint));
     }
-    if (!http.bind_to_port(opts.host, opts.port)) {
-        throw std::runtime_error(fmt::format(
-            "could not listen on {}:{} (is the port in use? choose another with --listen)",
-            opts.host, opts.port));
+    const tcp::endpoint endpoint(address, static_cast<uint16_t>(opts.port));
+    impl.acceptor.open(endpoint.protocol(), ec);
+    if (!ec) {
+        // A restarted server may bind while old connections linger in TIME_WAIT.
+        impl.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
     }
-    return opts.port;
+    if (!ec) {
+        impl.acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+        impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+        beast::error_code ignored;
+        impl.acceptor.close(ignored);
+        throw std::runtime_error(fmt::format("could not listen on {}:{}: {} ({})", opts.host,
+                                             opts.port, ec.message(), hint));
+    }
+    return impl.acceptor.local_endpoint().port();
 }
 
 void Server::run() {
-    m_impl->run_entered.store(true);
-    if (!m_impl->stopping.load()) {
-        m_impl->http.listen_after_bind();
+    Impl& impl = *m_impl;
+    impl.run_entered.store(true);
+    if (!impl.stop_requested.load()) {
+        try {
+            impl.accept();
+            impl.watch_kafka();
+            impl.io.run();
+        } catch (...) {
+            impl.run_finished.store(true);  // stop() must not wait for a loop that is gone
+            throw;
+        }
     }
-    m_impl->run_finished.store(true);
+    impl.run_finished.store(true);
 }
 
 void Server::stop() {
-    m_impl->stopping.store(true);
-    // httplib's stop() is a no-op until its accept loop runs: repeat until run() has returned
-    // (run() itself returns at once when it sees stopping first).
-    while (m_impl->run_entered.load() && !m_impl->run_finished.load()) {
-        m_impl->http.stop();
+    Impl& impl = *m_impl;
+    if (!impl.stop_requested.exchange(true) && impl.run_entered.load()) {
+        asio::post(impl.io, [&impl] { impl.begin_stop(); });
+    }
+    // run() returns at once when it sees stop_requested first; otherwise wait for it.
+    while (impl.run_entered.load() && !impl.run_finished.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }

@@ -1,5 +1,6 @@
-// The HTTP side of `pinpipe serve`: cpp-httplib with bounded workers, limits and timeouts, every
-// request handed to the pure functions of request.hpp and produced through a KafkaGateway.
+// The HTTP side of `pinpipe serve`: one Boost.Beast/Asio event loop that reads requests, hands
+// them to the pure functions of request.hpp, produces through a KafkaGateway and answers when
+// the delivery reports (served on the same loop) arrive. Limits, timeouts, bounded connections.
 #pragma once
 
 #include <chrono>
@@ -17,16 +18,17 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 8082;  // the REST proxy's port; 0 picks a free one
     size_t max_body_bytes = size_t{10} << 20;
-    // cpp-httplib serves each connection on one worker thread for the connection's life (keep-
-    // alive included), so this is both the thread count and the connections served at once;
-    // further connections wait in a queue of the same length, then in the kernel's backlog.
-    size_t max_connections = 64;
-    std::chrono::seconds read_timeout{5};        // a client silent this long mid-request is dropped
-    std::chrono::seconds write_timeout{5};       // a client not reading its response, likewise
-    std::chrono::seconds keep_alive_timeout{5};  // an idle keep-alive connection is closed
-    // Requests per connection before it is closed, so that a worker is handed back now and
-    // then even to a client that never goes idle.
-    size_t keep_alive_max_requests = 10000;
+    // Open connections served at once. An open connection costs a socket and a few KiB, not a
+    // thread; at the limit the server stops accepting, so further clients wait in the kernel's
+    // listen backlog until a connection closes.
+    size_t max_connections = 512;
+    // A client silent this long while sending a request body is dropped; the request line and
+    // headers of a connection's first request must arrive within it.
+    std::chrono::seconds read_timeout{5};
+    std::chrono::seconds write_timeout{5};  // a client not reading its response, likewise
+    // An idle keep-alive connection is closed after this long; the next request's line and
+    // headers must arrive within it.
+    std::chrono::seconds keep_alive_timeout{5};
 };
 
 class Server {
@@ -40,13 +42,16 @@ class Server {
     // Binds the listening socket; returns the port (the chosen one when options.port is 0).
     // Throws when the address cannot be bound.
     int bind();
-    // Serves until stop(); call after bind().
+    // Serves on the calling thread until stop(); call once, after bind().
     void run();
-    // Thread-safe; run() returns once in-flight requests are answered.
+    // Thread-safe. Stops accepting, closes idle connections, answers every request already
+    // being received or produced (with Connection: close), then run() returns; stop() waits
+    // for that when run() is running.
     void stop();
 
+    struct Impl;  // public for the connection class in server.cpp
+
   private:
-    struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
 

@@ -2,6 +2,7 @@
 // client over TCP, and raw sockets for malformed HTTP): every endpoint and error, keys and
 // partitions, concurrent clients, and what was acknowledged is in Kafka exactly once.
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -140,6 +141,73 @@ std::string raw_exchange(int port, const std::string& bytes) {
     close(fd);
     return answer;
 }
+
+// A client connection driven byte by byte, for keep-alive, Expect and timeout behaviour.
+class RawConnection {
+  public:
+    explicit RawConnection(int port) : m_fd(socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        EXPECT_EQ(connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        timeval timeout{10, 0};
+        setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    }
+    ~RawConnection() { close(m_fd); }
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    void send_all(const std::string& bytes) {
+        ASSERT_EQ(send(m_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+                  static_cast<ssize_t>(bytes.size()));
+    }
+    // The status line and headers of the next answer; empty when the connection closed first.
+    std::string read_head() {
+        while (m_pending.find("\r\n\r\n") == std::string::npos) {
+            if (!fill()) {
+                return {};
+            }
+        }
+        const size_t end = m_pending.find("\r\n\r\n") + 4;
+        std::string head = m_pending.substr(0, end);
+        m_pending.erase(0, end);
+        return head;
+    }
+    // A whole answer: head and Content-Length bytes of body.
+    std::string read_answer() {
+        std::string answer = read_head();
+        const size_t at = answer.find("Content-Length: ");
+        if (at == std::string::npos) {
+            return answer;
+        }
+        const size_t length = std::stoul(answer.substr(at + 16));
+        while (m_pending.size() < length && fill()) {
+        }
+        answer += m_pending.substr(0, length);
+        m_pending.erase(0, std::min(length, m_pending.size()));
+        return answer;
+    }
+    // True when the server closes the connection (before the receive timeout).
+    bool closed_by_server() {
+        char byte = 0;
+        return recv(m_fd, &byte, 1, 0) == 0;
+    }
+
+  private:
+    bool fill() {
+        char buffer[4096];
+        const ssize_t n = recv(m_fd, buffer, sizeof buffer, 0);
+        if (n <= 0) {
+            return false;
+        }
+        m_pending.append(buffer, static_cast<size_t>(n));
+        return true;
+    }
+
+    int m_fd;
+    std::string m_pending;
+};
 
 TEST_F(ServeTest, RestProxyRecordsAreAcknowledgedAndInKafkaExactlyOnce) {
     start();
@@ -397,6 +465,105 @@ TEST_F(ServeTest, BrokerDownGives503HealthAndRetriableRecordErrors) {
     const auto plain = post("/pin/", R"({"index":3})", "application/json");
     ASSERT_TRUE(plain);
     EXPECT_EQ(plain->status, 503);
+    cluster.set_brokers_down(false);
+}
+
+TEST_F(ServeTest, HeadAnswersLikeGetWithoutBodyAndExpectContinueIsHonoured) {
+    serve::ServerOptions options;
+    options.max_body_bytes = 1024;
+    start(options);
+    RawConnection conn(port);
+    conn.send_all("HEAD /streams HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string head = conn.read_head();
+    EXPECT_TRUE(head.starts_with("HTTP/1.1 200")) << head;
+    EXPECT_EQ(head.find("Content-Length: 0"), std::string::npos) << head;
+    // No body followed the HEAD answer: the next answer on the connection starts cleanly.
+    conn.send_all("GET /streams HTTP/1.1\r\nHost: x\r\n\r\n");
+    const std::string streams = conn.read_answer();
+    EXPECT_TRUE(streams.starts_with("HTTP/1.1 200")) << streams;
+    EXPECT_NE(streams.find("StreamNames"), std::string::npos) << streams;
+
+    const std::string event = R"({"index":5})";
+    conn.send_all(
+        fmt::format("POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+                    event.size()));
+    EXPECT_TRUE(conn.read_head().starts_with("HTTP/1.1 100 Continue"));
+    conn.send_all(event);
+    const std::string echoed = conn.read_answer();
+    EXPECT_TRUE(echoed.starts_with("HTTP/1.1 200")) << echoed;
+    EXPECT_TRUE(echoed.ends_with(event)) << echoed;
+
+    // Too large: 413 at once, before the client sends the body.
+    RawConnection large(port);
+    large.send_all(
+        "POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+    const std::string refused = large.read_answer();
+    EXPECT_TRUE(refused.starts_with("HTTP/1.1 413")) << refused;
+    EXPECT_NE(refused.find(R"("error_code":413)"), std::string::npos) << refused;
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), 1);
+}
+
+TEST_F(ServeTest, SlowAndIdleClientsAreDroppedAndFreeTheirSlot) {
+    serve::ServerOptions options;
+    options.max_connections = 1;
+    options.read_timeout = 1s;
+    options.keep_alive_timeout = 1s;
+    start(options);
+    {
+        // Silent in the middle of a body: dropped after the read timeout, nothing produced.
+        RawConnection slow(port);
+        slow.send_all(
+            "POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 50\r\n\r\n{\"index\":");
+        EXPECT_TRUE(slow.closed_by_server());
+    }
+    RawConnection idle(port);
+    idle.send_all("GET /streams HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(idle.read_answer().starts_with("HTTP/1.1 200"));
+    // The only connection slot is taken by an idle keep-alive connection: this client waits
+    // in the listen backlog until the idle one is closed, then gets its answer.
+    const auto waiting = client().Get("/streams");
+    ASSERT_TRUE(waiting);
+    EXPECT_EQ(waiting->status, 200);
+    EXPECT_TRUE(idle.closed_by_server());
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), 0);
+}
+
+TEST_F(ServeTest, StopAnswersRequestsInFlightAndClosesIdleConnections) {
+    start({}, "", {{"message.timeout.ms", "3000"}});
+    ASSERT_EQ(post("/topics/" + topic("pin"), R"({"records":[{"value":{"index":1}}]})")->status,
+              200);
+    RawConnection idle(port);
+    idle.send_all("GET /streams HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_TRUE(idle.read_answer().starts_with("HTTP/1.1 200"));
+    // With the broker down, a produce request stays in flight until its delivery times out.
+    cluster.set_brokers_down(true);
+    std::optional<httplib::Result> answer;
+    std::thread poster([&] {
+        httplib::Client http = client();
+        http.set_keep_alive(true);  // so that "Connection: close" below is the server's choice
+        answer.emplace(http.Post("/topics/" + topic("pin"),
+                                 R"({"records":[{"value":{"index":2}}]})",
+                                 std::string(rest_type).c_str()));
+    });
+    obs::Gauge& in_flight = registry.gauge("pinpipe_serve_requests_in_flight",
+                                           "requests being handled (including waiting for Kafka)");
+    for (int i = 0; i < 1000 && in_flight.value() < 1; ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_EQ(in_flight.value(), 1);
+    server->stop();  // returns once run() has: the request in flight was answered first
+    runner.join();
+    server.reset();
+    poster.join();
+    ASSERT_TRUE(answer.has_value() && *answer);
+    const httplib::Response& response = answer->value();
+    EXPECT_EQ(response.status, 200) << response.body;
+    EXPECT_EQ(json::parse(response.body)["offsets"][0]["error_code"], 50003);
+    EXPECT_EQ(response.get_header_value("Connection"), "close");
+    EXPECT_TRUE(idle.closed_by_server());
     cluster.set_brokers_down(false);
 }
 

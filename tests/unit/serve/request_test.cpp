@@ -309,5 +309,17 @@ TEST(StreamRouting, SuffixDecidesKind) {
     EXPECT_FALSE(topic_for_stream("a-pins", "p").has_value());
 }
 
+TEST(DecodePath, CutsQueryAndFragmentAndDecodesEscapes) {
+    EXPECT_EQ(decode_path("/topics/pinterest.pin"), "/topics/pinterest.pin");
+    EXPECT_EQ(decode_path("/topics/a%2Eb?x=1&y=%41"), "/topics/a.b");
+    EXPECT_EQ(decode_path("/pin/#frag"), "/pin/");
+    EXPECT_EQ(decode_path("/a%20b+c"), "/a b+c");
+    EXPECT_EQ(decode_path("/%zz/%4"), "/%zz/%4");  // malformed escapes are kept as written
+    EXPECT_EQ(decode_path("/%"), "/%");
+    EXPECT_EQ(decode_path(""), "");
+    EXPECT_EQ(decode_path("?only=query"), "");
+    EXPECT_EQ(decode_path("/%00x"), std::string("/\0x", 3));
+}
+
 }  // namespace
 }  // namespace pinpipe::serve
