@@ -238,6 +238,7 @@ class StreamSession {
     // Claims what it can of the given partitions and starts reading them at their stored
     // offsets; returns how many it got.
     size_t acquire(const std::vector<TopicPartition>& partitions) {
+        const auto began = Clock::now();
         const auto stored = on_writer([this] { return m_store.stored_offsets(*m_cx); });
         // A partition never read before is read from its oldest message, as load does; only
         // those need a request to Kafka.
@@ -253,6 +254,7 @@ class StreamSession {
                 throw KafkaUnavailable(error.what());
             }
         }
+        const auto looked_up = Clock::now();
         const kafka::PartitionOffsets claimed = on_writer([&] {
             kafka::PartitionOffsets positions;
             for (const auto& [tp, start_offset] : start_offsets) {
@@ -270,6 +272,10 @@ class StreamSession {
             // Offsets deleted by retention meanwhile: auto.offset.reset reads from the oldest.
             m_consumer.assign(claimed);
         }
+        obs::log(obs::LogLevel::debug, "partitions claimed",
+                 {{"claimed", std::to_string(claimed.size())},
+                  {"start_offsets_ms", ms_text(seconds_between(began, looked_up))},
+                  {"claims_ms", ms_text(seconds_between(looked_up, Clock::now()))}});
         return claimed.size();
     }
 
