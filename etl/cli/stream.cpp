@@ -25,7 +25,10 @@ int stream_command(const Args& args) {
         "rules of the clean.* views; a NULL cleaned key leaves that table out (realtime."
         "event_minute counts every valid message). Bad messages go to etl.dead_letters. Runs "
         "until SIGTERM/SIGINT, which commit the batch in hand; outages of PostgreSQL or Kafka "
-        "are retried with backoff. Prints one summary line at exit.");
+        "are retried with backoff. The writer's session runs with synchronous_commit = off: a "
+        "commit that a PostgreSQL crash loses takes its offsets with it, so those messages are "
+        "read again and still counted once. --log-level debug logs where each batch's time "
+        "went. Prints one summary line at exit.");
     add_connection_options(options);
     add_logging_options(options);
     options.add_options()("group",
