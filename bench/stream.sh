@@ -16,10 +16,13 @@
 # EMULATE_ARGS are passed to `pinpipe emulate` (e.g. "-X linger.ms=5" to see the producer's
 #   share of the latency; the default linger.ms of emulate is 20).
 #
-# DRAIN_EVENTS=0 skips the drain runs.
+# DRAIN_EMULATE_ARGS are passed to the drain's producer: the mock broker returns one message set
+#   per partition per fetch, so the drain rate depends on how large emulate's batches are (e.g.
+#   "-X linger.ms=100"). DRAIN_EVENTS=0 skips the drain runs.
 #
 # Usage: [RATES="1000 20000"] [DURATION=15] [DRAIN_EVENTS=200000] [RUNS=3] [PARTITIONS=32]
-#        [STREAM_ARGS="--max-latency-ms 100"] [EMULATE_ARGS=] [TRACE=1] bench/stream.sh
+#        [STREAM_ARGS="--min-batch-ms 20"] [EMULATE_ARGS=] [DRAIN_EMULATE_ARGS=] [TRACE=1]
+#        bench/stream.sh
 source "$(dirname "$0")/lib.sh"
 
 RATES=${RATES:-"1000 20000"}
@@ -108,7 +111,8 @@ if [ "$DRAIN_EVENTS" -gt 0 ]; then
 start_broker drain "$PARTITIONS"
 generator=$BENCH_BOOTSTRAP
 echo "producing $DRAIN_EVENTS events for the drain runs..." >&2
-"$PINPIPE" emulate -b "$generator" --topic-prefix drain --count "$DRAIN_EVENTS" --seed 7 >/dev/null
+"$PINPIPE" emulate -b "$generator" --topic-prefix drain --count "$DRAIN_EVENTS" --seed 7 \
+    ${DRAIN_EMULATE_ARGS:-} >/dev/null
 printf '%-6s %-8s %10s %12s %9s %8s\n' run drain seconds events_per_s rss_mb exact
 for run in $(seq "$RUNS"); do
     reset_tables
