@@ -9,9 +9,20 @@
 #   them all; events/s = DRAIN_EVENTS / time to the last commit. This is the ceiling of the
 #   sustained rate: live, the producer competes for the same 2 cores.
 # Every run checks that realtime.event_minute holds exactly the messages produced.
+# TRACE=1 runs the stream with per-batch debug lines and prints after each run where the
+#   latency went (producer linger + broker + fetch, batching, writer queue, transaction) and
+#   what each part of a batch's transaction cost (bench/stream_trace.py); TRACE_KEEP=DIR keeps
+#   the stream's log of every run there.
+# EMULATE_ARGS are passed to `pinpipe emulate` (e.g. "-X linger.ms=5" to see the producer's
+#   share of the latency; the default linger.ms of emulate is 20).
+#
+# DRAIN_EMULATE_ARGS are passed to the drain's producer: the mock broker returns one message set
+#   per partition per fetch, so the drain rate depends on how large emulate's batches are (e.g.
+#   "-X linger.ms=100"). DRAIN_EVENTS=0 skips the drain runs.
 #
 # Usage: [RATES="1000 20000"] [DURATION=15] [DRAIN_EVENTS=200000] [RUNS=3] [PARTITIONS=32]
-#        [STREAM_ARGS="--max-latency-ms 100"] bench/stream.sh
+#        [STREAM_ARGS="--min-batch-ms 20"] [EMULATE_ARGS=] [DRAIN_EMULATE_ARGS=] [TRACE=1]
+#        bench/stream.sh
 source "$(dirname "$0")/lib.sh"
 
 RATES=${RATES:-"1000 20000"}
@@ -21,6 +32,14 @@ RUNS=${RUNS:-3}
 # The mock broker keeps ~5 MB per partition: 32 partitions hold 200k pins of ~600 B.
 PARTITIONS=${PARTITIONS:-32}
 CLK_TCK=$(getconf CLK_TCK)
+TRACE_ARGS=()
+if [ "${TRACE:-0}" = 1 ]; then TRACE_ARGS=(--log-level debug --log-format json); fi
+trace() {
+    if [ "${TRACE:-0}" = 1 ]; then
+        python3 "$(dirname "$0")/stream_trace.py" <"$BENCH_DIR/stream.err"
+        if [ -n "${TRACE_KEEP:-}" ]; then cp "$BENCH_DIR/stream.err" "$TRACE_KEEP/stream-$1.log"; fi
+    fi
+}
 
 start_postgres
 
@@ -61,14 +80,14 @@ for rate in $RATES; do
         start_broker "$prefix" "$PARTITIONS"
         broker=$BENCH_BOOTSTRAP
         "$PINPIPE" stream --dsn "$BENCH_DSN" -b "$broker" --topic-prefix "$prefix" \
-            --rebalance-ms 1000 ${STREAM_ARGS:-} >"$BENCH_DIR/stream.out" 2>"$BENCH_DIR/stream.err" &
+            --rebalance-ms 1000 ${STREAM_ARGS:-} "${TRACE_ARGS[@]}" >"$BENCH_DIR/stream.out" 2>"$BENCH_DIR/stream.err" &
         pid=$!
         sleep 2  # claims made, partitions assigned: latency excludes start-up
         count=$((rate * SECONDS_PER_RATE))
         ticks_before=$(cpu_ticks "$pid")
         start=$(date +%s.%N)
         "$PINPIPE" emulate -b "$broker" --topic-prefix "$prefix" --count "$count" --rate "$rate" \
-            --seed "$run" >/dev/null
+            --seed "$run" ${EMULATE_ARGS:-} >/dev/null
         wait_streamed $((3 * count))
         seconds=$(echo "$(date +%s.%N) - $start" | bc)
         cores=$(echo "($(cpu_ticks "$pid") - $ticks_before) / $CLK_TCK / $seconds" | bc -l)
@@ -82,21 +101,24 @@ for rate in $RATES; do
         exact=$([ "$(streamed)" -eq $((3 * count)) ] && echo yes || echo NO)
         printf '%-6s %-8s %8s %8s %8s %8.2f %9s %8s\n' "$run" "$rate" "$p50" "$p99" "$max" "$cores" \
             "$rss" "$exact"
+        trace "$rate-$run"
         echo "$p50" >>"$BENCH_DIR/p50.$rate"
         echo "$p99" >>"$BENCH_DIR/p99.$rate"
     done
 done
 
+if [ "$DRAIN_EVENTS" -gt 0 ]; then
 start_broker drain "$PARTITIONS"
 generator=$BENCH_BOOTSTRAP
 echo "producing $DRAIN_EVENTS events for the drain runs..." >&2
-"$PINPIPE" emulate -b "$generator" --topic-prefix drain --count "$DRAIN_EVENTS" --seed 7 >/dev/null
+"$PINPIPE" emulate -b "$generator" --topic-prefix drain --count "$DRAIN_EVENTS" --seed 7 \
+    ${DRAIN_EMULATE_ARGS:-} >/dev/null
 printf '%-6s %-8s %10s %12s %9s %8s\n' run drain seconds events_per_s rss_mb exact
 for run in $(seq "$RUNS"); do
     reset_tables
     start=$(date +%s.%N)
     "$PINPIPE" stream --dsn "$BENCH_DSN" -b "$generator" --topic-prefix drain \
-        ${STREAM_ARGS:-} >"$BENCH_DIR/stream.out" 2>"$BENCH_DIR/stream.err" &
+        ${STREAM_ARGS:-} "${TRACE_ARGS[@]}" >"$BENCH_DIR/stream.out" 2>"$BENCH_DIR/stream.err" &
     pid=$!
     wait_streamed $((3 * DRAIN_EVENTS))
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
@@ -105,12 +127,16 @@ for run in $(seq "$RUNS"); do
     exact=$([ "$(streamed)" -eq $((3 * DRAIN_EVENTS)) ] && echo yes || echo NO)
     printf '%-6s %-8s %10.2f %12.0f %9s %8s\n' "$run" "$DRAIN_EVENTS" "$seconds" \
         "$(echo "$DRAIN_EVENTS / $seconds" | bc -l)" "$rss" "$exact"
+    trace "drain-$run"
     echo "$DRAIN_EVENTS / $seconds" | bc -l >>"$BENCH_DIR/drain.rate"
 done
+fi
 
 echo
 for rate in $RATES; do
     echo "median at $rate events/s: p50 $(median <"$BENCH_DIR/p50.$rate") ms, p99 $(median <"$BENCH_DIR/p99.$rate") ms"
 done
-printf 'median drain: %.0f events/s (%.0f messages/s)\n' "$(median <"$BENCH_DIR/drain.rate")" \
-    "$(echo "3 * $(median <"$BENCH_DIR/drain.rate")" | bc -l)"
+if [ "$DRAIN_EVENTS" -gt 0 ]; then
+    printf 'median drain: %.0f events/s (%.0f messages/s)\n' "$(median <"$BENCH_DIR/drain.rate")" \
+        "$(echo "3 * $(median <"$BENCH_DIR/drain.rate")" | bc -l)"
+fi

@@ -25,7 +25,10 @@ int stream_command(const Args& args) {
         "rules of the clean.* views; a NULL cleaned key leaves that table out (realtime."
         "event_minute counts every valid message). Bad messages go to etl.dead_letters. Runs "
         "until SIGTERM/SIGINT, which commit the batch in hand; outages of PostgreSQL or Kafka "
-        "are retried with backoff. Prints one summary line at exit.");
+        "are retried with backoff. The writer's session runs with synchronous_commit = off: a "
+        "commit that a PostgreSQL crash loses takes its offsets with it, so those messages are "
+        "read again and still counted once. --log-level debug logs where each batch's time "
+        "went. Prints one summary line at exit.");
     add_connection_options(options);
     add_logging_options(options);
     options.add_options()("group",
@@ -34,9 +37,14 @@ int stream_command(const Args& args) {
                           cxxopts::value<std::string>()->default_value("pinpipe-stream"))(
         "max-batch-rows", "messages per transaction at most",
         cxxopts::value<size_t>()->default_value("20000"))(
+        "min-batch-ms",
+        "a batch goes to PostgreSQL as soon as the previous one has committed and its first "
+        "message has waited this long: lower means lower latency and more transactions; "
+        "under load batches grow by themselves while the previous one commits",
+        cxxopts::value<int>()->default_value("20"))(
         "max-latency-ms",
-        "a message waits at most this long before its batch is committed (longer only while "
-        "the previous batch is still committing)",
+        "a message waits at most this long before its batch goes to PostgreSQL (longer only "
+        "while the previous batch is still committing); caps --min-batch-ms",
         cxxopts::value<int>()->default_value("100"))(
         "max-message-bytes", "larger messages are dead letters (reason too_large)",
         cxxopts::value<size_t>()->default_value("1048576"))(
@@ -70,11 +78,15 @@ int stream_command(const Args& args) {
     streamer.topics = settings.topics();
     streamer.max_batch_rows = (*result)["max-batch-rows"].as<size_t>();
     streamer.max_latency = std::chrono::milliseconds((*result)["max-latency-ms"].as<int>());
+    streamer.min_batch_age = std::chrono::milliseconds((*result)["min-batch-ms"].as<int>());
     streamer.max_message_bytes = (*result)["max-message-bytes"].as<size_t>();
     streamer.rebalance_interval = std::chrono::milliseconds((*result)["rebalance-ms"].as<int>());
     if (streamer.max_batch_rows == 0 || streamer.max_message_bytes == 0 ||
         streamer.max_latency.count() <= 0 || streamer.rebalance_interval.count() <= 0) {
         throw UsageError("batch limits, --max-latency-ms and --rebalance-ms must be positive");
+    }
+    if (streamer.min_batch_age.count() < 0) {
+        throw UsageError("--min-batch-ms must not be negative");
     }
 
     const std::string metrics_listen = (*result)["metrics-listen"].as<std::string>();

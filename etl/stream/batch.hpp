@@ -27,6 +27,12 @@ struct StreamBatch {
     std::vector<kafka::TopicPartition> release_after_commit;
     // Kafka timestamps (ms) of the messages, for the end-to-end latency at commit.
     std::vector<int64_t> timestamps_ms;
+    // Where the end-to-end latency goes, for the per-batch debug line: the sum of (wall clock
+    // when the message was taken from Kafka - its Kafka timestamp), i.e. producer linger, broker
+    // and fetch wait together; the rest is batching, writer queueing and the transaction.
+    int64_t arrival_delay_sum_ms = 0;
+    int64_t arrival_delay_max_ms = 0;
+    int64_t received_sum_ms = 0;  // sum of the wall clocks when the messages were taken
 
     uint64_t messages() const { return events[0] + events[1] + events[2] + dead_letter_count; }
     bool empty() const { return advances.empty() && release_after_commit.empty(); }

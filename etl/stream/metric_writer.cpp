@@ -1,5 +1,7 @@
 #include "stream/metric_writer.hpp"
 
+#include <chrono>
+
 #include "load/dead_letters.hpp"
 #include "obs/log.hpp"
 #include "stream/upsert_sql.hpp"
@@ -9,22 +11,39 @@ namespace {
 
 constexpr int max_attempts = 5;
 
+using Clock = std::chrono::steady_clock;
+
+// Seconds since `since`, and moves `since` to now.
+double lap(Clock::time_point& since) {
+    const auto now = Clock::now();
+    const double seconds = std::chrono::duration<double>(now - since).count();
+    since = now;
+    return seconds;
+}
+
 CommitOutcome commit_once(pg::Connection& cx, const pg::OffsetStore& store,
-                          const std::vector<Statement>& statements, const StreamBatch& batch) {
+                          const std::vector<Statement>& statements, const StreamBatch& batch,
+                          CommitTimings& timings) {
+    auto since = Clock::now();
     pg::Transaction tx(cx);
     for (const Statement& statement : statements) {
         cx.exec(statement.sql, statement.params);
     }
+    timings.upserts = lap(since);
     load::copy_dead_letters(cx, batch.dead_letters);
+    timings.dead_letters = lap(since);
     std::vector<pg::OffsetAdvance> advances;
     advances.reserve(batch.advances.size());
     for (const auto& [tp, advance] : batch.advances) {
         advances.push_back(advance);
     }
-    if (!store.advance(cx, advances)) {
+    const bool advanced = store.advance(cx, advances);
+    timings.offsets = lap(since);
+    if (!advanced) {
         return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
     }
     tx.commit();
+    timings.commit = lap(since);
     return CommitOutcome::committed;
 }
 
@@ -36,11 +55,16 @@ bool is_retryable_transaction_error(const pg::Error& error) {
 }
 
 CommitOutcome commit_metrics(pg::Connection& cx, const pg::OffsetStore& store,
-                             const StreamBatch& batch) {
+                             const StreamBatch& batch, CommitTimings* timings) {
+    CommitTimings local;
+    CommitTimings& timed = timings ? *timings : local;
+    auto since = Clock::now();
     const std::vector<Statement> statements = upsert_statements(batch.deltas);
+    timed.build = lap(since);
     for (int attempt = 1;; ++attempt) {
+        timed.attempts = attempt;
         try {
-            return commit_once(cx, store, statements, batch);
+            return commit_once(cx, store, statements, batch, timed);
         } catch (const pg::Error& error) {
             if (!is_retryable_transaction_error(error) || attempt == max_attempts) {
                 throw;

@@ -22,6 +22,7 @@
 #include "pg/membership.hpp"
 #include "pg/offset_store.hpp"
 #include "stream/batch.hpp"
+#include "stream/batching.hpp"
 #include "stream/latency.hpp"
 #include "stream/metric_writer.hpp"
 #include "util/process.hpp"
@@ -88,8 +89,18 @@ struct PartitionState {
 struct CommitDone {
     CommitOutcome outcome;
     double seconds;
-    int64_t committed_at_ms;  // wall clock, for the end-to-end latency
+    int64_t committed_at_ms;    // wall clock, for the end-to-end latency
+    Clock::time_point started;  // when the writer thread took the batch up
+    CommitTimings timings;
 };
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+}
+
+std::string ms_text(double seconds) {
+    return fmt::format("{:.1f}", seconds * 1000.0);
+}
 
 // What outlives a session: the totals and the latency record of the whole run.
 struct RunState {
@@ -115,7 +126,17 @@ class StreamSession {
 
     void run() {
         m_partitions = all_partitions();
-        on_writer([this] { m_membership.join(*m_cx); });
+        on_writer([this] {
+            // The writer's commits need not wait for the WAL flush: the metric deltas and the
+            // offsets they consume commit in the same transaction, so a commit that a
+            // PostgreSQL crash loses takes its offsets with it, and those messages are read
+            // again from Kafka and counted once. WAL is flushed in order, so no later commit
+            // (ours or another instance's fenced on ours) can survive without it. Costs at
+            // most wal_writer_delay x 3 of re-reading after a crash; saves a flush per batch
+            // and per claim (measured in bench/stream.sh, issue #5).
+            m_cx->exec("SET synchronous_commit = off");
+            m_membership.join(*m_cx);
+        });
         obs::log_info("stream session started",
                       {{"group", m_options.group},
                        {"instance", std::to_string(m_membership.id())},
@@ -128,17 +149,21 @@ class StreamSession {
             }
             messages.clear();
             m_consumer.consume(messages, messages_per_poll, poll_timeout());
+            m_polled_at_ms = now_epoch_ms();
             for (const kafka::MessagePtr& msg : messages) {
                 handle(*msg);
             }
             collect(/*wait=*/false);
-            if (batch_due()) {
-                if (!m_in_flight) {
+            switch (next_batch_action(batch_policy(), batch_state())) {
+                case BatchAction::keep:
+                    break;
+                case BatchAction::submit:
                     submit_batch();
-                } else if (m_batch.messages() >= m_options.max_batch_rows) {
+                    break;
+                case BatchAction::wait_then_submit:
                     collect(/*wait=*/true);  // back-pressure: one batch commits at a time
                     submit_batch();
-                }
+                    break;
             }
             report_lag();
         }
@@ -213,6 +238,7 @@ class StreamSession {
     // Claims what it can of the given partitions and starts reading them at their stored
     // offsets; returns how many it got.
     size_t acquire(const std::vector<TopicPartition>& partitions) {
+        const auto began = Clock::now();
         const auto stored = on_writer([this] { return m_store.stored_offsets(*m_cx); });
         // A partition never read before is read from its oldest message, as load does; only
         // those need a request to Kafka.
@@ -228,6 +254,7 @@ class StreamSession {
                 throw KafkaUnavailable(error.what());
             }
         }
+        const auto looked_up = Clock::now();
         const kafka::PartitionOffsets claimed = on_writer([&] {
             kafka::PartitionOffsets positions;
             for (const auto& [tp, start_offset] : start_offsets) {
@@ -245,16 +272,27 @@ class StreamSession {
             // Offsets deleted by retention meanwhile: auto.offset.reset reads from the oldest.
             m_consumer.assign(claimed);
         }
+        obs::log(obs::LogLevel::debug, "partitions claimed",
+                 {{"claimed", std::to_string(claimed.size())},
+                  {"start_offsets_ms", ms_text(seconds_between(began, looked_up))},
+                  {"claims_ms", ms_text(seconds_between(looked_up, Clock::now()))}});
         return claimed.size();
     }
 
     std::chrono::milliseconds poll_timeout() const {
-        if (m_batch.empty()) {
-            return idle_poll_timeout;
-        }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            m_batch_started + m_options.max_latency - Clock::now());
-        return std::clamp<std::chrono::milliseconds>(left, 0ms, idle_poll_timeout);
+        return stream::poll_timeout(batch_policy(), batch_state(), idle_poll_timeout);
+    }
+
+    BatchPolicy batch_policy() const {
+        return {m_options.max_batch_rows, m_options.min_batch_age, m_options.max_latency};
+    }
+
+    BatchState batch_state() const {
+        return {m_batch.messages(), !m_batch.release_after_commit.empty(),
+                m_batch.empty() ? 0ms
+                                : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      Clock::now() - m_batch_started),
+                m_in_flight.has_value()};
     }
 
     void handle(const rd_kafka_message_t& msg) {
@@ -312,6 +350,10 @@ class StreamSession {
         }
         m_batch.advance(tp, state.fence, msg.offset);
         m_batch.timestamps_ms.push_back(timestamp);
+        const int64_t arrival_delay_ms = m_polled_at_ms - timestamp;
+        m_batch.arrival_delay_sum_ms += arrival_delay_ms;
+        m_batch.arrival_delay_max_ms = std::max(m_batch.arrival_delay_max_ms, arrival_delay_ms);
+        m_batch.received_sum_ms += m_polled_at_ms;
         state.next = msg.offset + 1;
     }
 
@@ -344,15 +386,6 @@ class StreamSession {
         m_next_kafka_error_log = Clock::now() + kafka_error_log_interval;
     }
 
-    bool batch_due() const {
-        if (m_batch.empty()) {
-            return false;
-        }
-        return !m_batch.release_after_commit.empty() ||
-               m_batch.messages() >= m_options.max_batch_rows ||
-               Clock::now() - m_batch_started >= m_options.max_latency;
-    }
-
     void submit_batch() {
         if (m_batch.empty()) {
             return;
@@ -365,12 +398,15 @@ class StreamSession {
         auto batch = std::make_shared<StreamBatch>(std::move(m_batch));
         m_batch = StreamBatch{};
         m_in_flight_batch = batch;
+        m_in_flight_filled = m_batch_started;
+        m_in_flight_submitted = Clock::now();
+        m_in_flight_submitted_ms = now_epoch_ms();
         m_in_flight = m_writer.submit([this, batch] {
             const auto started = Clock::now();
-            const CommitOutcome outcome = commit_metrics(*m_cx, m_store, *batch);
-            const CommitDone done{outcome,
-                                  std::chrono::duration<double>(Clock::now() - started).count(),
-                                  now_epoch_ms()};
+            CommitTimings timings;
+            const CommitOutcome outcome = commit_metrics(*m_cx, m_store, *batch, &timings);
+            const CommitDone done{outcome, seconds_between(started, Clock::now()), now_epoch_ms(),
+                                  started, timings};
             if (outcome == CommitOutcome::committed) {
                 for (const TopicPartition& tp : batch->release_after_commit) {
                     m_store.release(*m_cx, tp);
@@ -406,6 +442,7 @@ class StreamSession {
                 "the stored offsets of a partition this instance had claimed were moved by "
                 "another consumer; the batch was rolled back, nothing was counted twice");
         }
+        log_batch(*batch, done);
         StreamSummary& summary = m_run.summary;
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
             summary.events[kind] += batch->events[kind];
@@ -424,6 +461,31 @@ class StreamSession {
                     1000.0);
             }
         }
+    }
+
+    // One debug line per committed batch: where its messages' time went, for tuning (the bench
+    // script's TRACE=1 summarises these lines).
+    void log_batch(const StreamBatch& batch, const CommitDone& done) const {
+        const double messages = static_cast<double>(std::max<uint64_t>(batch.messages(), 1));
+        obs::log(
+            obs::LogLevel::debug, "batch committed",
+            {{"messages", std::to_string(batch.messages())},
+             {"rows", std::to_string(batch.deltas.rows())},
+             {"arrival_delay_mean_ms",
+              fmt::format("{:.1f}", static_cast<double>(batch.arrival_delay_sum_ms) / messages)},
+             {"arrival_delay_max_ms", std::to_string(batch.arrival_delay_max_ms)},
+             {"batching_wait_mean_ms",
+              fmt::format("{:.1f}", static_cast<double>(m_in_flight_submitted_ms) -
+                                        static_cast<double>(batch.received_sum_ms) / messages)},
+             {"fill_ms", ms_text(seconds_between(m_in_flight_filled, m_in_flight_submitted))},
+             {"queue_ms", ms_text(seconds_between(m_in_flight_submitted, done.started))},
+             {"build_ms", ms_text(done.timings.build)},
+             {"upsert_ms", ms_text(done.timings.upserts)},
+             {"dead_letters_ms", ms_text(done.timings.dead_letters)},
+             {"offsets_ms", ms_text(done.timings.offsets)},
+             {"commit_ms", ms_text(done.timings.commit)},
+             {"writer_ms", ms_text(done.seconds)},
+             {"attempts", std::to_string(done.timings.attempts)}});
     }
 
     void report_lag() {
@@ -458,6 +520,10 @@ class StreamSession {
     std::map<TopicPartition, PartitionState> m_active;
     StreamBatch m_batch;
     Clock::time_point m_batch_started = Clock::now();
+    int64_t m_polled_at_ms = 0;               // wall clock after the last consume()
+    Clock::time_point m_in_flight_filled;     // the in-flight batch's first message
+    Clock::time_point m_in_flight_submitted;  // handed to the writer
+    int64_t m_in_flight_submitted_ms = 0;     // the same, wall clock
     Clock::time_point m_next_rebalance = Clock::now();
     Clock::time_point m_next_lag_report = Clock::now();
     Clock::time_point m_next_kafka_error_log = Clock::now();

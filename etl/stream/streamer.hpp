@@ -21,8 +21,13 @@ struct StreamOptions {
     std::string group = "pinpipe-stream";
     std::array<std::string, 3> topics;  // pin, geo, user
     size_t max_batch_rows = 20000;
+    // A batch is sent to PostgreSQL as soon as the previous one has committed and its first
+    // message has waited min_batch_age: under load the writer commits back to back and
+    // batches grow with the backlog; a trickle still shares transactions.
+    std::chrono::milliseconds min_batch_age{20};
     // A message waits at most this long in memory before its batch is sent to PostgreSQL
     // (longer only while the previous batch is still committing: then batches grow).
+    // min_batch_age beyond it counts as max_latency.
     std::chrono::milliseconds max_latency{100};
     size_t max_message_bytes = events::EventValidator::default_max_message_bytes;
     // How often this instance re-checks its fair share of the partitions.
