@@ -33,7 +33,7 @@ int load_command(const Args& args) {
         "max-batch-rows", "messages per transaction at most",
         cxxopts::value<size_t>()->default_value("20000"))(
         "max-batch-bytes", "bytes of COPY data per transaction at most",
-        cxxopts::value<size_t>()->default_value("4194304"))(
+        cxxopts::value<size_t>()->default_value("8388608"))(
         "max-batch-ms", "with --follow, commit at least this often",
         cxxopts::value<int>()->default_value("500"))(
         "max-message-bytes", "larger messages are dead letters (reason too_large)",
