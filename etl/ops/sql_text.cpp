@@ -3,25 +3,9 @@
 #include <fmt/format.h>
 
 #include "pg/connection.hpp"
+#include "util/hex.hpp"
 
 namespace pinpipe::ops {
-namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-}  // namespace
-
 std::string array_literal(const std::vector<std::string>& values) {
     return pg::text_array_literal(values);
 }
@@ -38,8 +22,8 @@ std::optional<std::string> decode_hex(std::string_view hex) {
     std::string bytes;
     bytes.reserve(hex.size() / 2);
     for (size_t i = 0; i < hex.size(); i += 2) {
-        const int high = hex_value(hex[i]);
-        const int low = hex_value(hex[i + 1]);
+        const int high = util::hex_digit_value(hex[i]);
+        const int low = util::hex_digit_value(hex[i + 1]);
         if (high < 0 || low < 0) {
             return std::nullopt;
         }

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "util/hex.hpp"
+
 namespace pinpipe::serve {
 namespace {
 
@@ -158,24 +160,14 @@ HttpResponse library_error_response(int status) {
 
 std::string decode_path(std::string_view target) {
     target = target.substr(0, target.find_first_of("?#"));
-    const auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
-    };
     std::string path;
     path.reserve(target.size());
     for (size_t i = 0; i < target.size(); ++i) {
-        if (target[i] == '%' && i + 2 < target.size() && hex(target[i + 1]) >= 0 &&
-            hex(target[i + 2]) >= 0) {
-            path.push_back(static_cast<char>(hex(target[i + 1]) * 16 + hex(target[i + 2])));
+        if (target[i] == '%' && i + 2 < target.size() &&
+            util::hex_digit_value(target[i + 1]) >= 0 &&
+            util::hex_digit_value(target[i + 2]) >= 0) {
+            path.push_back(static_cast<char>(util::hex_digit_value(target[i + 1]) * 16 +
+                                             util::hex_digit_value(target[i + 2])));
             i += 2;
         } else {
             path.push_back(target[i]);
