@@ -14,7 +14,7 @@
 #include "kafka/topic_partition.hpp"
 #include "load/copy_encoding.hpp"
 #include "load/staging_rows.hpp"
-#include "pg/offset_store.hpp"
+#include "pg/partition_progress.hpp"
 
 namespace pinpipe::load {
 
@@ -33,9 +33,7 @@ struct LoadBatch {
     std::array<StagingRows, event_kind_count> rows;
     std::string dead_letters;  // COPY text for etl.dead_letters
     uint64_t dead_letter_count = 0;
-    std::map<kafka::TopicPartition, pg::OffsetAdvance> advances;
-    // Partitions whose claim is released once this batch has committed (read to their end).
-    std::vector<kafka::TopicPartition> release_after_commit;
+    pg::PartitionProgress progress;
 
     size_t bytes() const {
         size_t total = dead_letters.size();
@@ -47,16 +45,7 @@ struct LoadBatch {
     uint64_t messages() const {
         return rows[0].count() + rows[1].count() + rows[2].count() + dead_letter_count;
     }
-    bool empty() const { return advances.empty() && release_after_commit.empty(); }
-
-    // Records that tp's message at offset was handled; fence is where the stored offset will
-    // stand when this batch commits (the previous batch's end).
-    void advance(const kafka::TopicPartition& tp, int64_t fence, int64_t offset) {
-        auto [entry, inserted] = advances.try_emplace(tp, pg::OffsetAdvance{tp, fence, offset + 1});
-        if (!inserted) {
-            entry->second.to = offset + 1;
-        }
-    }
+    bool empty() const { return progress.empty(); }
 };
 
 }  // namespace pinpipe::load

@@ -11,19 +11,11 @@
 namespace pinpipe::load {
 namespace {
 
-std::vector<pg::OffsetAdvance> advances_of(const LoadBatch& batch) {
-    std::vector<pg::OffsetAdvance> advances;
-    for (const auto& [tp, advance] : batch.advances) {
-        advances.push_back(advance);
-    }
-    return advances;
-}
-
 // Writes the dead letters and the offsets, then commits; rolls back on a lost fence.
 CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetStore& store,
                      const LoadBatch& batch, const std::string& dead_letters) {
     copy_dead_letters(cx, dead_letters);
-    if (!store.advance(cx, advances_of(batch))) {
+    if (!store.advance(cx, batch.progress.offset_advances())) {
         return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
     }
     tx.commit();

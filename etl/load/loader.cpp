@@ -318,10 +318,10 @@ class Loader {
                 events::reason_name(verdict.reason), verdict.error);
             ++m_batch.dead_letter_count;
         }
-        if (m_batch.advances.empty()) {
+        if (m_batch.progress.advances.empty()) {
             m_batch_started = Clock::now();
         }
-        m_batch.advance(tp, state.fence, msg.offset);
+        m_batch.progress.advance(tp, state.fence, msg.offset);
         state.next = msg.offset + 1;
         if (state.next >= state.target) {
             finish_partition(tp);
@@ -331,7 +331,7 @@ class Loader {
     void finish_partition(const TopicPartition& tp) {
         m_active.erase(tp);
         m_consumer.unassign({tp});
-        m_batch.release_after_commit.push_back(tp);
+        m_batch.progress.release_after_commit.push_back(tp);
     }
 
     bool batch_due() const {
@@ -347,25 +347,15 @@ class Loader {
         if (m_batch.empty()) {
             return;
         }
-        for (const auto& [tp, advance] : m_batch.advances) {
-            if (const auto found = m_active.find(tp); found != m_active.end()) {
-                found->second.fence = advance.to;
-            }
-        }
+        m_batch.progress.move_fences(m_active);
         auto batch = std::make_shared<LoadBatch>(std::move(m_batch));
         m_batch = LoadBatch{};
         m_batch_started = Clock::now();
         m_in_flight.push_back(m_writer.submit([this, batch] {
             const CommitResult result = commit_batch(*m_cx, m_store, *batch);
             if (result.outcome == CommitOutcome::committed) {
-                for (const TopicPartition& tp : batch->release_after_commit) {
-                    m_store.release(*m_cx, tp);
-                }
-                kafka::PartitionOffsets next_offsets;
-                for (const auto& [tp, advance] : batch->advances) {
-                    next_offsets.emplace_back(tp, advance.to);
-                }
-                m_consumer.commit_for_lag_tools(next_offsets);
+                batch->progress.release_claims(*m_cx, m_store);
+                m_consumer.commit_for_lag_tools(batch->progress.next_offsets());
             }
             return result;
         }));

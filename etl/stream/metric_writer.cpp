@@ -32,12 +32,7 @@ CommitOutcome commit_once(pg::Connection& cx, const pg::OffsetStore& store,
     timings.upserts = lap(since);
     load::copy_dead_letters(cx, batch.dead_letters);
     timings.dead_letters = lap(since);
-    std::vector<pg::OffsetAdvance> advances;
-    advances.reserve(batch.advances.size());
-    for (const auto& [tp, advance] : batch.advances) {
-        advances.push_back(advance);
-    }
-    const bool advanced = store.advance(cx, advances);
+    const bool advanced = store.advance(cx, batch.progress.offset_advances());
     timings.offsets = lap(since);
     if (!advanced) {
         return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope

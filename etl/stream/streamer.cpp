@@ -219,7 +219,7 @@ class StreamSession {
         for (const TopicPartition& tp : plan.release) {
             m_active.erase(tp);
             m_consumer.unassign({tp});
-            m_batch.release_after_commit.push_back(tp);
+            m_batch.progress.release_after_commit.push_back(tp);
         }
         const size_t acquired = plan.acquire.empty() ? 0 : acquire(plan.acquire);
         if (!plan.release.empty() || acquired > 0) {
@@ -288,7 +288,7 @@ class StreamSession {
     }
 
     BatchState batch_state() const {
-        return {m_batch.messages(), !m_batch.release_after_commit.empty(),
+        return {m_batch.messages(), !m_batch.progress.release_after_commit.empty(),
                 m_batch.empty() ? 0ms
                                 : std::chrono::duration_cast<std::chrono::milliseconds>(
                                       Clock::now() - m_batch_started),
@@ -348,7 +348,7 @@ class StreamSession {
         if (m_batch.empty()) {
             m_batch_started = Clock::now();
         }
-        m_batch.advance(tp, state.fence, msg.offset);
+        m_batch.progress.advance(tp, state.fence, msg.offset);
         m_batch.timestamps_ms.push_back(timestamp);
         const int64_t arrival_delay_ms = m_polled_at_ms - timestamp;
         m_batch.arrival_delay_sum_ms += arrival_delay_ms;
@@ -390,11 +390,7 @@ class StreamSession {
         if (m_batch.empty()) {
             return;
         }
-        for (const auto& [tp, advance] : m_batch.advances) {
-            if (const auto found = m_active.find(tp); found != m_active.end()) {
-                found->second.fence = advance.to;
-            }
-        }
+        m_batch.progress.move_fences(m_active);
         auto batch = std::make_shared<StreamBatch>(std::move(m_batch));
         m_batch = StreamBatch{};
         m_in_flight_batch = batch;
@@ -408,14 +404,8 @@ class StreamSession {
             const CommitDone done{outcome, seconds_between(started, Clock::now()), now_epoch_ms(),
                                   started, timings};
             if (outcome == CommitOutcome::committed) {
-                for (const TopicPartition& tp : batch->release_after_commit) {
-                    m_store.release(*m_cx, tp);
-                }
-                kafka::PartitionOffsets next_offsets;
-                for (const auto& [tp, advance] : batch->advances) {
-                    next_offsets.emplace_back(tp, advance.to);
-                }
-                m_consumer.commit_for_lag_tools(next_offsets);
+                batch->progress.release_claims(*m_cx, m_store);
+                m_consumer.commit_for_lag_tools(batch->progress.next_offsets());
             }
             return done;
         });

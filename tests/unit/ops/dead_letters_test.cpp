@@ -114,7 +114,7 @@ TEST(ReplayPlan, MovesWhatPassesNowAndCountsTheRestByTheirReasonNow) {
     EXPECT_EQ(user.at.timestamp_ms, 0);
     EXPECT_EQ(user.at.key, "7");
     EXPECT_EQ(user.payload, "{\"ind\": 2}");
-    EXPECT_TRUE(plan.batch.advances.empty());
+    EXPECT_TRUE(plan.batch.progress.advances.empty());
 }
 
 TEST(ReplayPlan, TheLimitOfTheReplayDecides) {

@@ -1,0 +1,68 @@
+// How far each partition moves in one transaction, and the claims given up once it commits: the
+// part of a batch that load and stream share (DESIGN §8). Built by the consuming thread,
+// committed by the writer thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "kafka/topic_partition.hpp"
+#include "pg/offset_store.hpp"
+
+namespace pinpipe::pg {
+
+struct PartitionProgress {
+    std::map<kafka::TopicPartition, OffsetAdvance> advances;
+    // Partitions read to their end or given up: their claims are released once this commits.
+    std::vector<kafka::TopicPartition> release_after_commit;
+
+    bool empty() const { return advances.empty() && release_after_commit.empty(); }
+
+    // Records that tp's message at offset was handled; fence is where the stored offset will
+    // stand when this batch commits (the previous batch's end).
+    void advance(const kafka::TopicPartition& tp, int64_t fence, int64_t offset) {
+        auto [entry, inserted] = advances.try_emplace(tp, OffsetAdvance{tp, fence, offset + 1});
+        if (!inserted) {
+            entry->second.to = offset + 1;
+        }
+    }
+
+    // On submitting the batch: the next batch of each partition still being read is fenced on
+    // this one's end. states maps partitions to states with a `fence` member.
+    template <typename PartitionStates>
+    void move_fences(PartitionStates& states) const {
+        for (const auto& [tp, advance] : advances) {
+            if (const auto found = states.find(tp); found != states.end()) {
+                found->second.fence = advance.to;
+            }
+        }
+    }
+
+    std::vector<OffsetAdvance> offset_advances() const {
+        std::vector<OffsetAdvance> all;
+        all.reserve(advances.size());
+        for (const auto& [tp, advance] : advances) {
+            all.push_back(advance);
+        }
+        return all;
+    }
+
+    // After the commit: the claims given up, and the next offsets (for Kafka's lag tools).
+    void release_claims(Connection& cx, const OffsetStore& store) const {
+        for (const kafka::TopicPartition& tp : release_after_commit) {
+            store.release(cx, tp);
+        }
+    }
+    std::vector<std::pair<kafka::TopicPartition, int64_t>> next_offsets() const {
+        std::vector<std::pair<kafka::TopicPartition, int64_t>> next;
+        next.reserve(advances.size());
+        for (const auto& [tp, advance] : advances) {
+            next.emplace_back(tp, advance.to);
+        }
+        return next;
+    }
+};
+
+}  // namespace pinpipe::pg
