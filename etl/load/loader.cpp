@@ -109,12 +109,12 @@ class Loader {
             }
             for (const kafka::MessagePtr& msg : messages) {
                 handle(*msg);
-                if (batch_due()) {
-                    submit_batch();
+                if (batch_full()) {
+                    submit_batch();  // per message, so that a batch never outgrows its bounds
                 }
             }
-            if (batch_due()) {
-                submit_batch();  // also when no message came: the latency bound
+            if (batch_full() || batch_late()) {
+                submit_batch();
             }
             collect(/*wait_for_all=*/false);
             check_kafka_silence();
@@ -206,17 +206,8 @@ class Loader {
             start_partition(tp, watermarks, no_end, submit_claim(tp, watermarks, no_end).get());
             acquired += m_active.contains(tp) ? 1 : 0;
         }
-        if (!claims.release.empty() || acquired > 0) {
-            obs::log_info("partitions rebalanced",
-                          {{"owned", std::to_string(m_active.size())},
-                           {"share", std::to_string(claims.share)},
-                           {"released", std::to_string(claims.release.size())},
-                           {"claimed", std::to_string(acquired)}});
-        }
-        // Until this instance holds its share, look again soon.
-        const bool settled = claims.settled() && acquired == claims.acquire.size();
-        m_next_claim_scan = Clock::now() + (settled ? m_options.rebalance_interval
-                                                    : m_options.rebalance_interval / 4);
+        m_next_claim_scan = Clock::now() + claims.carried_out(m_active.size(), acquired,
+                                                              m_options.rebalance_interval);
     }
 
     // The stored offset to read tp from once the writer has claimed it; nullopt when another
@@ -334,13 +325,15 @@ class Loader {
         m_batch.progress.release_after_commit.push_back(tp);
     }
 
-    bool batch_due() const {
-        if (m_batch.empty()) {
-            return false;
-        }
-        return m_batch.messages() >= m_options.max_batch_rows ||
-               m_batch.bytes() >= m_options.max_batch_bytes || m_active.empty() ||
-               Clock::now() - m_batch_started >= m_options.max_batch_latency;
+    bool batch_full() const {
+        return !m_batch.empty() &&
+               (m_batch.messages() >= m_options.max_batch_rows ||
+                m_batch.bytes() >= m_options.max_batch_bytes || m_active.empty());
+    }
+
+    // Checked once per poll rather than per message: it reads the clock.
+    bool batch_late() const {
+        return !m_batch.empty() && Clock::now() - m_batch_started >= m_options.max_batch_latency;
     }
 
     void submit_batch() {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "obs/log.hpp"
+
 namespace pinpipe::pg {
 namespace {
 
@@ -142,6 +144,18 @@ void Membership::leave(Connection& cx) {
     cx.exec("SELECT pg_advisory_unlock(hashtextextended($1, 0))", {lock_name(m_id)});
     cx.exec("DELETE FROM etl.consumer_instances WHERE id = $1", {std::to_string(m_id)});
     m_id = 0;
+}
+
+std::chrono::milliseconds ClaimPlan::carried_out(size_t owned, size_t acquired,
+                                                 std::chrono::milliseconds interval) const {
+    if (!release.empty() || acquired > 0) {
+        obs::log_info("partitions rebalanced", {{"owned", std::to_string(owned)},
+                                                {"share", std::to_string(share)},
+                                                {"released", std::to_string(release.size())},
+                                                {"claimed", std::to_string(acquired)}});
+    }
+    constexpr int unsettled_divisor = 4;
+    return settled() && acquired == acquire.size() ? interval : interval / unsettled_divisor;
 }
 
 }  // namespace pinpipe::pg

@@ -4,6 +4,7 @@
 // few seconds. The arithmetic is pure (fair_share, plan_claims); Membership does the I/O.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -32,6 +33,11 @@ struct ClaimPlan {
     size_t share = 0;
 
     bool settled() const { return owned_after == share; }
+
+    // After carrying the plan out (acquired of acquire succeeded, owned now held): logs what
+    // moved, and returns when to look again: soon until this instance holds its share.
+    std::chrono::milliseconds carried_out(size_t owned, size_t acquired,
+                                          std::chrono::milliseconds interval) const;
 };
 
 // Pure: the moves that bring `owned` to `share` partitions. all lists every partition in

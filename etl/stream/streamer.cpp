@@ -41,10 +41,6 @@ constexpr size_t messages_per_poll = 5000;
 constexpr auto idle_poll_timeout = 100ms;
 constexpr auto lag_interval = 1s;
 constexpr auto kafka_error_log_interval = 5s;
-// While the share is not reached (partitions still held by an instance that is letting them
-// go), look again sooner than the regular interval.
-constexpr int unsettled_rebalance_divisor = 4;
-
 // Another consumer moved a partition's stored offset while we held its claim: our transaction
 // rolled back, so nothing was counted twice, but this session's positions are stale.
 class FenceLost : public std::runtime_error {
@@ -222,17 +218,8 @@ class StreamSession {
             m_batch.progress.release_after_commit.push_back(tp);
         }
         const size_t acquired = plan.acquire.empty() ? 0 : acquire(plan.acquire);
-        if (!plan.release.empty() || acquired > 0) {
-            obs::log_info("partitions rebalanced",
-                          {{"owned", std::to_string(m_active.size())},
-                           {"share", std::to_string(plan.share)},
-                           {"released", std::to_string(plan.release.size())},
-                           {"claimed", std::to_string(acquired)}});
-        }
-        const bool settled = plan.settled() && acquired == plan.acquire.size();
-        m_next_rebalance =
-            Clock::now() + (settled ? m_options.rebalance_interval
-                                    : m_options.rebalance_interval / unsettled_rebalance_divisor);
+        m_next_rebalance = Clock::now() + plan.carried_out(m_active.size(), acquired,
+                                                           m_options.rebalance_interval);
     }
 
     // Claims what it can of the given partitions and starts reading them at their stored
