@@ -57,4 +57,12 @@ with DAG(
         append_env=True,
         retries=0,
     )
+    # Old staging partitions and dead letters go; the next week's partitions are made.
+    retention = BashOperator(
+        task_id="retention",
+        bash_command="pinpipe retention --keep 90d --keep-dead-letters 90d",
+        env=PINPIPE_ENV,
+        append_env=True,
+    )
     load >> refresh >> check
+    load >> retention

@@ -21,7 +21,9 @@ int status_command(const Args& args) {
         "Show, per topic and partition, the Kafka watermarks, the offsets stored in "
         "etl.consumer_offsets for the load and stream groups and their lag; freshness (now - "
         "newest Kafka timestamp loaded into staging); the last load run; staging and realtime "
-        "row counts; dead letters by reason. Exits 1 with a one-line reason when a threshold "
+        "row counts and sizes; the staging day partitions (oldest, newest, rows waiting in the "
+        "default partition); dead letters by reason; with --replica-dsn, a standby's replay lag. "
+        "Exits 1 with a one-line reason when a threshold "
         "is exceeded (the report is printed first). A group without any stored offset is "
         "shown as not deployed and is not checked.");
     add_connection_options(options);
@@ -38,6 +40,14 @@ int status_command(const Args& args) {
         "max-freshness-s",
         "exit 1 when the newest row loaded from a topic is older than this many seconds, or "
         "when nothing was loaded from a topic that holds messages",
+        cxxopts::value<double>())(
+        "replica-dsn",
+        "also check this streaming-replication standby (the one BI reads): its replay lag "
+        "behind the primary (--dsn)",
+        cxxopts::value<std::string>())(
+        "max-replica-lag-s",
+        "exit 1 when the --replica-dsn standby is further behind than this many seconds, or is "
+        "not a standby",
         cxxopts::value<double>())(
         "exact-counts",
         "count staging and realtime rows with count(*) (slow on big tables) instead of using "
@@ -63,11 +73,23 @@ int status_command(const Args& args) {
             throw UsageError("--max-freshness-s must not be negative");
         }
     }
+    if (result->count("max-replica-lag-s")) {
+        if (!result->count("replica-dsn")) {
+            throw UsageError("--max-replica-lag-s needs --replica-dsn");
+        }
+        thresholds.max_replica_lag_s = (*result)["max-replica-lag-s"].as<double>();
+        if (!(*thresholds.max_replica_lag_s >= 0)) {
+            throw UsageError("--max-replica-lag-s must not be negative");
+        }
+    }
     ops::StatusOptions status;
     status.dsn = settings.dsn;
     status.load_group = (*result)["load-group"].as<std::string>();
     status.stream_group = (*result)["stream-group"].as<std::string>();
     status.exact_counts = result->count("exact-counts") > 0;
+    if (result->count("replica-dsn")) {
+        status.replica_dsn = (*result)["replica-dsn"].as<std::string>();
+    }
     status.topics = settings.topics();
     status.kafka_timeout = std::chrono::seconds((*result)["kafka-timeout-s"].as<int>());
     if (status.kafka_timeout.count() <= 0) {

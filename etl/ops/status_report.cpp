@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "ops/text_table.hpp"
@@ -56,6 +57,17 @@ nlohmann::ordered_json empty_as_null(const std::string& value) {
 
 std::string table_rows_cell(const TableRows& table) {
     return (table.exact ? "" : "~") + group_thousands(table.rows);
+}
+
+std::string human_bytes(int64_t bytes) {
+    constexpr std::array units = {"B", "kB", "MB", "GB", "TB"};
+    auto value = static_cast<double>(bytes);
+    size_t unit = 0;
+    while (value >= 1024 && unit + 1 < units.size()) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
 }
 
 void append_partitions(std::string& out, const StatusReport& report) {
@@ -146,17 +158,45 @@ void append_last_run(std::string& out, const StatusReport& report) {
 void append_tables(std::string& out, const StatusReport& report) {
     out += "\nTables (~ estimated from statistics; --exact-counts counts)\n";
     TextTable table;
-    table.columns = {{"table"}, {"rows", Align::right}};
+    table.columns = {{"table"}, {"rows", Align::right}, {"size", Align::right}};
     for (const TableRows& rows : report.staging) {
-        table.rows.push_back({rows.table, table_rows_cell(rows)});
+        table.rows.push_back({rows.table, table_rows_cell(rows), human_bytes(rows.bytes)});
     }
     for (const TableRows& rows : report.realtime) {
-        table.rows.push_back({rows.table, table_rows_cell(rows)});
+        table.rows.push_back({rows.table, table_rows_cell(rows), human_bytes(rows.bytes)});
     }
     out += render_table(table);
     if (report.realtime.empty()) {
         out += "no tables in schema realtime yet (created by the stream migrations)\n";
     }
+}
+
+void append_staging_partitions(std::string& out, const StatusReport& report) {
+    out += "\nStaging partitions (one per UTC day; pinpipe retention drops the old ones)\n";
+    TextTable table;
+    table.columns = {{"table"},
+                     {"days", Align::right},
+                     {"oldest"},
+                     {"newest"},
+                     {"waiting in default (~)", Align::right}};
+    for (const StagingPartitions& staging : report.staging_partitions) {
+        table.rows.push_back({staging.table, group_thousands(staging.day_partitions),
+                              staging.oldest_day.empty() ? not_deployed : staging.oldest_day,
+                              staging.newest_day.empty() ? not_deployed : staging.newest_day,
+                              group_thousands(staging.default_rows)});
+    }
+    out += render_table(table);
+}
+
+void append_replica(std::string& out, const ReplicaStatus& replica) {
+    out += fmt::format("\nReplica {}\n", replica.server);
+    if (!replica.in_recovery) {
+        out += "not a standby (pg_is_in_recovery() is false)\n";
+        return;
+    }
+    out += fmt::format("replay lag: {} of WAL, {}\n",
+                       replica.lag_bytes ? human_bytes(*replica.lag_bytes) : not_deployed,
+                       replica.lag_seconds ? human_duration(*replica.lag_seconds) : not_deployed);
 }
 
 void append_dead_letters(std::string& out, const StatusReport& report) {
@@ -182,7 +222,10 @@ nlohmann::ordered_json position_json(const GroupPosition& position) {
 nlohmann::ordered_json tables_json(const std::vector<TableRows>& tables) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const TableRows& rows : tables) {
-        out.push_back({{"table", rows.table}, {"rows", rows.rows}, {"exact", rows.exact}});
+        out.push_back({{"table", rows.table},
+                       {"rows", rows.rows},
+                       {"exact", rows.exact},
+                       {"bytes", rows.bytes}});
     }
     return out;
 }
@@ -237,6 +280,17 @@ std::vector<std::string> threshold_violations(const StatusReport& report,
             }
         }
     }
+    if (thresholds.max_replica_lag_s && report.replica) {
+        const ReplicaStatus& replica = *report.replica;
+        if (!replica.in_recovery) {
+            violations.push_back(fmt::format("{} is not a standby (--max-replica-lag-s {:g})",
+                                             replica.server, *thresholds.max_replica_lag_s));
+        } else if (replica.lag_seconds && *replica.lag_seconds > *thresholds.max_replica_lag_s) {
+            violations.push_back(
+                fmt::format("replica {} is {:.0f} s behind (--max-replica-lag-s {:g})",
+                            replica.server, *replica.lag_seconds, *thresholds.max_replica_lag_s));
+        }
+    }
     if (thresholds.max_freshness_s) {
         for (const TopicFreshness& topic : report.freshness) {
             if (topic.age_seconds && *topic.age_seconds > *thresholds.max_freshness_s) {
@@ -262,7 +316,11 @@ std::string render_status_text(const StatusReport& report) {
         append_last_run(out, report);
     }
     append_tables(out, report);
+    append_staging_partitions(out, report);
     append_dead_letters(out, report);
+    if (report.replica) {
+        append_replica(out, *report.replica);
+    }
     return out;
 }
 
@@ -323,6 +381,15 @@ nlohmann::ordered_json status_json(const StatusReport& report, const Thresholds&
         out["last_load_run"] = nullptr;
     }
     out["staging"] = tables_json(report.staging);
+    nlohmann::ordered_json staging_partitions = nlohmann::ordered_json::array();
+    for (const StagingPartitions& staging : report.staging_partitions) {
+        staging_partitions.push_back({{"table", staging.table},
+                                      {"day_partitions", staging.day_partitions},
+                                      {"oldest_day", empty_as_null(staging.oldest_day)},
+                                      {"newest_day", empty_as_null(staging.newest_day)},
+                                      {"default_rows", staging.default_rows}});
+    }
+    out["staging_partitions"] = std::move(staging_partitions);
     out["realtime"] = tables_json(report.realtime);
     nlohmann::ordered_json dead_letters = nlohmann::ordered_json::array();
     for (const DeadLetterGroup& group : report.dead_letters) {
@@ -333,8 +400,15 @@ nlohmann::ordered_json status_json(const StatusReport& report, const Thresholds&
                                 {"newest_failed_at", group.newest_failed_at}});
     }
     out["dead_letters"] = std::move(dead_letters);
+    if (report.replica) {
+        out["replica"] = {{"server", report.replica->server},
+                          {"in_recovery", report.replica->in_recovery},
+                          {"lag_bytes", optional_json(report.replica->lag_bytes)},
+                          {"lag_seconds", optional_json(report.replica->lag_seconds)}};
+    }
     out["thresholds"] = {{"max_lag", optional_json(thresholds.max_lag)},
-                         {"max_freshness_s", optional_json(thresholds.max_freshness_s)}};
+                         {"max_freshness_s", optional_json(thresholds.max_freshness_s)},
+                         {"max_replica_lag_s", optional_json(thresholds.max_replica_lag_s)}};
     out["violations"] = violations;
     out["ok"] = violations.empty();
     return out;

@@ -56,6 +56,24 @@ struct TableRows {
     std::string table;  // schema-qualified
     int64_t rows = 0;
     bool exact = false;  // false: the statistics collector's estimate (n_live_tup)
+    int64_t bytes = 0;   // on disk, indexes and TOAST included, all partitions summed
+};
+
+// The day partitions of one staging table (migration 0031), which pinpipe retention drops.
+struct StagingPartitions {
+    std::string table;
+    int64_t day_partitions = 0;
+    std::string oldest_day;    // YYYY-MM-DD (UTC) of the oldest; empty when none
+    std::string newest_day;    // of the newest, normally a few days ahead
+    int64_t default_rows = 0;  // estimate: rows waiting in the default partition
+};
+
+// A streaming-replication standby that BI reads (status --replica-dsn).
+struct ReplicaStatus {
+    std::string server;                 // where, never the password
+    bool in_recovery = false;           // false: not a standby at all
+    std::optional<int64_t> lag_bytes;   // WAL the primary wrote that the standby has not replayed
+    std::optional<double> lag_seconds;  // 0 when caught up, else now - last replayed commit
 };
 
 struct DeadLetterGroup {
@@ -79,9 +97,11 @@ struct StatusReport {
     std::vector<PartitionStatus> partitions;
     std::optional<LoadRunStatus> last_load_run;
     std::vector<TableRows> staging;
+    std::vector<StagingPartitions> staging_partitions;
     std::vector<TableRows> realtime;  // every table in schema realtime (none before stream)
     std::vector<DeadLetterGroup> dead_letters;
     std::vector<TopicFreshness> freshness;
+    std::optional<ReplicaStatus> replica;
 };
 
 // Total lag of a group on one topic; nullopt when the group is not deployed.
@@ -91,6 +111,7 @@ std::optional<int64_t> topic_lag(const StatusReport& report, const std::string& 
 struct Thresholds {
     std::optional<int64_t> max_lag = std::nullopt;         // per group and topic, messages
     std::optional<double> max_freshness_s = std::nullopt;  // per topic
+    std::optional<double> max_replica_lag_s = std::nullopt;
 };
 
 // Every exceeded threshold, one sentence each, in the order of the report.

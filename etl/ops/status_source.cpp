@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -111,17 +112,41 @@ std::optional<LoadRunStatus> read_last_load_run(pg::Connection& cx, const std::s
 }
 
 TableRows count_rows(pg::Connection& cx, const std::string& table, bool exact) {
+    // Summed over the partitions of a partitioned table (staging); a plain table is its own
+    // only leaf.
+    const int64_t bytes = to_int(cx.exec("SELECT coalesce(sum(pg_total_relation_size(relid)), 0) "
+                                         "FROM pg_partition_tree($1::regclass) WHERE isleaf",
+                                         {table})
+                                     .get(0, 0));
     if (exact) {
         return {table, to_int(cx.exec(fmt::format("SELECT count(*) FROM {}", table)).get(0, 0)),
-                /*exact=*/true};
+                /*exact=*/true, bytes};
     }
     // n_live_tup is kept by the statistics system as rows come and go: a count(*) of a
     // staging table with a billion rows would take minutes, and status runs from cron.
     const pg::Result estimate = cx.exec(
-        "SELECT coalesce((SELECT n_live_tup FROM pg_stat_user_tables "
-        "WHERE relid = $1::regclass), 0)",
+        "SELECT coalesce(sum(n_live_tup), 0) FROM pg_stat_user_tables "
+        "WHERE relid IN (SELECT relid FROM pg_partition_tree($1::regclass))",
         {table});
-    return {table, to_int(estimate.get(0, 0)), /*exact=*/false};
+    return {table, to_int(estimate.get(0, 0)), /*exact=*/false, bytes};
+}
+
+std::vector<StagingPartitions> read_staging_partitions(pg::Connection& cx) {
+    const pg::Result tables = cx.exec(
+        "SELECT p.staging_table, count(*) FILTER (WHERE NOT p.is_default), "
+        "  coalesce(to_char(min(p.range_from) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
+        "  coalesce(to_char(max(p.range_from) AT TIME ZONE 'UTC', 'YYYY-MM-DD'), ''), "
+        "  coalesce(sum(s.n_live_tup) FILTER (WHERE p.is_default), 0) "
+        "FROM etl.staging_partitions p "
+        "LEFT JOIN pg_stat_user_tables s ON s.relid = p.partition_name::regclass "
+        "GROUP BY p.staging_table ORDER BY p.staging_table");
+    std::vector<StagingPartitions> out;
+    for (int row = 0; row < tables.rows(); ++row) {
+        out.push_back({std::string(tables.get(row, 0)), to_int(tables.get(row, 1)),
+                       std::string(tables.get(row, 2)), std::string(tables.get(row, 3)),
+                       to_int(tables.get(row, 4))});
+    }
+    return out;
 }
 
 std::vector<TableRows> read_realtime_tables(pg::Connection& cx, bool exact) {
@@ -173,6 +198,29 @@ TopicFreshness read_freshness(pg::Connection& cx, const std::string& topic, even
     return {topic, text_or_empty(newest, 0, 0), age};
 }
 
+// The primary's WAL position after the report's snapshot, so that a lag of 0 bytes means the
+// standby shows at least everything the report does.
+ReplicaStatus read_replica(pg::Connection& primary, const std::string& replica_dsn) {
+    const std::string primary_lsn(primary.exec("SELECT pg_current_wal_lsn()::text").get(0, 0));
+    pg::Connection standby = pg::Connection::open(replica_dsn, "pinpipe-status");
+    ReplicaStatus status;
+    status.server = standby.describe();
+    const pg::Result replay = standby.exec(
+        "SELECT pg_is_in_recovery(), pg_wal_lsn_diff($1::pg_lsn, "
+        "pg_last_wal_replay_lsn())::bigint, "
+        "extract(epoch FROM now() - pg_last_xact_replay_timestamp())",
+        {primary_lsn});
+    status.in_recovery = replay.get(0, 0) == "t";
+    if (!status.in_recovery || replay.is_null(0, 1)) {
+        return status;
+    }
+    status.lag_bytes = std::max<int64_t>(to_int(replay.get(0, 1)), 0);
+    // An idle primary commits nothing, so the last replayed commit grows old while the standby
+    // is fully caught up: time counts only while WAL is still to be replayed.
+    status.lag_seconds = *status.lag_bytes == 0 ? 0.0 : optional_double(replay, 0, 2).value_or(0);
+    return status;
+}
+
 }  // namespace
 
 StatusReport collect_status(const StatusOptions& options) {
@@ -196,6 +244,7 @@ StatusReport collect_status(const StatusOptions& options) {
     for (const events::EventKind kind : events::all_event_kinds) {
         report.staging.push_back(count_rows(cx, load::staging_table(kind), options.exact_counts));
     }
+    report.staging_partitions = read_staging_partitions(cx);
     report.realtime = read_realtime_tables(cx, options.exact_counts);
     report.dead_letters = read_dead_letters(cx, options);
     for (const events::EventKind kind : events::all_event_kinds) {
@@ -207,6 +256,9 @@ StatusReport collect_status(const StatusOptions& options) {
         report.freshness.push_back(read_freshness(cx, topic, kind, partition_count));
     }
     tx.commit();
+    if (!options.replica_dsn.empty()) {
+        report.replica = read_replica(cx, options.replica_dsn);
+    }
     return report;
 }
 

@@ -18,6 +18,7 @@ struct StatusOptions {
     std::string load_group;              // empty: leave the group out
     std::string stream_group;            // empty: leave the group out
     bool exact_counts = false;           // count(*) instead of the statistics' estimate
+    std::string replica_dsn;             // empty: no standby to check
     std::chrono::milliseconds kafka_timeout{10000};
 };
 

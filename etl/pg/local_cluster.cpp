@@ -100,6 +100,18 @@ LocalCluster::LocalCluster(LocalClusterOptions options)
     fs::create_directories(m_options.root / "run");
     give_to_server_user(m_options.root);
     give_to_server_user(m_options.root / "run");
+    if (!fs::exists(m_options.root / "data" / "PG_VERSION") && !m_options.standby_of.empty()) {
+        // -R writes primary_conninfo and standby.signal; -X stream copies the WAL written
+        // meanwhile, so the standby starts consistent.
+        const util::ProcessResult backup = run_as_server_user(
+            {(m_bin_dir / "pg_basebackup").string(), "-D", (m_options.root / "data").string(), "-d",
+             m_options.standby_of, "-R", "-X", "stream", "--no-sync"},
+            m_options.root);
+        if (backup.exit_code != 0) {
+            throw std::runtime_error(fmt::format("pg_basebackup into {} failed: {}",
+                                                 m_options.root.string(), trim(backup.output)));
+        }
+    }
     if (!fs::exists(m_options.root / "data" / "PG_VERSION")) {
         const util::ProcessResult init = run_as_server_user(
             {(m_bin_dir / "initdb").string(), "-D", (m_options.root / "data").string(), "-U",

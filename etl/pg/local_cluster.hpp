@@ -15,6 +15,9 @@ struct LocalClusterOptions {
     bool durable = false;        // fsync on; tests and benchmarks of throwaway data run without
     bool remove_on_stop = true;  // delete root when stopped
     bool keep_running = false;   // leave the server up when this object goes (demo)
+    // Non-empty: instead of initdb, copy the primary this dsn names with `pg_basebackup -R`, so
+    // that the cluster starts as its hot standby, streaming (read replicas for BI, tests).
+    std::string standby_of;
 };
 
 class LocalCluster {

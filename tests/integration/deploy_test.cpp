@@ -231,7 +231,8 @@ TEST(Deploy, EveryPinpipeCommandLineIsAcceptedByTheBinary) {
     }
     for (const char* file :
          {"docker-compose.yml", "deploy/crontab.example", "deploy/systemd/pinpipe-stream.service",
-          "deploy/systemd/pinpipe-serve.service", "deploy/airflow/pinpipe_dag.py"}) {
+          "deploy/systemd/pinpipe-serve.service", "deploy/systemd/pinpipe-retention.service",
+          "deploy/airflow/pinpipe_dag.py"}) {
         EXPECT_TRUE(sources.contains(file)) << "no pinpipe command line found in " << file;
     }
 }

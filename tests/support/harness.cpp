@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <memory>
+#include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -20,6 +22,29 @@ pg::LocalCluster& test_cluster() {
         return std::make_unique<pg::LocalCluster>(options);
     }();
     return *cluster;
+}
+
+std::unique_ptr<pg::LocalCluster> start_standby(const pg::LocalCluster& primary) {
+    pg::LocalClusterOptions options;
+    options.root = pg::make_temp_directory("pinpipe-test-standby-");
+    options.standby_of = primary.dsn();
+    return std::make_unique<pg::LocalCluster>(options);
+}
+
+void wait_for_replay(const std::string& primary_dsn, const std::string& standby_dsn,
+                     std::chrono::milliseconds timeout) {
+    pg::Connection primary = pg::Connection::open(primary_dsn, "pinpipe-test");
+    pg::Connection standby = pg::Connection::open(standby_dsn, "pinpipe-test");
+    const std::string target(primary.exec("SELECT pg_current_wal_lsn()::text").get(0, 0));
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (standby.exec("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {target}).get(0, 0) !=
+           "t") {
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw std::runtime_error(fmt::format("the standby did not replay up to {} within {} ms",
+                                                 target, timeout.count()));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
 }
 
 std::string unique_name(const std::string& prefix) {

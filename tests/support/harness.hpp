@@ -2,6 +2,8 @@
 // stopped and removed at exit) and a fresh database per test, so tests never share state.
 #pragma once
 
+#include <chrono>
+#include <memory>
 #include <string>
 
 #include "pg/connection.hpp"
@@ -10,6 +12,14 @@
 namespace pinpipe::testing {
 
 pg::LocalCluster& test_cluster();
+
+// A hot standby of primary, made with pg_basebackup -R in a directory of its own (its own
+// socket: no fixed port), streaming from primary; stopped and removed when it goes.
+std::unique_ptr<pg::LocalCluster> start_standby(const pg::LocalCluster& primary);
+// Waits until standby_dsn has replayed all the WAL primary_dsn has written so far; throws after
+// timeout.
+void wait_for_replay(const std::string& primary_dsn, const std::string& standby_dsn,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // A new, empty database; returns its dsn.
 std::string fresh_database();

@@ -1,0 +1,259 @@
+// Partitioned staging and pinpipe retention against a real throwaway PostgreSQL: rows of any
+// timestamp land, retention drops only what is older than --keep and changes neither clean.* nor
+// an answer, loading goes on afterwards; the migration from unpartitioned staging keeps every row
+// and every answer.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "events/generator.hpp"
+#include "events/validation.hpp"
+#include "load/staging_copy.hpp"
+#include "load/staging_rows.hpp"
+#include "pg/connection.hpp"
+#include "pg/migrations.hpp"
+#include "support/harness.hpp"
+
+namespace pinpipe {
+namespace {
+
+using testing::run_pinpipe;
+
+constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
+constexpr std::uint64_t kSeed = 14;
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// The nine answers of DESIGN §7.
+const std::vector<std::string> answers = {"analytics.top_category_per_country",
+                                          "analytics.top_category_per_year",
+                                          "analytics.most_followed_user_per_country",
+                                          "analytics.country_with_most_followed_user",
+                                          "analytics.top_category_per_age_group",
+                                          "analytics.median_followers_per_age_group",
+                                          "analytics.users_joined_per_year",
+                                          "analytics.median_followers_per_join_year",
+                                          "analytics.median_followers_per_join_year_and_age_group"};
+
+// Every row of a relation as text, in a fixed order: equal strings are equal contents.
+std::string contents(pg::Connection& cx, const std::string& relation) {
+    return std::string(
+        cx.exec(fmt::format("SELECT count(*) || ':' || coalesce(string_agg(r::text, '|' ORDER BY "
+                            "r::text), '') FROM {} r",
+                            relation))
+            .get(0, 0));
+}
+
+long long count(pg::Connection& cx, const std::string& sql) {
+    return std::stoll(std::string(cx.exec(sql).get(0, 0)));
+}
+
+// COPYs the pin, geo and user messages of inds [first, last) into staging as the loader does,
+// each with Kafka timestamp at_ms (nullopt: none), on Kafka partition `partition`.
+void copy_events(pg::Connection& cx, std::int64_t first, std::int64_t last,
+                 std::optional<std::int64_t> at_ms, int partition) {
+    const events::EventGenerator generator(kSeed);
+    for (const events::EventKind kind : events::all_event_kinds) {
+        load::StagingRows rows;
+        for (std::int64_t ind = first; ind < last; ++ind) {
+            const events::GeneratedEvent event = generator.event_at(ind);
+            const std::string& payload = kind == events::EventKind::pin   ? event.pin
+                                         : kind == events::EventKind::geo ? event.geo
+                                                                          : event.user;
+            rows.append({fmt::format("t.{}", events::kind_name(kind)), partition, ind, at_ms,
+                         std::to_string(ind)},
+                        payload);
+        }
+        pg::Transaction tx(cx);
+        load::copy_staging_rows(cx, kind, rows);
+        tx.commit();
+    }
+}
+
+class Retention : public ::testing::Test {
+  protected:
+    Retention()
+        : m_dsn(testing::migrated_database()),
+          m_cx(pg::Connection::open(m_dsn, "retention_test")) {}
+
+    std::string snapshot() {
+        std::string all;
+        for (const char* table : {"clean.pins", "clean.geolocations", "clean.users"}) {
+            all += contents(m_cx, table) + "\n";
+        }
+        for (const std::string& answer : answers) {
+            all += contents(m_cx, answer) + "\n";
+        }
+        return all;
+    }
+
+    std::string m_dsn;
+    pg::Connection m_cx;
+};
+
+TEST_F(Retention, RowsOfAnyTimestampLandAndOnlyOlderPartitionsAreDropped) {
+    const std::int64_t now = now_ms();
+    copy_events(m_cx, 0, 200, now - 400 * day_ms, /*partition=*/0);    // last year
+    copy_events(m_cx, 200, 400, now, /*partition=*/1);                 // today
+    copy_events(m_cx, 400, 600, now + 365 * day_ms, /*partition=*/2);  // a wrong clock
+    copy_events(m_cx, 600, 610, std::nullopt, /*partition=*/3);        // no timestamp
+    // Ten inds of last year sent again today: they must keep their new values.
+    copy_events(m_cx, 0, 10, now, /*partition=*/4);
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events"), 620);
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM clean.pins"), 610);
+    // Last year's and next year's rows wait in the default partition, today's have their own.
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events_default"), 410);
+
+    const std::string before = snapshot();
+    const auto dry = run_pinpipe({"retention", "--dsn", m_dsn, "--keep", "90d", "--dry-run"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.output;
+    EXPECT_NE(dry.output.find("would delete 200 rows older than the cutoff from "
+                              "staging.pin_events_default"),
+              std::string::npos)
+        << dry.output;
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events"), 620)
+        << "a dry run drops nothing";
+
+    // A first run files last year's rows into a partition of their own, which a later run,
+    // with a shorter --keep, drops whole.
+    const auto filing = run_pinpipe({"retention", "--dsn", m_dsn});
+    ASSERT_EQ(filing.exit_code, 0) << filing.output;
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events_default"), 210) << filing.output;
+    EXPECT_NE(filing.output.find("(200 rows moved in from the default partition)"),
+              std::string::npos)
+        << filing.output;
+
+    const auto run = run_pinpipe({"retention", "--dsn", m_dsn, "--keep", "90d", "--exact-counts"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("retention: dropped 3 partitions and 600 rows of staging"),
+              std::string::npos)
+        << run.output;
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events"), 420);
+    EXPECT_EQ(count(m_cx,
+                    "SELECT count(*) FROM staging.pin_events "
+                    "WHERE kafka_timestamp < now() - interval '90 days'"),
+              0);
+    EXPECT_EQ(snapshot(), before) << "retention must change neither clean.* nor an answer";
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM etl.retention_runs WHERE partitions_dropped = 3"),
+              1);
+
+    // Loading goes on: new and re-sent inds land and reach clean.*.
+    copy_events(m_cx, 600, 700, now, /*partition=*/5);
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM clean.pins"), 700);
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events"), 520);
+}
+
+TEST_F(Retention, NeverTwoRowsForOneKafkaMessage) {
+    const std::int64_t now = now_ms();
+    copy_events(m_cx, 0, 5, now, /*partition=*/0);
+    copy_events(m_cx, 5, 6, std::nullopt, /*partition=*/0);
+    for (const std::optional<std::int64_t> at :
+         {std::optional(now), std::optional<std::int64_t>()}) {
+        try {
+            copy_events(m_cx, at ? 0 : 5, at ? 1 : 6, at, /*partition=*/0);
+            FAIL() << "a second copy of a message must be refused";
+        } catch (const pg::Error& error) {
+            EXPECT_EQ(error.sqlstate(), "23505") << error.what();
+        }
+    }
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events"), 6);
+}
+
+TEST_F(Retention, DeadLettersGoOnlyWhenAsked) {
+    m_cx.exec(
+        "INSERT INTO etl.dead_letters (consumer, topic, partition, \"offset\", reason, error, "
+        "failed_at) VALUES ('g', 't.pin', 0, 1, 'empty', 'empty', now() - interval '40 days'), "
+        "('g', 't.pin', 0, 2, 'empty', 'empty', now())");
+    const auto keep_all = run_pinpipe({"retention", "--dsn", m_dsn, "--keep", "90d"});
+    ASSERT_EQ(keep_all.exit_code, 0) << keep_all.output;
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM etl.dead_letters"), 2);
+    const auto run =
+        run_pinpipe({"retention", "--dsn", m_dsn, "--keep", "90d", "--keep-dead-letters", "30d"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("retention: deleted 1 dead letters that failed before"),
+              std::string::npos)
+        << run.output;
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM etl.dead_letters"), 1);
+}
+
+TEST_F(Retention, RefusesWhatIsNotADuration) {
+    for (const char* keep : {"2024-01-01", "ninety", "90"}) {
+        const auto run = run_pinpipe({"retention", "--dsn", m_dsn, "--keep", keep});
+        EXPECT_EQ(run.exit_code, 2) << keep << ": " << run.output;
+        EXPECT_NE(run.output.find("--keep needs a duration"), std::string::npos) << run.output;
+    }
+}
+
+TEST_F(Retention, StatusShowsPartitionsAndSizes) {
+    copy_events(m_cx, 0, 50, now_ms(), /*partition=*/0);
+    pg::Connection cx = pg::Connection::open(m_dsn, "retention_test");
+    const pg::Result partitions = cx.exec(
+        "SELECT count(*) FILTER (WHERE NOT is_default), count(*) FILTER (WHERE is_default), "
+        "min(range_from) <= now() AND max(range_to) > now() + interval '7 days' "
+        "FROM etl.staging_partitions WHERE staging_table = 'staging.pin_events'");
+    EXPECT_EQ(partitions.get(0, 0), "8") << "today and 7 days ahead";
+    EXPECT_EQ(partitions.get(0, 1), "1");
+    EXPECT_EQ(partitions.get(0, 2), "t");
+}
+
+// The migration from unpartitioned staging (0030) to 0031: every row and every answer kept.
+TEST(StagingMigration, KeepsEveryRowAndEveryAnswer) {
+    const std::string dsn = testing::fresh_database();
+    pg::Connection cx = pg::Connection::open(dsn, "retention_test");
+    const std::vector<pg::Migration> all = pg::parse_migrations(pg::embedded_migrations());
+    std::vector<pg::Migration> before_partitioning, partitioning;
+    for (const pg::Migration& migration : all) {
+        (migration.version < 31 ? before_partitioning : partitioning).push_back(migration);
+    }
+    pg::apply_migrations(cx, before_partitioning);
+    const std::int64_t now = now_ms();
+    copy_events(cx, 0, 100, now - 30 * day_ms, /*partition=*/0);
+    copy_events(cx, 100, 200, now, /*partition=*/1);
+    copy_events(cx, 200, 250, now + 100 * day_ms, /*partition=*/2);
+    copy_events(cx, 250, 260, std::nullopt, /*partition=*/3);
+    copy_events(cx, 0, 20, now - day_ms, /*partition=*/4);
+
+    auto snapshot = [&] {
+        std::string all_rows;
+        for (const char* table : {"staging.pin_events", "staging.geo_events", "staging.user_events",
+                                  "clean.pins", "clean.geolocations", "clean.users"}) {
+            all_rows += contents(cx, table) + "\n";
+        }
+        for (const std::string& answer : answers) {
+            all_rows += contents(cx, answer) + "\n";
+        }
+        return all_rows;
+    };
+    const std::string before = snapshot();
+    ASSERT_EQ(count(cx, "SELECT count(*) FROM staging.pin_events"), 280);
+
+    // Only 0031 (and whatever else lies before the live-analytics migrations), so that the
+    // answers are computed the same way on both sides.
+    std::vector<pg::Migration> through_partitioning = before_partitioning;
+    for (const pg::Migration& migration : partitioning) {
+        if (migration.version < 40) {
+            through_partitioning.push_back(migration);
+        }
+    }
+    pg::apply_migrations(cx, through_partitioning);
+    EXPECT_EQ(cx.exec("SELECT relkind FROM pg_class WHERE oid = 'staging.pin_events'::regclass")
+                  .get(0, 0),
+              "p");
+    EXPECT_EQ(snapshot(), before);
+    EXPECT_EQ(count(cx, "SELECT count(*) FROM staging.pin_events_default"), 60)
+        << "100 days ahead and no timestamp wait in the default partition";
+
+    pg::apply_migrations(cx, all);
+    EXPECT_EQ(count(cx, "SELECT count(*) FROM staging.pin_events"), 280);
+    EXPECT_EQ(count(cx, "SELECT count(*) FROM clean.pins"), 260);
+}
+
+}  // namespace
+}  // namespace pinpipe
