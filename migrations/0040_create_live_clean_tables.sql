@@ -66,25 +66,6 @@ $$;
 COMMENT ON FUNCTION clean.user_fields(jsonb) IS
     'The columns of clean.users (DESIGN §6) computed from one user payload; ind is NULL when the payload has no integer ind';
 
--- The order of the messages of one ind: the greatest key wins. A missing Kafka timestamp sorts
--- first, so it loses to any real one.
-CREATE TYPE clean.message_key AS (
-    at              timestamptz,
-    kafka_partition integer,
-    kafka_offset    bigint,
-    kafka_topic     text
-);
-COMMENT ON TYPE clean.message_key IS
-    'Sort key of a message among those of its ind: Kafka timestamp (missing = -infinity), partition, offset, topic; the greatest wins';
-
-CREATE FUNCTION clean.message_key(kafka_timestamp timestamptz, kafka_partition integer,
-                                  kafka_offset bigint, kafka_topic text)
-RETURNS clean.message_key
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN ROW(coalesce(kafka_timestamp, '-infinity'), kafka_partition, kafka_offset, kafka_topic)::clean.message_key;
-COMMENT ON FUNCTION clean.message_key(timestamptz, integer, bigint, text) IS
-    'The clean.message_key of a message from its Kafka coordinates';
-
 -- The old views go, with everything built on them (their replacements are in 0041).
 DROP VIEW clean.pins, clean.geolocations, clean.users CASCADE;
 

@@ -116,97 +116,7 @@ BEGIN
 END
 $$;
 
--- Deltas ---------------------------------------------------------------------------------------
-
--- What one (pin, geolocation, user) combination adds (sign 1) or takes away (sign -1). A NULL
--- field leaves the contribution out of the counts that need it: the geolocation trigger leaves
--- the user fields NULL (the pin-user pair does not change), the pin trigger sets user_joined
--- false (a user counts in user_join_year_counts without any pin).
-CREATE TYPE analytics.contribution AS (
-    sign           integer,
-    category       text,
-    poster_name    text,
-    follower_count bigint,
-    country        text,
-    posted_at      timestamp,
-    age            integer,
-    date_joined    timestamp,
-    user_joined    boolean
-);
-COMMENT ON TYPE analytics.contribution IS
-    'A +1 or -1 change to the analytics counts: the fields of a pin, its geolocation and its user, NULL where they do not change';
-
--- Adds contributions to the count tables. Rows are upserted in key order, so that writers which
--- did not hold the live lock could still not deadlock on them.
-CREATE FUNCTION analytics.apply_contributions(changes analytics.contribution[])
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF changes IS NULL THEN
-        RETURN;
-    END IF;
-    INSERT INTO analytics.category_country_counts AS t (country, category, pins)
-    SELECT c.country, c.category, sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE c.country IS NOT NULL AND c.category IS NOT NULL
-    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
-    ON CONFLICT (country, category) DO UPDATE SET pins = t.pins + excluded.pins;
-
-    INSERT INTO analytics.category_year_counts AS t (post_year, category, pins)
-    SELECT analytics.post_year(c.posted_at), c.category, sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE c.posted_at IS NOT NULL AND c.category IS NOT NULL
-    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
-    ON CONFLICT (post_year, category) DO UPDATE SET pins = t.pins + excluded.pins;
-
-    INSERT INTO analytics.poster_follower_counts AS t (country, follower_count, poster_name, pins)
-    SELECT c.country, c.follower_count, c.poster_name, sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE c.country IS NOT NULL AND c.follower_count IS NOT NULL AND c.poster_name IS NOT NULL
-    GROUP BY 1, 2, 3 HAVING sum(c.sign) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (country, follower_count, poster_name) DO UPDATE SET pins = t.pins + excluded.pins;
-
-    INSERT INTO analytics.category_age_group_counts AS t (age_group, category, pins)
-    SELECT clean.age_group(c.age), c.category, sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE clean.age_group(c.age) IS NOT NULL AND c.category IS NOT NULL
-    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
-    ON CONFLICT (age_group, category) DO UPDATE SET pins = t.pins + excluded.pins;
-
-    INSERT INTO analytics.follower_age_group_counts AS t (age_group, follower_count, pins)
-    SELECT clean.age_group(c.age), c.follower_count, sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE clean.age_group(c.age) IS NOT NULL AND c.follower_count IS NOT NULL
-    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
-    ON CONFLICT (age_group, follower_count) DO UPDATE SET pins = t.pins + excluded.pins;
-
-    INSERT INTO analytics.follower_join_year_counts AS t (join_year, follower_count, pins)
-    SELECT analytics.join_year(c.date_joined), c.follower_count, sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE c.date_joined IS NOT NULL AND c.follower_count IS NOT NULL
-    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
-    ON CONFLICT (join_year, follower_count) DO UPDATE SET pins = t.pins + excluded.pins;
-
-    INSERT INTO analytics.follower_age_group_join_year_counts AS t (age_group, join_year, follower_count, pins)
-    SELECT clean.age_group(c.age), analytics.join_year(c.date_joined), c.follower_count, sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE clean.age_group(c.age) IS NOT NULL AND c.date_joined IS NOT NULL AND c.follower_count IS NOT NULL
-    GROUP BY 1, 2, 3 HAVING sum(c.sign) <> 0 ORDER BY 1, 2, 3
-    ON CONFLICT (age_group, join_year, follower_count) DO UPDATE SET pins = t.pins + excluded.pins;
-
-    INSERT INTO analytics.user_join_year_counts AS t (join_year, users)
-    SELECT analytics.join_year(c.date_joined), sum(c.sign)
-    FROM unnest(changes) AS c
-    WHERE c.user_joined AND c.date_joined IS NOT NULL
-    GROUP BY 1 HAVING sum(c.sign) <> 0 ORDER BY 1
-    ON CONFLICT (join_year) DO UPDATE SET users = t.users + excluded.users;
-END
-$$;
-COMMENT ON FUNCTION analytics.apply_contributions(analytics.contribution[]) IS
-    'Adds +1/-1 contributions to the analytics count tables (called by the staging triggers and by analytics.rebuild_live_state)';
-REVOKE ALL ON FUNCTION analytics.apply_contributions(analytics.contribution[]) FROM PUBLIC;
+-- Folding messages into the live state ---------------------------------------------------------
 
 -- The one lock every writer of the live state takes first (see the top of this file).
 CREATE FUNCTION analytics.lock_live_state()
@@ -216,177 +126,174 @@ RETURN pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('pinpipe/liv
 COMMENT ON FUNCTION analytics.lock_live_state() IS
     'Takes the transaction-level advisory lock that serializes every change to clean.* and the analytics counts';
 
--- Triggers -------------------------------------------------------------------------------------
-
--- Each trigger: the statement's latest message per ind, kept where it beats the stored row; the
--- stored rows it replaces (losers) retract, the winners add, both joined with the current rows
--- of the other kinds (read before the upsert, in the same snapshot).
-CREATE FUNCTION clean.apply_pin_events()
-RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
+-- The statement that folds the messages of one kind (kind: pin, geo or user) read from `source`
+-- (a trigger's transition table, or a staging table for a rebuild) into clean.* and the counts:
+--   batch:    the latest message per ind of the source (DISTINCT ON, cleaned by clean.*_fields);
+--   winners:  those that beat the stored row of their ind (or have none);
+--   stored:   the winners upserted into the clean table;
+--   changed:  the stored rows they replace (sign -1, read in the statement's snapshot, before the
+--             upsert) and the winners (sign +1);
+--   changes:  each change joined with the current rows of the other kinds, as the group keys of
+--             the counts (NULL where a count does not need this kind or a value is missing);
+--   c1..c8:   one additive upsert per count table, in key order.
+-- One statement, so that `changes` is computed once and read by every upsert. The geolocation
+-- changes need their pin; the user changes count in user_join_year_counts without one.
+CREATE FUNCTION analytics.fold_statement(kind text, source text)
+RETURNS text
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    changes analytics.contribution[];
+    clean_table constant text := CASE kind WHEN 'pin' THEN 'pins' WHEN 'geo' THEN 'geolocations' WHEN 'user' THEN 'users' END;
+    fields_function constant text := CASE kind WHEN 'pin' THEN 'pin_fields' WHEN 'geo' THEN 'geolocation_fields' WHEN 'user' THEN 'user_fields' END;
+    changes_sql constant text := CASE kind
+        WHEN 'pin' THEN $q$
+            SELECT c.sign, c.category, c.poster_name, c.follower_count, g.country,
+                   analytics.post_year(g."timestamp") AS post_year, clean.age_group(u.age) AS age_group,
+                   analytics.join_year(u.date_joined) AS join_year, false AS user_joined
+            FROM changed AS c
+            LEFT JOIN clean.geolocations AS g ON g.ind = c.ind
+            LEFT JOIN clean.users AS u ON u.ind = c.ind $q$
+        WHEN 'geo' THEN $q$
+            SELECT c.sign, p.category, p.poster_name, p.follower_count, c.country,
+                   analytics.post_year(c."timestamp") AS post_year, NULL::text AS age_group,
+                   NULL::integer AS join_year, false AS user_joined
+            FROM changed AS c
+            JOIN clean.pins AS p ON p.ind = c.ind $q$
+        WHEN 'user' THEN $q$
+            SELECT c.sign, p.category, p.poster_name, p.follower_count, NULL::text AS country,
+                   NULL::integer AS post_year, clean.age_group(c.age) AS age_group,
+                   analytics.join_year(c.date_joined) AS join_year, true AS user_joined
+            FROM changed AS c
+            LEFT JOIN clean.pins AS p ON p.ind = c.ind $q$
+    END;
+    set_list text;
 BEGIN
-    PERFORM analytics.lock_live_state();
-    WITH batch AS (
-        SELECT DISTINCT ON (f.ind) f.*, e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic
-        FROM new_rows AS e
-        CROSS JOIN LATERAL clean.pin_fields(e.payload) AS f
-        WHERE f.ind IS NOT NULL
-        ORDER BY f.ind, clean.message_key(e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic) DESC
-    ), winners AS (
-        SELECT b.*
-        FROM batch AS b
-        LEFT JOIN clean.pins AS p ON p.ind = b.ind
-        WHERE p.ind IS NULL
-           OR clean.message_key(b.kafka_timestamp, b.kafka_partition, b.kafka_offset, b.kafka_topic)
-              > clean.message_key(p.kafka_timestamp, p.kafka_partition, p.kafka_offset, p.kafka_topic)
-    ), stored AS (
-        INSERT INTO clean.pins
-        SELECT * FROM winners ORDER BY ind
-        ON CONFLICT (ind) DO UPDATE SET
-            unique_id = excluded.unique_id, title = excluded.title, description = excluded.description,
-            follower_count = excluded.follower_count, poster_name = excluded.poster_name,
-            tag_list = excluded.tag_list, is_image_or_video = excluded.is_image_or_video,
-            image_src = excluded.image_src, save_location = excluded.save_location,
-            category = excluded.category, kafka_timestamp = excluded.kafka_timestamp,
-            kafka_partition = excluded.kafka_partition, kafka_offset = excluded.kafka_offset,
-            kafka_topic = excluded.kafka_topic
-    ), changed AS (
-        SELECT -1 AS sign, p.ind, p.category, p.poster_name, p.follower_count
-        FROM clean.pins AS p JOIN winners AS w ON w.ind = p.ind
-        UNION ALL
-        SELECT 1, w.ind, w.category, w.poster_name, w.follower_count FROM winners AS w
-    )
-    SELECT array_agg(ROW(c.sign, c.category, c.poster_name, c.follower_count, g.country, g."timestamp",
-                         u.age, u.date_joined, false)::analytics.contribution)
-    INTO changes
-    FROM changed AS c
-    LEFT JOIN clean.geolocations AS g ON g.ind = c.ind
-    LEFT JOIN clean.users AS u ON u.ind = c.ind;
-    PERFORM analytics.apply_contributions(changes);
-    RETURN NULL;
+    IF clean_table IS NULL THEN
+        RAISE EXCEPTION 'unknown event kind "%"', kind USING HINT = 'use pin, geo or user';
+    END IF;
+    SELECT string_agg(format('%I = excluded.%I', a.attname, a.attname), ', ' ORDER BY a.attnum)
+    INTO set_list
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = format('clean.%I', clean_table)::regclass AND a.attnum > 0
+      AND NOT a.attisdropped AND a.attname <> 'ind';
+    RETURN format($f$
+WITH batch AS (
+    SELECT DISTINCT ON (f.ind) f.*, e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic
+    FROM %2$s AS e
+    CROSS JOIN LATERAL clean.%3$I(e.payload) AS f
+    WHERE f.ind IS NOT NULL
+    ORDER BY f.ind, coalesce(e.kafka_timestamp, '-infinity') DESC, e.kafka_partition DESC,
+             e.kafka_offset DESC, e.kafka_topic DESC
+), winners AS (
+    SELECT b.*
+    FROM batch AS b
+    LEFT JOIN clean.%1$I AS o ON o.ind = b.ind
+    WHERE o.ind IS NULL
+       OR (coalesce(b.kafka_timestamp, '-infinity'), b.kafka_partition, b.kafka_offset, b.kafka_topic)
+          > (coalesce(o.kafka_timestamp, '-infinity'), o.kafka_partition, o.kafka_offset, o.kafka_topic)
+), stored AS (
+    INSERT INTO clean.%1$I
+    SELECT * FROM winners ORDER BY ind
+    ON CONFLICT (ind) DO UPDATE SET %4$s
+), changed AS (
+    SELECT -1 AS sign, o.* FROM clean.%1$I AS o JOIN winners AS w ON w.ind = o.ind
+    UNION ALL
+    SELECT 1, w.* FROM winners AS w
+), changes AS MATERIALIZED (%5$s
+), c1 AS (
+    INSERT INTO analytics.category_country_counts AS t (country, category, pins)
+    SELECT c.country, c.category, sum(c.sign) FROM changes AS c
+    WHERE c.country IS NOT NULL AND c.category IS NOT NULL
+    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (country, category) DO UPDATE SET pins = t.pins + excluded.pins
+), c2 AS (
+    INSERT INTO analytics.category_year_counts AS t (post_year, category, pins)
+    SELECT c.post_year, c.category, sum(c.sign) FROM changes AS c
+    WHERE c.post_year IS NOT NULL AND c.category IS NOT NULL
+    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (post_year, category) DO UPDATE SET pins = t.pins + excluded.pins
+), c3 AS (
+    INSERT INTO analytics.poster_follower_counts AS t (country, follower_count, poster_name, pins)
+    SELECT c.country, c.follower_count, c.poster_name, sum(c.sign) FROM changes AS c
+    WHERE c.country IS NOT NULL AND c.follower_count IS NOT NULL AND c.poster_name IS NOT NULL
+    GROUP BY 1, 2, 3 HAVING sum(c.sign) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (country, follower_count, poster_name) DO UPDATE SET pins = t.pins + excluded.pins
+), c4 AS (
+    INSERT INTO analytics.category_age_group_counts AS t (age_group, category, pins)
+    SELECT c.age_group, c.category, sum(c.sign) FROM changes AS c
+    WHERE c.age_group IS NOT NULL AND c.category IS NOT NULL
+    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (age_group, category) DO UPDATE SET pins = t.pins + excluded.pins
+), c5 AS (
+    INSERT INTO analytics.follower_age_group_counts AS t (age_group, follower_count, pins)
+    SELECT c.age_group, c.follower_count, sum(c.sign) FROM changes AS c
+    WHERE c.age_group IS NOT NULL AND c.follower_count IS NOT NULL
+    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (age_group, follower_count) DO UPDATE SET pins = t.pins + excluded.pins
+), c6 AS (
+    INSERT INTO analytics.follower_join_year_counts AS t (join_year, follower_count, pins)
+    SELECT c.join_year, c.follower_count, sum(c.sign) FROM changes AS c
+    WHERE c.join_year IS NOT NULL AND c.follower_count IS NOT NULL
+    GROUP BY 1, 2 HAVING sum(c.sign) <> 0 ORDER BY 1, 2
+    ON CONFLICT (join_year, follower_count) DO UPDATE SET pins = t.pins + excluded.pins
+), c7 AS (
+    INSERT INTO analytics.follower_age_group_join_year_counts AS t (age_group, join_year, follower_count, pins)
+    SELECT c.age_group, c.join_year, c.follower_count, sum(c.sign) FROM changes AS c
+    WHERE c.age_group IS NOT NULL AND c.join_year IS NOT NULL AND c.follower_count IS NOT NULL
+    GROUP BY 1, 2, 3 HAVING sum(c.sign) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (age_group, join_year, follower_count) DO UPDATE SET pins = t.pins + excluded.pins
+), c8 AS (
+    INSERT INTO analytics.user_join_year_counts AS t (join_year, users)
+    SELECT c.join_year, sum(c.sign) FROM changes AS c
+    WHERE c.user_joined AND c.join_year IS NOT NULL
+    GROUP BY 1 HAVING sum(c.sign) <> 0 ORDER BY 1
+    ON CONFLICT (join_year) DO UPDATE SET users = t.users + excluded.users
+)
+SELECT$f$, clean_table, source, fields_function, set_list, changes_sql);
 END
 $$;
+COMMENT ON FUNCTION analytics.fold_statement(text, text) IS
+    'The SQL statement that folds the messages of one kind (pin, geo, user) read from a relation into clean.* and the analytics counts: latest message per ind, retraction of the rows it replaces, additive count upserts';
+REVOKE ALL ON FUNCTION analytics.fold_statement(text, text) FROM PUBLIC;
 
-CREATE FUNCTION clean.apply_geo_events()
+-- The trigger of the three staging tables (TG_ARGV[0]: the kind). Dynamic SQL reads the
+-- statement's transition table like any relation.
+-- work_mem: a batch of 20,000 messages sorts about 10 MB of cleaned rows; the default 4 MB
+-- would send every such sort to disk.
+CREATE FUNCTION clean.apply_staging_events()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET work_mem = '64MB'
 AS $$
-DECLARE
-    changes analytics.contribution[];
 BEGIN
     PERFORM analytics.lock_live_state();
-    WITH batch AS (
-        SELECT DISTINCT ON (f.ind) f.*, e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic
-        FROM new_rows AS e
-        CROSS JOIN LATERAL clean.geolocation_fields(e.payload) AS f
-        WHERE f.ind IS NOT NULL
-        ORDER BY f.ind, clean.message_key(e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic) DESC
-    ), winners AS (
-        SELECT b.*
-        FROM batch AS b
-        LEFT JOIN clean.geolocations AS g ON g.ind = b.ind
-        WHERE g.ind IS NULL
-           OR clean.message_key(b.kafka_timestamp, b.kafka_partition, b.kafka_offset, b.kafka_topic)
-              > clean.message_key(g.kafka_timestamp, g.kafka_partition, g.kafka_offset, g.kafka_topic)
-    ), stored AS (
-        INSERT INTO clean.geolocations
-        SELECT * FROM winners ORDER BY ind
-        ON CONFLICT (ind) DO UPDATE SET
-            country = excluded.country, coordinates = excluded.coordinates, "timestamp" = excluded."timestamp",
-            kafka_timestamp = excluded.kafka_timestamp, kafka_partition = excluded.kafka_partition,
-            kafka_offset = excluded.kafka_offset, kafka_topic = excluded.kafka_topic
-    ), changed AS (
-        SELECT -1 AS sign, g.ind, g.country, g."timestamp"
-        FROM clean.geolocations AS g JOIN winners AS w ON w.ind = g.ind
-        UNION ALL
-        SELECT 1, w.ind, w.country, w."timestamp" FROM winners AS w
-    )
-    SELECT array_agg(ROW(c.sign, p.category, p.poster_name, p.follower_count, c.country, c."timestamp",
-                         NULL, NULL, false)::analytics.contribution)
-    INTO changes
-    FROM changed AS c
-    JOIN clean.pins AS p ON p.ind = c.ind;
-    PERFORM analytics.apply_contributions(changes);
+    EXECUTE analytics.fold_statement(TG_ARGV[0], 'new_rows');
     RETURN NULL;
 END
 $$;
-
-CREATE FUNCTION clean.apply_user_events()
-RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    changes analytics.contribution[];
-BEGIN
-    PERFORM analytics.lock_live_state();
-    WITH batch AS (
-        SELECT DISTINCT ON (f.ind) f.*, e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic
-        FROM new_rows AS e
-        CROSS JOIN LATERAL clean.user_fields(e.payload) AS f
-        WHERE f.ind IS NOT NULL
-        ORDER BY f.ind, clean.message_key(e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic) DESC
-    ), winners AS (
-        SELECT b.*
-        FROM batch AS b
-        LEFT JOIN clean.users AS u ON u.ind = b.ind
-        WHERE u.ind IS NULL
-           OR clean.message_key(b.kafka_timestamp, b.kafka_partition, b.kafka_offset, b.kafka_topic)
-              > clean.message_key(u.kafka_timestamp, u.kafka_partition, u.kafka_offset, u.kafka_topic)
-    ), stored AS (
-        INSERT INTO clean.users
-        SELECT * FROM winners ORDER BY ind
-        ON CONFLICT (ind) DO UPDATE SET
-            user_name = excluded.user_name, age = excluded.age, date_joined = excluded.date_joined,
-            kafka_timestamp = excluded.kafka_timestamp, kafka_partition = excluded.kafka_partition,
-            kafka_offset = excluded.kafka_offset, kafka_topic = excluded.kafka_topic
-    ), changed AS (
-        SELECT -1 AS sign, u.ind, u.age, u.date_joined
-        FROM clean.users AS u JOIN winners AS w ON w.ind = u.ind
-        UNION ALL
-        SELECT 1, w.ind, w.age, w.date_joined FROM winners AS w
-    )
-    SELECT array_agg(ROW(c.sign, p.category, p.poster_name, p.follower_count, NULL, NULL,
-                         c.age, c.date_joined, true)::analytics.contribution)
-    INTO changes
-    FROM changed AS c
-    LEFT JOIN clean.pins AS p ON p.ind = c.ind;
-    PERFORM analytics.apply_contributions(changes);
-    RETURN NULL;
-END
-$$;
-
-COMMENT ON FUNCTION clean.apply_pin_events() IS 'Trigger: folds a statement''s staging.pin_events rows into clean.pins and the analytics counts';
-COMMENT ON FUNCTION clean.apply_geo_events() IS 'Trigger: folds a statement''s staging.geo_events rows into clean.geolocations and the analytics counts';
-COMMENT ON FUNCTION clean.apply_user_events() IS 'Trigger: folds a statement''s staging.user_events rows into clean.users and the analytics counts';
-REVOKE ALL ON FUNCTION clean.apply_pin_events(), clean.apply_geo_events(), clean.apply_user_events() FROM PUBLIC;
+COMMENT ON FUNCTION clean.apply_staging_events() IS
+    'Trigger on staging.*_events: folds the statement''s new rows into clean.* and the analytics counts (argument: pin, geo or user)';
+REVOKE ALL ON FUNCTION clean.apply_staging_events() FROM PUBLIC;
 
 CREATE TRIGGER apply_to_clean AFTER INSERT ON staging.pin_events
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clean.apply_pin_events();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clean.apply_staging_events('pin');
 CREATE TRIGGER apply_to_clean AFTER INSERT ON staging.geo_events
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clean.apply_geo_events();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clean.apply_staging_events('geo');
 CREATE TRIGGER apply_to_clean AFTER INSERT ON staging.user_events
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clean.apply_user_events();
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION clean.apply_staging_events('user');
 
 -- Rebuild --------------------------------------------------------------------------------------
 
 -- clean.* and the counts recomputed from all of staging (the initial fill below, and pinpipe
--- refresh --rebuild after a repair or a rule change). The counts are added in chunks of inds,
--- so that no delta array holds the whole history.
+-- refresh --rebuild after a repair or a rule change): emptied, then each staging table folded
+-- whole by the triggers' own statement, so a rebuild and the triggers cannot disagree.
 CREATE FUNCTION analytics.rebuild_live_state()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    chunk constant bigint := 100000;
-    low bigint;
-    high bigint;
 BEGIN
     PERFORM analytics.lock_live_state();
     TRUNCATE clean.pins, clean.geolocations, clean.users,
@@ -394,46 +301,9 @@ BEGIN
              analytics.poster_follower_counts, analytics.category_age_group_counts,
              analytics.follower_age_group_counts, analytics.follower_join_year_counts,
              analytics.follower_age_group_join_year_counts, analytics.user_join_year_counts;
-
-    INSERT INTO clean.pins
-    SELECT DISTINCT ON (f.ind) f.*, e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic
-    FROM staging.pin_events AS e
-    CROSS JOIN LATERAL clean.pin_fields(e.payload) AS f
-    WHERE f.ind IS NOT NULL
-    ORDER BY f.ind, clean.message_key(e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic) DESC;
-
-    INSERT INTO clean.geolocations
-    SELECT DISTINCT ON (f.ind) f.*, e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic
-    FROM staging.geo_events AS e
-    CROSS JOIN LATERAL clean.geolocation_fields(e.payload) AS f
-    WHERE f.ind IS NOT NULL
-    ORDER BY f.ind, clean.message_key(e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic) DESC;
-
-    INSERT INTO clean.users
-    SELECT DISTINCT ON (f.ind) f.*, e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic
-    FROM staging.user_events AS e
-    CROSS JOIN LATERAL clean.user_fields(e.payload) AS f
-    WHERE f.ind IS NOT NULL
-    ORDER BY f.ind, clean.message_key(e.kafka_timestamp, e.kafka_partition, e.kafka_offset, e.kafka_topic) DESC;
-
-    SELECT least((SELECT min(ind) FROM clean.pins), (SELECT min(ind) FROM clean.users)),
-           greatest((SELECT max(ind) FROM clean.pins), (SELECT max(ind) FROM clean.users))
-    INTO low, high;
-    WHILE low <= high LOOP
-        -- Pins with their geolocation and user; users on their own for the join-year counts.
-        PERFORM analytics.apply_contributions(ARRAY(
-            SELECT ROW(1, p.category, p.poster_name, p.follower_count, g.country, g."timestamp",
-                       u.age, u.date_joined, false)::analytics.contribution
-            FROM clean.pins AS p
-            LEFT JOIN clean.geolocations AS g ON g.ind = p.ind
-            LEFT JOIN clean.users AS u ON u.ind = p.ind
-            WHERE p.ind >= low AND p.ind < low + chunk
-            UNION ALL
-            SELECT ROW(1, NULL, NULL, NULL, NULL, NULL, NULL, u.date_joined, true)::analytics.contribution
-            FROM clean.users AS u
-            WHERE u.ind >= low AND u.ind < low + chunk));
-        low := low + chunk;
-    END LOOP;
+    EXECUTE analytics.fold_statement('pin', 'staging.pin_events');
+    EXECUTE analytics.fold_statement('geo', 'staging.geo_events');
+    EXECUTE analytics.fold_statement('user', 'staging.user_events');
 END
 $$;
 COMMENT ON FUNCTION analytics.rebuild_live_state() IS
