@@ -1,7 +1,6 @@
--- Most popular category per age group of the posting user (18-24, 25-35, 36-50, +50).
+-- Most popular category per age group of the posting user (18-24, 25-35, 36-50, 50+).
 -- Usage: psql -f sql/top_category_per_age_group.sql   (any role with pinpipe_reader's rights)
--- Live answer from analytics.top_category_per_age_group; for the answer as of the last
--- `pinpipe refresh` (milliseconds instead of about a second) read analytics.top_category_per_age_group_mv.
+-- Live answer from analytics.top_category_per_age_group: current as of the last commit, milliseconds at any size.
 -- Ties are all kept: every row of a group that shares the top value is listed.
 
 SELECT *

@@ -1,5 +1,5 @@
 """pinpipe batch as an Airflow DAG, for teams already on Airflow (the seeds ran a daily DAG at
-10:00). Each task is one pinpipe command: load exactly once, refresh the materialized analytics,
+10:00). Each task is one pinpipe command: load exactly once (the analytics follow live), verify the analytics,
 then fail the run when the batch is stale so that Airflow's alerting fires.
 
 Install pinpipe on the workers (or use the docker image with a DockerOperator), and set the
@@ -29,7 +29,7 @@ default_args = {
 
 with DAG(
     dag_id="pinpipe_batch",
-    description="Kafka to PostgreSQL staging with pinpipe, then refresh the analytics",
+    description="Kafka to PostgreSQL staging with pinpipe, then verify the analytics",
     schedule="0 10 * * *",
     start_date=datetime(2024, 1, 1),
     catchup=False,  # one load reads everything new; past intervals have nothing of their own

@@ -1,174 +1,136 @@
-// Refreshing analytics.*_mv: catalog reading, ordering (pure), and the refresh loop.
+// The §7 recomputation over clean.* and the comparison with the live answers; the rebuild call.
 #include "analytics/refresh.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <chrono>
-#include <map>
-#include <set>
-#include <stdexcept>
-
-#include "obs/log.hpp"
-
 namespace pinpipe::analytics {
 namespace {
 
-// One key for every pinpipe process, derived from a readable name as the offset store does.
-constexpr const char* refresh_lock_name = "pinpipe/refresh";
-
-// Materialized views of schema analytics, whether populated, whether CONCURRENTLY can use one of
-// their indexes, and the materialized views each one reads: the relations its _RETURN rule
-// references, followed through plain views (a view's own rule references the view itself, which
-// is skipped), keeping the materialized ones.
-constexpr const char* catalog_sql = R"(
-WITH RECURSIVE mv AS (
-    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS name, c.relispopulated
-    FROM pg_catalog.pg_class AS c
-    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'analytics' AND c.relkind = 'm'
-), reads (root, rel) AS (
-    SELECT mv.oid, d.refobjid
-    FROM mv
-    JOIN pg_catalog.pg_rewrite AS r ON r.ev_class = mv.oid
-    JOIN pg_catalog.pg_depend AS d
-      ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
-     AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> mv.oid
-    UNION
-    SELECT reads.root, d.refobjid
-    FROM reads
-    JOIN pg_catalog.pg_class AS v ON v.oid = reads.rel AND v.relkind = 'v'
-    JOIN pg_catalog.pg_rewrite AS r ON r.ev_class = v.oid
-    JOIN pg_catalog.pg_depend AS d
-      ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND d.objid = r.oid
-     AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjid <> v.oid
+// DESIGN §7 written directly over clean.*, independently of the count tables: joins on ind,
+// rows with a needed NULL left out, dense_rank() = 1, percentile_cont(0.5), every year. Age
+// groups are the cleaning rule clean.age_group (§6), the one definition of the groups.
+const std::vector<AnswerDefinition> definitions = {
+    {"top_category_per_country", R"(
+WITH counts AS (
+    SELECT g.country, p.category, count(*) AS category_count
+    FROM clean.pins AS p JOIN clean.geolocations AS g ON g.ind = p.ind
+    WHERE g.country IS NOT NULL AND p.category IS NOT NULL
+    GROUP BY g.country, p.category
+), ranked AS (
+    SELECT *, dense_rank() OVER (PARTITION BY country ORDER BY category_count DESC) AS r FROM counts
 )
-SELECT mv.name,
-       mv.relispopulated,
-       EXISTS (SELECT FROM pg_catalog.pg_index AS i
-               WHERE i.indrelid = mv.oid AND i.indisunique AND i.indisvalid
-                 AND i.indpred IS NULL AND i.indexprs IS NULL) AS has_unique_index,
-       coalesce((SELECT string_agg(dep.name, ',' ORDER BY dep.name)
-                 FROM reads JOIN mv AS dep ON dep.oid = reads.rel
-                 WHERE reads.root = mv.oid AND dep.oid <> mv.oid), '') AS depends_on
-FROM mv
-ORDER BY mv.name
-)";
-
-std::vector<std::string> split_names(std::string_view list) {
-    std::vector<std::string> names;
-    while (!list.empty()) {
-        const size_t comma = list.find(',');
-        names.emplace_back(list.substr(0, comma));
-        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    }
-    return names;
-}
-
-// Session-level advisory lock held for the lifetime of this object.
-class RefreshLock {
-  public:
-    explicit RefreshLock(pg::Connection& cx) : m_cx(cx) {
-        if (m_cx.exec("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", {refresh_lock_name})
-                .get(0, 0) != "t") {
-            obs::log_info("another pinpipe refresh is running: waiting for it to finish");
-            m_cx.exec("SELECT pg_advisory_lock(hashtextextended($1, 0))", {refresh_lock_name});
-        }
-    }
-    ~RefreshLock() {
-        try {
-            m_cx.exec("SELECT pg_advisory_unlock(hashtextextended($1, 0))", {refresh_lock_name});
-        } catch (const pg::Error&) {
-            // The session is gone, and its lock with it.
-        }
-    }
-    RefreshLock(const RefreshLock&) = delete;
-    RefreshLock& operator=(const RefreshLock&) = delete;
-
-  private:
-    pg::Connection& m_cx;
+SELECT country, category, category_count FROM ranked WHERE r = 1)"},
+    {"top_category_per_year", R"(
+WITH counts AS (
+    SELECT date_part('year', g."timestamp")::integer AS post_year, p.category, count(*) AS category_count
+    FROM clean.pins AS p JOIN clean.geolocations AS g ON g.ind = p.ind
+    WHERE g."timestamp" IS NOT NULL AND p.category IS NOT NULL
+    GROUP BY 1, 2
+), ranked AS (
+    SELECT *, dense_rank() OVER (PARTITION BY post_year ORDER BY category_count DESC) AS r FROM counts
+)
+SELECT post_year, category, category_count FROM ranked WHERE r = 1)"},
+    {"most_followed_user_per_country", R"(
+WITH ranked AS (
+    SELECT g.country, p.poster_name, p.follower_count,
+           dense_rank() OVER (PARTITION BY g.country ORDER BY p.follower_count DESC) AS r
+    FROM clean.pins AS p JOIN clean.geolocations AS g ON g.ind = p.ind
+    WHERE g.country IS NOT NULL AND p.poster_name IS NOT NULL AND p.follower_count IS NOT NULL
+)
+SELECT DISTINCT country, poster_name, follower_count FROM ranked WHERE r = 1)"},
+    {"country_with_most_followed_user", R"(
+WITH ranked AS (
+    SELECT g.country, p.follower_count, dense_rank() OVER (ORDER BY p.follower_count DESC) AS r
+    FROM clean.pins AS p JOIN clean.geolocations AS g ON g.ind = p.ind
+    WHERE g.country IS NOT NULL AND p.poster_name IS NOT NULL AND p.follower_count IS NOT NULL
+)
+SELECT DISTINCT country, follower_count FROM ranked WHERE r = 1)"},
+    {"top_category_per_age_group", R"(
+WITH counts AS (
+    SELECT clean.age_group(u.age) AS age_group,
+       p.category, count(*) AS category_count
+    FROM clean.pins AS p JOIN clean.users AS u ON u.ind = p.ind
+    WHERE clean.age_group(u.age) IS NOT NULL AND p.category IS NOT NULL
+    GROUP BY 1, 2
+), ranked AS (
+    SELECT *, dense_rank() OVER (PARTITION BY age_group ORDER BY category_count DESC) AS r FROM counts
+)
+SELECT age_group, category, category_count FROM ranked WHERE r = 1)"},
+    {"median_followers_per_age_group", R"(
+SELECT clean.age_group(u.age) AS age_group,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS median_follower_count
+FROM clean.pins AS p JOIN clean.users AS u ON u.ind = p.ind
+WHERE clean.age_group(u.age) IS NOT NULL AND p.follower_count IS NOT NULL
+GROUP BY 1)"},
+    {"users_joined_per_year", R"(
+SELECT date_part('year', u.date_joined)::integer AS join_year, count(*) AS number_users_joined
+FROM clean.users AS u
+WHERE u.date_joined IS NOT NULL
+GROUP BY 1)"},
+    {"median_followers_per_join_year", R"(
+SELECT date_part('year', u.date_joined)::integer AS join_year,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS median_follower_count
+FROM clean.pins AS p JOIN clean.users AS u ON u.ind = p.ind
+WHERE u.date_joined IS NOT NULL AND p.follower_count IS NOT NULL
+GROUP BY 1)"},
+    {"median_followers_per_join_year_and_age_group", R"(
+SELECT clean.age_group(u.age) AS age_group,
+       date_part('year', u.date_joined)::integer AS join_year,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY p.follower_count) AS median_follower_count
+FROM clean.pins AS p JOIN clean.users AS u ON u.ind = p.ind
+WHERE clean.age_group(u.age) IS NOT NULL AND u.date_joined IS NOT NULL AND p.follower_count IS NOT NULL
+GROUP BY 1, 2)"},
 };
 
 }  // namespace
 
-RefreshMode refresh_mode(const MaterializedView& view) {
-    return view.populated && view.has_unique_index ? RefreshMode::concurrent : RefreshMode::plain;
+const std::vector<AnswerDefinition>& answer_definitions() {
+    return definitions;
 }
 
-std::vector<MaterializedView> refresh_order(std::vector<MaterializedView> views) {
-    std::set<std::string> known;
-    for (const MaterializedView& view : views) {
-        known.insert(view.name);
+std::vector<AnswerCheck> verify_answers(pg::Connection& cx) {
+    pg::Transaction tx(cx);
+    cx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    // The recomputation joins every clean row: JIT compiling it costs more than it saves here.
+    cx.exec("SET LOCAL jit = off");
+    std::vector<AnswerCheck> checks;
+    for (const AnswerDefinition& answer : definitions) {
+        // EXCEPT ALL both ways: a row missing, extra or duplicated on either side counts.
+        const pg::Result result = cx.exec(fmt::format(
+            R"(WITH live AS MATERIALIZED (SELECT * FROM analytics.{0}),
+recomputed AS MATERIALIZED ({1})
+SELECT (SELECT count(*) FROM live), (SELECT count(*) FROM recomputed),
+       (SELECT count(*) FROM ((TABLE live EXCEPT ALL TABLE recomputed)
+                              UNION ALL (TABLE recomputed EXCEPT ALL TABLE live)) AS d))",
+            answer.name, answer.recompute_sql));
+        checks.push_back({std::string(answer.name), std::stoll(std::string(result.get(0, 0))),
+                          std::stoll(std::string(result.get(0, 1))),
+                          std::stoll(std::string(result.get(0, 2)))});
     }
-    // Kahn's algorithm, always taking the first ready view in input order: stable and O(n^2),
-    // which is nothing for the dozen views there are.
-    std::vector<MaterializedView> ordered;
-    std::set<std::string> done;
-    while (!views.empty()) {
-        const auto ready = std::find_if(views.begin(), views.end(), [&](const auto& view) {
-            return std::all_of(view.depends_on.begin(), view.depends_on.end(),
-                               [&](const std::string& dependency) {
-                                   return !known.contains(dependency) ||
-                                          done.contains(dependency) || dependency == view.name;
-                               });
-        });
-        if (ready == views.end()) {
-            throw std::invalid_argument(
-                fmt::format("materialized views depend on each other in a cycle (starting at {})",
-                            views.front().name));
-        }
-        done.insert(ready->name);
-        ordered.push_back(std::move(*ready));
-        views.erase(ready);
-    }
-    return ordered;
+    tx.commit();
+    return checks;
 }
 
-std::vector<MaterializedView> analytics_materialized_views(pg::Connection& cx) {
-    const pg::Result rows = cx.exec(catalog_sql);
-    std::vector<MaterializedView> views;
-    for (int row = 0; row < rows.rows(); ++row) {
-        views.push_back({std::string(rows.get(row, 0)), rows.get(row, 1) == "t",
-                         rows.get(row, 2) == "t", split_names(rows.get(row, 3))});
+RebuildSummary rebuild_live_state(pg::Connection& cx) {
+    pg::Transaction tx(cx);
+    cx.exec("SET LOCAL jit = off");
+    try {
+        cx.exec("SELECT analytics.rebuild_live_state()");
+    } catch (const pg::Error& error) {
+        throw pg::Error(
+            fmt::format("could not rebuild clean.* and the analytics counts: {}{}", error.what(),
+                        error.sqlstate() == "42501"
+                            ? " (run pinpipe refresh --rebuild as the role that ran pinpipe "
+                              "migrate)"
+                            : ""),
+            error.sqlstate(), error.connection_lost());
     }
-    return views;
-}
-
-std::vector<RefreshTiming> refresh_materialized_views(
-    pg::Connection& cx, const std::function<void(const RefreshTiming&)>& on_refreshed) {
-    const RefreshLock lock(cx);
-    // Read under the lock: a refresh that ran meanwhile may have populated views.
-    const std::vector<MaterializedView> views = refresh_order(analytics_materialized_views(cx));
-    std::vector<RefreshTiming> timings;
-    for (const MaterializedView& view : views) {
-        RefreshTiming timing{view.name, refresh_mode(view), 0};
-        const auto started = std::chrono::steady_clock::now();
-        try {
-            pg::Transaction tx(cx);
-            // JIT compiling these plans costs 0.3-0.8 s per view and gains nothing: the work is
-            // in index scans, joins and sorts, not in expression evaluation.
-            cx.exec("SET LOCAL jit = off");
-            cx.exec(fmt::format("REFRESH MATERIALIZED VIEW {}{}",
-                                timing.mode == RefreshMode::concurrent ? "CONCURRENTLY " : "",
-                                view.name));
-            tx.commit();
-        } catch (const pg::Error& error) {
-            const bool not_owner = error.sqlstate() == "42501";
-            throw pg::Error(
-                fmt::format("could not refresh materialized view {}: {}{}", view.name, error.what(),
-                            not_owner ? " (run pinpipe refresh as the role that ran pinpipe "
-                                        "migrate: only the owner may refresh)"
-                                      : ""),
-                error.sqlstate(), error.connection_lost());
-        }
-        timing.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        if (on_refreshed) {
-            on_refreshed(timing);
-        }
-        timings.push_back(std::move(timing));
-    }
-    return timings;
+    const pg::Result counts = cx.exec(
+        "SELECT (SELECT count(*) FROM clean.pins), (SELECT count(*) FROM clean.geolocations), "
+        "(SELECT count(*) FROM clean.users)");
+    tx.commit();
+    return {std::stoll(std::string(counts.get(0, 0))), std::stoll(std::string(counts.get(0, 1))),
+            std::stoll(std::string(counts.get(0, 2)))};
 }
 
 }  // namespace pinpipe::analytics

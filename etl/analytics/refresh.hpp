@@ -1,51 +1,47 @@
-// Refreshing the materialized twins of the analytics views (analytics.*_mv): in dependency
-// order, under one advisory lock so that overlapping runs (cron, `load --refresh`) queue up
-// instead of refreshing the same views twice at once.
+// Checking and repairing the live analytics (DESIGN §5): the nine answers of analytics.* are kept
+// by triggers on staging; verify_answers proves them against a recomputation of DESIGN §7 as
+// plain SQL over clean.*, and rebuild_live_state recomputes clean.* and the counts from staging.
 #pragma once
 
-#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "pg/connection.hpp"
 
 namespace pinpipe::analytics {
 
-// A materialized view as the catalog describes it.
-struct MaterializedView {
-    std::string
-        name;  // schema-qualified and quoted as needed, e.g. analytics.users_joined_per_year_mv
-    bool populated = false;
-    bool has_unique_index = false;        // a unique index on plain columns, without WHERE
-    std::vector<std::string> depends_on;  // other materialized views it reads, through views too
+// One of the nine answers: its view and the §7 definition as plain SQL over clean.*.
+struct AnswerDefinition {
+    std::string_view name;           // analytics.<name>
+    std::string_view recompute_sql;  // the same columns as the view, any row order
 };
 
-enum class RefreshMode { concurrent, plain };
+// The nine answers, in the order of DESIGN §7.
+const std::vector<AnswerDefinition>& answer_definitions();
 
-// CONCURRENTLY (readers keep reading the old rows meanwhile) needs a populated view and a unique
-// index on plain columns; otherwise a plain refresh, which locks readers out while it runs.
-RefreshMode refresh_mode(const MaterializedView& view);
-
-// Views ordered so that each comes after every view it depends on; among independent views the
-// catalog order (by name) is kept. Dependencies on views outside the list are ignored. Throws
-// std::invalid_argument on a cycle (which PostgreSQL itself cannot create).
-std::vector<MaterializedView> refresh_order(std::vector<MaterializedView> views);
-
-struct RefreshTiming {
-    std::string view;
-    RefreshMode mode = RefreshMode::plain;
-    double seconds = 0;
+struct AnswerCheck {
+    std::string name;
+    long long live_rows = 0;
+    long long recomputed_rows = 0;
+    long long differing_rows = 0;  // rows in one result and not in the other, duplicates counted
+    bool equal() const { return differing_rows == 0; }
 };
 
-// Every materialized view of schema analytics with its dependencies, from the catalog.
-std::vector<MaterializedView> analytics_materialized_views(pg::Connection& cx);
+// Compares every live answer with its recomputation, all in one REPEATABLE READ snapshot, so that
+// loaders committing meanwhile cannot make them differ. cx must not be inside a transaction.
+std::vector<AnswerCheck> verify_answers(pg::Connection& cx);
 
-// Refreshes every materialized view of schema analytics in dependency order, each in its own
-// transaction, holding the session advisory lock "pinpipe/refresh" meanwhile (waits for a refresh
-// that holds it). Calls on_refreshed after each view; returns the timings in refresh order.
-// Throws pg::Error naming the view when one fails (the views before it stay refreshed).
-// cx must not be inside a transaction, and its role must own the views (the migrating role).
-std::vector<RefreshTiming> refresh_materialized_views(
-    pg::Connection& cx, const std::function<void(const RefreshTiming&)>& on_refreshed = {});
+struct RebuildSummary {
+    long long pins = 0;
+    long long geolocations = 0;
+    long long users = 0;
+};
+
+// Recomputes clean.* and the analytics counts from all of staging in one transaction
+// (analytics.rebuild_live_state), under the lock writers of the live state take: loads wait
+// meanwhile. Exact while retention has dropped no staging partition. cx must not be inside a
+// transaction; its role must be the one that ran pinpipe migrate.
+RebuildSummary rebuild_live_state(pg::Connection& cx);
 
 }  // namespace pinpipe::analytics

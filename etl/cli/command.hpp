@@ -43,7 +43,8 @@ int status_command(const Args& args);
 int dlq_command(const Args& args);
 int retention_command(const Args& args);
 
-// Refreshes the analytics materialized views, printing one line per view (refresh, load --refresh).
+// Verifies the live analytics answers, printing one line per answer (refresh, load --refresh);
+// throws naming the answers that differ.
 void refresh_analytics(const std::string& dsn);
 
 }  // namespace pinpipe::cli

@@ -20,7 +20,7 @@ constexpr std::array command_table = {
     Command{"emulate", "produce realistic pin/geo/user events", emulate_command},
     Command{"load", "load Kafka topics into the staging tables, exactly once", load_command},
     Command{"stream", "keep the realtime metric tables current, exactly once", stream_command},
-    Command{"refresh", "refresh the materialized analytics views", refresh_command},
+    Command{"refresh", "verify (or rebuild) the live analytics answers", refresh_command},
     Command{"serve", "accept events over HTTP (Kafka REST Proxy v2 and Kinesis style)",
             serve_command},
     Command{"status", "show lag, freshness and recent load runs", status_command},

@@ -28,8 +28,8 @@ int load_command(const Args& args) {
                           cxxopts::value<std::string>()->default_value("pinpipe-load"))(
         "follow", "keep loading until SIGTERM/SIGINT (which finish the current batch)")(
         "refresh",
-        "after loading, refresh the materialized analytics views as pinpipe refresh does "
-        "(not with --follow: run pinpipe refresh from cron instead)")(
+        "after loading, verify the live analytics answers as pinpipe refresh does (exit 1 "
+        "when one differs; not with --follow: run pinpipe refresh from cron instead)")(
         "max-batch-rows", "messages per transaction at most",
         cxxopts::value<size_t>()->default_value("20000"))(
         "max-batch-bytes", "bytes of COPY data per transaction at most",

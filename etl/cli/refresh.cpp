@@ -1,49 +1,83 @@
-// pinpipe refresh: refreshes the materialized analytics views (analytics.*_mv), DESIGN §5.
+// pinpipe refresh [--verify | --rebuild]: checks the live analytics against DESIGN §7, or
+// recomputes clean.* and the counts from staging (DESIGN §5).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <chrono>
 #include <iostream>
+#include <stdexcept>
 
 #include "analytics/refresh.hpp"
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "pg/connection.hpp"
+#include "util/errors.hpp"
 
 namespace pinpipe::cli {
 
 void refresh_analytics(const std::string& dsn) {
     pg::Connection cx = pg::Connection::open(dsn, "pinpipe-refresh");
-    double total_seconds = 0;
-    const auto timings =
-        analytics::refresh_materialized_views(cx, [&](const analytics::RefreshTiming& timing) {
-            total_seconds += timing.seconds;
-            std::cout << fmt::format("refreshed {} {}in {:.3f} s\n", timing.view,
-                                     timing.mode == analytics::RefreshMode::concurrent
-                                         ? "concurrently "
-                                         : "",
-                                     timing.seconds)
-                      << std::flush;
-        });
-    std::cout << fmt::format("refresh: {} materialized views in {:.3f} s\n", timings.size(),
-                             total_seconds);
+    std::vector<std::string> differing;
+    for (const analytics::AnswerCheck& check : analytics::verify_answers(cx)) {
+        std::cout << fmt::format("{} analytics.{}: {} rows{}\n", check.equal() ? "ok" : "DIFFERS",
+                                 check.name, check.live_rows,
+                                 check.equal()
+                                     ? ""
+                                     : fmt::format(" live, {} recomputed, {} differ",
+                                                   check.recomputed_rows, check.differing_rows));
+        if (!check.equal()) {
+            differing.push_back("analytics." + check.name);
+        }
+    }
+    std::cout << std::flush;
+    if (!differing.empty()) {
+        throw std::runtime_error(fmt::format(
+            "{} of {} analytics answers differ from their recomputation over clean.*: {} (run "
+            "pinpipe refresh --rebuild to recompute the live state from staging)",
+            differing.size(), analytics::answer_definitions().size(), fmt::join(differing, ", ")));
+    }
+    std::cout << fmt::format("refresh: all {} analytics answers equal their recomputation\n",
+                             analytics::answer_definitions().size());
 }
 
 int refresh_command(const Args& args) {
     cxxopts::Options options(
         args.at(0),
-        "Refresh every materialized view of schema analytics (the *_mv twins of the analytics "
-        "views) in dependency order, under an advisory lock (a second refresh waits for the "
-        "first). Populated views are refreshed CONCURRENTLY, so readers are never blocked; a "
-        "view never populated gets a plain refresh. Prints one line per view with its time. "
-        "Run it as the role that ran pinpipe migrate: only a view's owner may refresh it.");
+        "The analytics answers are live: triggers on staging keep clean.* and the count tables "
+        "behind analytics.* current in the transaction that loads, so nothing needs refreshing. "
+        "--verify (also the default) recomputes the nine answers of DESIGN §7 as plain SQL over "
+        "clean.*, in one snapshot, prints one line per answer and exits 1 naming every answer "
+        "that differs. --rebuild recomputes clean.* and the counts from all of staging (after a "
+        "repair or a change of the cleaning rules; exact while retention has dropped no staging "
+        "partition); loads wait while it runs. Run --rebuild as the role that ran pinpipe "
+        "migrate.");
     add_connection_options(options);
     add_logging_options(options);
+    options.add_options()("verify", "compare the live answers with their recomputation (default)")(
+        "rebuild", "recompute clean.* and the analytics counts from staging, then verify");
     const auto result = parse_options(options, args);
     if (!result) {
         return 0;
     }
     apply_logging_options(*result);
+    const bool rebuild = result->count("rebuild") > 0;
+    if (rebuild && result->count("verify") > 0) {
+        throw UsageError("--verify and --rebuild exclude each other (--rebuild verifies too)");
+    }
     const ConnectionSettings settings = connection_settings(*result);
 
+    if (rebuild) {
+        pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-refresh");
+        const auto started = std::chrono::steady_clock::now();
+        const analytics::RebuildSummary summary = analytics::rebuild_live_state(cx);
+        std::cout << fmt::format(
+                         "rebuilt {} pins, {} geolocations, {} users and their counts from "
+                         "staging in {:.1f} s",
+                         summary.pins, summary.geolocations, summary.users,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                             .count())
+                  << std::endl;
+    }
     refresh_analytics(settings.dsn);
     return 0;
 }

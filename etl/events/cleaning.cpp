@@ -223,7 +223,7 @@ std::optional<std::string_view> age_group(std::optional<int32_t> age) {
     if (*age <= 50) {
         return "36-50";
     }
-    return "+50";
+    return "50+";
 }
 
 std::optional<int64_t> json_to_bigint(const JsonScalar& value) {

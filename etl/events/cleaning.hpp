@@ -27,7 +27,7 @@ std::optional<std::string_view> save_location_path(std::string_view value);
 // calendar time from year 0001 on. The cleaned timestamp is then the same text.
 bool is_valid_timestamp(std::string_view value);
 
-// clean.age_group: "18-24", "25-35", "36-50", "+50" (bounds inclusive); nullopt under 18.
+// clean.age_group: "18-24", "25-35", "36-50", "50+" (bounds inclusive); nullopt under 18.
 std::optional<std::string_view> age_group(std::optional<int32_t> age);
 
 // A JSON scalar as jsonb sees it: numbers keep the literal they were written with, because

@@ -133,6 +133,10 @@ TEST_F(DlqTest, ReplayMovesExactlyTheRowsThatNowPassAndKeepsTheRest) {
               dead_timestamp);
     // The rows that stayed were not rewritten.
     EXPECT_EQ(text("SELECT reason FROM etl.dead_letters WHERE \"offset\" = 4"), "too_large");
+    // The replayed pin reached the live state in the same transaction, and the answers hold.
+    EXPECT_EQ(text("SELECT count(*) FROM clean.pins WHERE ind = 2"), "1");
+    const testing::PinpipeRun verify = testing::run_pinpipe({"refresh", "--dsn", m_dsn});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
 
     // Replaying again with the same limit moves nothing more.
     const auto again = dlq({"replay", "--max-message-bytes", "4000"});

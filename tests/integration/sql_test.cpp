@@ -49,10 +49,10 @@ TEST_P(PgTap, FilePasses) {
     EXPECT_NE(run.output.find("Result: PASS"), std::string::npos) << run.output;
 }
 
-TEST(PgTapFiles, CoverFunctionsViewsAnalyticsAndGrants) {
+TEST(PgTapFiles, CoverFunctionsViewsAnalyticsLiveStateAndGrants) {
     const std::vector<std::string> files = pgtap_files();
-    for (const char* expected :
-         {"cleaning_functions.sql", "clean_views.sql", "analytics_views.sql", "grants.sql"}) {
+    for (const char* expected : {"cleaning_functions.sql", "clean_views.sql", "analytics_views.sql",
+                                 "live_analytics.sql", "grants.sql"}) {
         EXPECT_NE(std::find(files.begin(), files.end(), expected), files.end()) << expected;
     }
 }

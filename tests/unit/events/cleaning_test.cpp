@@ -67,7 +67,7 @@ TEST(Cleaning, AgeGroupBoundsAreInclusive) {
     EXPECT_EQ(age_group(35), "25-35");
     EXPECT_EQ(age_group(36), "36-50");
     EXPECT_EQ(age_group(50), "36-50");
-    EXPECT_EQ(age_group(51), "+50");
+    EXPECT_EQ(age_group(51), "50+");
 }
 
 TEST(Cleaning, NumbersFollowPostgresNumericScale) {

@@ -85,7 +85,7 @@ std::string age_group_of(int age) {
     if (age <= 50) {
         return "36-50";
     }
-    return "+50";
+    return "50+";
 }
 
 // Hand-written format checks: std::regex trips GCC 12's -Wmaybe-uninitialized under sanitizers.

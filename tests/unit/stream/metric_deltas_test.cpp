@@ -83,7 +83,7 @@ TEST(MetricDeltas, CountriesAndAgeGroupsWithInclusiveBounds) {
     EXPECT_EQ(deltas.age_group_minute().at({"18-24", t0}), 2);
     EXPECT_EQ(deltas.age_group_minute().at({"25-35", t0}), 2);
     EXPECT_EQ(deltas.age_group_minute().at({"36-50", t0}), 2);
-    EXPECT_EQ(deltas.age_group_minute().at({"+50", t0}), 1);
+    EXPECT_EQ(deltas.age_group_minute().at({"50+", t0}), 1);
 }
 
 TEST(MetricDeltas, FollowerCountIsTheLatestKnownAndTheLargerOnTies) {
