@@ -39,7 +39,7 @@ constexpr std::array<FailpointInfo, failpoint_count> catalog = {{
      "the batch is committed; claims of finished partitions not released and Kafka group "
      "offsets not committed yet"},
     {Failpoint::stream_after_claim, "stream.after_claim",
-     "partitions are claimed and their stored offsets read; nothing of them is read yet"},
+     "a partition is claimed and its stored offset read; nothing of it is read from Kafka yet"},
     {Failpoint::stream_mid_batch, "stream.mid_batch",
      "a message was counted into the batch being built; the batch is not sent to PostgreSQL "
      "yet"},
