@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/command.hpp"
+#include "obs/failpoints.hpp"
 #include "obs/log.hpp"
 #include "util/errors.hpp"
 
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
     pinpipe::cli::Args args = {"pinpipe "s + argv[1]};
     args.insert(args.end(), argv + 2, argv + argc);
     try {
+        // Before any thread starts: the armed flags are read without synchronisation.
+        pinpipe::obs::arm_failpoints_from_environment();
         return command->run(args);
     } catch (const pinpipe::UsageError& error) {
         std::cerr << "pinpipe " << command->name << ": " << error.what() << "\n";

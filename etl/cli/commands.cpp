@@ -27,6 +27,8 @@ constexpr std::array command_table = {
     Command{"dlq", "list, replay or purge dead letters", dlq_command},
     Command{"retention", "drop staging partitions older than --keep; make the next ones",
             retention_command},
+    Command{"failpoints", "list the failpoints that PINPIPE_FAILPOINTS can arm",
+            failpoints_command},
     Command{"demo", "run the whole pipeline on a private Postgres and mock Kafka", demo_command},
 };
 
@@ -49,7 +51,7 @@ std::string top_level_help() {
         "       pinpipe <command> --help     options of one command\n"
         "       pinpipe --version\n\nCommands:\n";
     for (const Command& command : command_table) {
-        help += fmt::format("  {:<9} {}\n", command.name, command.summary);
+        help += fmt::format("  {:<10} {}\n", command.name, command.summary);
     }
     help +=
         "\nConnections: --dsn or the libpq variables (PGHOST, PGPORT, PGDATABASE, PGUSER, "

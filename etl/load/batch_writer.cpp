@@ -7,6 +7,7 @@
 #include "load/dead_letters.hpp"
 #include "load/staging_copy.hpp"
 #include "obs/log.hpp"
+#include "pg/failpoint.hpp"
 
 namespace pinpipe::load {
 namespace {
@@ -14,10 +15,15 @@ namespace {
 // Writes the dead letters and the offsets, then commits; rolls back on a lost fence.
 CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetStore& store,
                      const LoadBatch& batch, const std::string& dead_letters) {
+    pg::failpoint(obs::Failpoint::load_after_copy);
     copy_dead_letters(cx, dead_letters);
+    if (!dead_letters.empty()) {
+        pg::failpoint(obs::Failpoint::load_after_dead_letters);
+    }
     if (!store.advance(cx, batch.progress.offset_advances())) {
         return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
     }
+    pg::failpoint(obs::Failpoint::load_before_commit);
     tx.commit();
     return CommitOutcome::committed;
 }

@@ -22,6 +22,7 @@
 #include "load/batch_writer.hpp"
 #include "obs/log.hpp"
 #include "pg/connection.hpp"
+#include "pg/failpoint.hpp"
 #include "pg/membership.hpp"
 #include "pg/offset_store.hpp"
 #include "util/process.hpp"
@@ -221,6 +222,7 @@ class Loader {
                     return std::nullopt;
                 }
                 const int64_t offset = m_store.stored_or_initialize(*m_cx, tp, low);
+                pg::failpoint(obs::Failpoint::load_after_claim);
                 if (offset >= target) {
                     m_store.release(*m_cx, tp);  // finished by someone else meanwhile
                     return std::nullopt;
@@ -313,6 +315,7 @@ class Loader {
             m_batch_started = Clock::now();
         }
         m_batch.progress.advance(tp, state.fence, msg.offset);
+        pg::failpoint(obs::Failpoint::load_mid_batch);
         state.next = msg.offset + 1;
         if (state.next >= state.target) {
             finish_partition(tp);
@@ -347,6 +350,7 @@ class Loader {
         m_in_flight.push_back(m_writer.submit([this, batch] {
             const CommitResult result = commit_batch(*m_cx, m_store, *batch);
             if (result.outcome == CommitOutcome::committed) {
+                pg::failpoint(obs::Failpoint::load_after_commit);
                 batch->progress.release_claims(*m_cx, m_store);
                 m_consumer.commit_for_lag_tools(batch->progress.next_offsets());
             }

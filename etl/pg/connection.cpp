@@ -92,7 +92,10 @@ std::string Connection::describe() const {
 
 void Connection::fail(std::string_view what, const PGresult* result) const {
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
-    const bool lost = PQstatus(m_cx.get()) != CONNECTION_OK;
+    // An error without a SQLSTATE comes from libpq itself, not the server: after a server crash
+    // ("server closed the connection unexpectedly") libpq may still report CONNECTION_OK until
+    // the next call, and only a new connection can succeed (found by the crash matrix, #17).
+    const bool lost = PQstatus(m_cx.get()) != CONNECTION_OK || state == nullptr;
     std::string message = result ? one_line(PQresultErrorMessage(result)) : "";
     if (message.empty()) {
         message = one_line(PQerrorMessage(m_cx.get()));

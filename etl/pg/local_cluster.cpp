@@ -168,17 +168,26 @@ void LocalCluster::start() {
 }
 
 void LocalCluster::stop() {
+    stop_server("fast");
+}
+
+void LocalCluster::stop_server(const char* mode) {
     if (!m_running) {
         return;
     }
     m_running = false;
     run_as_server_user({(m_bin_dir / "pg_ctl").string(), "-D", (m_options.root / "data").string(),
-                        "-m", "fast", "-w", "stop"},
+                        "-m", mode, "-w", "stop"},
                        m_options.root);
 }
 
 void LocalCluster::restart() {
     stop();
+    start();
+}
+
+void LocalCluster::crash_and_restart() {
+    stop_server("immediate");
     start();
 }
 

@@ -35,6 +35,9 @@ class LocalCluster {
     void create_database(const std::string& name) const;
     void stop();
     void restart();
+    // pg_ctl stop -m immediate (every backend quits at once, as on a power cut: crash recovery
+    // replays the WAL at the next start), then starts again.
+    void crash_and_restart();
     std::filesystem::path socket_directory() const { return m_options.root / "run"; }
     int port() const { return m_options.port; }
 
@@ -46,6 +49,7 @@ class LocalCluster {
 
   private:
     void start();
+    void stop_server(const char* mode);
 
     LocalClusterOptions m_options;
     std::filesystem::path m_bin_dir;

@@ -13,10 +13,13 @@
 #include <unordered_set>
 #include <utility>
 
+#include "obs/failpoints.hpp"
 #include "obs/log.hpp"
 
 namespace pinpipe::serve {
 namespace {
+
+constexpr auto after_produce_before_answer = obs::Failpoint::serve_after_produce_before_answer;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -394,6 +397,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                              .inc();
                                      }
                                      try {
+                                         obs::failpoint(after_produce_before_answer);
                                          self->respond(produce_response(self->m_plan, results));
                                      } catch (const std::exception& error) {
                                          self->fail(error);

@@ -4,6 +4,7 @@
 
 #include "load/dead_letters.hpp"
 #include "obs/log.hpp"
+#include "pg/failpoint.hpp"
 #include "stream/upsert_sql.hpp"
 
 namespace pinpipe::stream {
@@ -30,13 +31,18 @@ CommitOutcome commit_once(pg::Connection& cx, const pg::OffsetStore& store,
         cx.exec(statement.sql, statement.params);
     }
     timings.upserts = lap(since);
+    pg::failpoint(obs::Failpoint::stream_after_upserts);
     load::copy_dead_letters(cx, batch.dead_letters);
+    if (!batch.dead_letters.empty()) {
+        pg::failpoint(obs::Failpoint::stream_after_dead_letters);
+    }
     timings.dead_letters = lap(since);
     const bool advanced = store.advance(cx, batch.progress.offset_advances());
     timings.offsets = lap(since);
     if (!advanced) {
         return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
     }
+    pg::failpoint(obs::Failpoint::stream_before_commit);
     tx.commit();
     timings.commit = lap(since);
     return CommitOutcome::committed;

@@ -19,6 +19,7 @@
 #include "load/copy_encoding.hpp"
 #include "obs/log.hpp"
 #include "pg/connection.hpp"
+#include "pg/failpoint.hpp"
 #include "pg/membership.hpp"
 #include "pg/offset_store.hpp"
 #include "stream/batch.hpp"
@@ -250,6 +251,7 @@ class StreamSession {
                                            m_store.stored_or_initialize(*m_cx, tp, start_offset));
                 }
             }
+            pg::failpoint(obs::Failpoint::stream_after_claim);
             return positions;
         });
         for (const auto& [tp, offset] : claimed) {
@@ -336,6 +338,7 @@ class StreamSession {
             m_batch_started = Clock::now();
         }
         m_batch.progress.advance(tp, state.fence, msg.offset);
+        pg::failpoint(obs::Failpoint::stream_mid_batch);
         m_batch.timestamps_ms.push_back(timestamp);
         const int64_t arrival_delay_ms = m_polled_at_ms - timestamp;
         m_batch.arrival_delay_sum_ms += arrival_delay_ms;
@@ -391,6 +394,7 @@ class StreamSession {
             const CommitDone done{outcome, seconds_between(started, Clock::now()), now_epoch_ms(),
                                   started, timings};
             if (outcome == CommitOutcome::committed) {
+                pg::failpoint(obs::Failpoint::stream_after_commit);
                 batch->progress.release_claims(*m_cx, m_store);
                 m_consumer.commit_for_lag_tools(batch->progress.next_offsets());
             }

@@ -1,0 +1,20 @@
+// Failpoints on PostgreSQL write paths (load and stream): their `error` action throws what a lost
+// connection throws (SQLSTATE 08006), the fault a server crash or a network cut causes there, so
+// that the engines handle it exactly as they handle the real one.
+#pragma once
+
+#include "obs/failpoints.hpp"
+
+namespace pinpipe::pg {
+
+[[noreturn]] void throw_connection_lost_at(obs::Failpoint point);
+
+inline void failpoint(obs::Failpoint point) {
+    if (obs::failpoint_armed(point)) [[unlikely]] {
+        if (obs::detail::fire_failpoint(point)) {
+            throw_connection_lost_at(point);
+        }
+    }
+}
+
+}  // namespace pinpipe::pg
