@@ -325,34 +325,62 @@ std::string expand_grafana_macros(std::string sql) {
     return sql;
 }
 
-TEST(Deploy, DashboardQueriesRunOnTheMigratedSchema) {
-    pg::Connection cx = pg::Connection::open(testing::migrated_database(), "deploy_test");
-    int ran = 0;
+// As the reader login Grafana's datasource uses: a panel that reads staging or etl fails here.
+TEST(Deploy, DashboardQueriesRunAsAReaderLoginOnTheMigratedSchema) {
+    const std::string owner_dsn = testing::migrated_database();
+    pg::Connection cx =
+        pg::Connection::open(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
+    int postgres_targets = 0;
+    std::set<std::string> read;
     const nlohmann::json board = dashboard();
     for (const nlohmann::json& panel : board.at("panels")) {
         for (const nlohmann::json& target : panel.value("targets", nlohmann::json::array())) {
-            if (!target.contains("rawSql")) {
+            if (target.at("datasource").at("type") != "postgres") {
                 continue;
             }
+            ++postgres_targets;
             const std::string sql = expand_grafana_macros(target.at("rawSql"));
-            // realtime.* comes with pinpipe stream's migrations; until then those panels wait.
-            const size_t realtime = sql.find("realtime.");
-            if (realtime != std::string::npos) {
-                const std::string table =
-                    sql.substr(realtime, sql.find_first_of(" \n", realtime) - realtime);
-                if (cx.exec("SELECT to_regclass($1) IS NULL", {table}).get(0, 0) == "t") {
-                    continue;
-                }
-            }
             try {
                 cx.exec(sql);
-                ++ran;
             } catch (const pg::Error& error) {
                 ADD_FAILURE() << panel.at("title") << ": " << error.what() << "\n" << sql;
             }
+            for (size_t at = sql.find("FROM "); at != std::string::npos;
+                 at = sql.find("FROM ", at + 1)) {
+                read.insert(sql.substr(at + 5, sql.find_first_of(" \n", at + 5) - at - 5));
+            }
         }
     }
-    EXPECT_GE(ran, 5);
+    EXPECT_GE(postgres_targets, 15);
+    for (const char* relation :
+         {"analytics.top_category_per_country", "analytics.top_category_per_year",
+          "analytics.most_followed_user_per_country", "analytics.country_with_most_followed_user",
+          "analytics.top_category_per_age_group", "analytics.median_followers_per_age_group",
+          "analytics.users_joined_per_year", "analytics.median_followers_per_join_year",
+          "analytics.median_followers_per_join_year_and_age_group", "realtime.poster_popularity",
+          "monitoring.freshness", "monitoring.consumer_progress", "monitoring.load_runs",
+          "monitoring.dead_letters_per_reason"}) {
+        EXPECT_TRUE(read.contains(relation)) << "no panel reads " << relation;
+    }
+}
+
+TEST(Deploy, GrafanaLogsInAsAReaderLoginMadeByTheLoginScript) {
+    std::string user;
+    for (const nlohmann::json& source : deployment().at("facts").at("grafana_datasources")) {
+        if (source.at("type") == "postgres") {
+            user = source.at("user");
+        }
+    }
+    EXPECT_NE(user, "pinpipe") << "Grafana must not log in as the owner of the schema";
+    const nlohmann::json& services = deployment().at("facts").at("compose").at("services");
+    const nlohmann::json& login = services.at("grafana-login");
+    const std::string command = login.at("command").dump();
+    EXPECT_NE(command.find("create_reader_login.sql"), std::string::npos) << command;
+    EXPECT_NE(command.find("login=" + user), std::string::npos) << command;
+    EXPECT_EQ(login.at("depends_on").at("migrate").at("condition"),
+              "service_completed_successfully");
+    EXPECT_EQ(services.at("grafana").at("depends_on").at("grafana-login").at("condition"),
+              "service_completed_successfully");
 }
 
 TEST(Deploy, RuntimePackagesScriptFindsTheLibrariesTheBinaryLinks) {
