@@ -280,6 +280,56 @@ TEST(Deploy, PrometheusScrapesThePortsStreamAndServeListenOn) {
     }
     EXPECT_TRUE(targets.contains("stream:" + metrics_port)) << metrics_port;
     EXPECT_TRUE(targets.contains("serve:" + serve_port)) << serve_port;
+    EXPECT_TRUE(targets.contains("postgres-exporter:9187"));
+}
+
+// promtool lints the configuration with its rule files, then runs the alerts' unit tests
+// (deploy/prometheus-alerts.test.yml: stale staging alerts only while events keep arriving).
+TEST(Deploy, PromtoolAcceptsTheConfigurationAndTheAlertRules) {
+    for (const std::vector<std::string>& argv :
+         {std::vector<std::string>{"promtool", "check", "config", "deploy/prometheus.yml"},
+          std::vector<std::string>{"promtool", "check", "rules", "deploy/prometheus-alerts.yml"},
+          std::vector<std::string>{"promtool", "test", "rules",
+                                   "deploy/prometheus-alerts.test.yml"}}) {
+        const util::ProcessResult run = util::run_process(argv, source_dir);
+        EXPECT_EQ(run.exit_code, 0) << fmt::format("{}", fmt::join(argv, " ")) << "\n"
+                                    << run.output;
+    }
+    const std::string rules = read_text(source_dir / "deploy/prometheus-alerts.yml");
+    for (const char* alert : {"PinpipeStreamLagHigh", "PinpipeBatchBehind", "PinpipeDeadLetters",
+                              "PinpipeLoadFailed", "PostgresReplicationLag", "ExporterDown"}) {
+        EXPECT_NE(rules.find(fmt::format("alert: {}\n", alert)), std::string::npos) << alert;
+    }
+}
+
+// The exporter logs in as a reader (plus pg_monitor): its pinpipe queries must run as one.
+TEST(Deploy, ExporterQueriesRunAsAReaderLogin) {
+    // The roles exist once the first database of the cluster is migrated.
+    const std::string owner_dsn = testing::migrated_database();
+    pg::Connection cx =
+        pg::Connection::open(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
+    const nlohmann::json& queries = deployment().at("facts").at("exporter_queries");
+    EXPECT_GE(queries.size(), 3u);
+    for (const auto& [name, query] : queries.items()) {
+        try {
+            const pg::Result result = cx.exec(query.at("query").get<std::string>());
+            EXPECT_EQ(static_cast<size_t>(result.columns()), query.at("metrics").size()) << name;
+        } catch (const pg::Error& error) {
+            ADD_FAILURE() << name << ": " << error.what();
+        }
+    }
+    const nlohmann::json& exporter =
+        deployment().at("facts").at("compose").at("services").at("postgres-exporter");
+    EXPECT_EQ(exporter.at("environment").at("DATA_SOURCE_USER"), "postgres_exporter");
+}
+
+// Whoever reaches serve writes into the topics: compose publishes it on the loopback only.
+TEST(Deploy, ComposePublishesServeOnTheLoopbackOnly) {
+    const nlohmann::json& serve = deployment().at("facts").at("compose").at("services").at("serve");
+    for (const nlohmann::json& port : serve.at("ports")) {
+        EXPECT_TRUE(port.get<std::string>().starts_with("127.0.0.1:")) << port;
+    }
+    EXPECT_TRUE(serve.at("environment").contains("PINPIPE_API_KEY"));
 }
 
 nlohmann::json dashboard() {
@@ -373,13 +423,13 @@ TEST(Deploy, GrafanaLogsInAsAReaderLoginMadeByTheLoginScript) {
     }
     EXPECT_NE(user, "pinpipe") << "Grafana must not log in as the owner of the schema";
     const nlohmann::json& services = deployment().at("facts").at("compose").at("services");
-    const nlohmann::json& login = services.at("grafana-login");
+    const nlohmann::json& login = services.at("reader-logins");
     const std::string command = login.at("command").dump();
     EXPECT_NE(command.find("create_reader_login.sql"), std::string::npos) << command;
     EXPECT_NE(command.find("login=" + user), std::string::npos) << command;
     EXPECT_EQ(login.at("depends_on").at("migrate").at("condition"),
               "service_completed_successfully");
-    EXPECT_EQ(services.at("grafana").at("depends_on").at("grafana-login").at("condition"),
+    EXPECT_EQ(services.at("grafana").at("depends_on").at("reader-logins").at("condition"),
               "service_completed_successfully");
 }
 
