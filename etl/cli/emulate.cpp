@@ -25,25 +25,25 @@ using Clock = std::chrono::steady_clock;
 constexpr auto delivery_timeout = std::chrono::seconds(60);
 constexpr auto progress_interval = std::chrono::seconds(1);
 
-// --via: the seeds' posting script, in C++: each event's pin, geo and user go to
-// <base>/topics/<prefix>.<kind> in REST proxy v2 form, `batch` records per request, one
-// keep-alive connection, each request answered once Kafka acknowledged it.
-int emulate_via_http(const serve::BaseUrl& url, const std::string& api_key, size_t batch,
-                     uint64_t count, double rate, uint64_t seed, const std::string& prefix) {
-    serve::IngestClient client(url, api_key);
-    const std::array<std::string, 3> topics = {prefix + ".pin", prefix + ".geo", prefix + ".user"};
+// --via: the seeds' posting scripts, in C++: each event's pin, geo and user go to serve in
+// the --api style (REST proxy v2 with `batch` records per request, Kinesis-style or plain
+// records one per request), one keep-alive connection, each request answered once Kafka
+// acknowledged it.
+int emulate_via_http(const serve::BaseUrl& url, const std::string& api_key, serve::IngestApi api,
+                     size_t batch, uint64_t count, double rate, uint64_t seed,
+                     const std::string& prefix) {
+    serve::IngestClient client(url, api_key, api, prefix);
+    constexpr std::array<const char*, 3> kinds = {"pin", "geo", "user"};
     std::array<std::vector<std::string>, 3> pending;
     uint64_t posted_records = 0;
     uint64_t failed_records = 0;
-    uint64_t requests = 0;
     std::string first_error;
     const auto post_pending = [&] {
-        for (size_t kind = 0; kind < topics.size(); ++kind) {
+        for (size_t kind = 0; kind < kinds.size(); ++kind) {
             if (pending[kind].empty()) {
                 continue;
             }
-            const serve::ProduceOutcome outcome = client.post(topics[kind], pending[kind]);
-            ++requests;
+            const serve::ProduceOutcome outcome = client.post(kinds[kind], pending[kind]);
             posted_records += pending[kind].size();
             failed_records += outcome.failed;
             if (first_error.empty()) {
@@ -94,8 +94,8 @@ int emulate_via_http(const serve::BaseUrl& url, const std::string& api_key, size
     std::cout << fmt::format(
                      "emulate: {} events ({} records in {} requests) via {}{} to {}.pin/.geo/.user "
                      "in {:.2f} s ({:.0f} events/s)",
-                     produced, posted_records, requests, url.origin, url.base_path, prefix, seconds,
-                     seconds > 0 ? produced / seconds : 0.0)
+                     produced, posted_records, client.requests(), url.origin, url.base_path, prefix,
+                     seconds, seconds > 0 ? produced / seconds : 0.0)
               << std::endl;
     return 0;
 }
@@ -118,11 +118,16 @@ int emulate_command(const Args& args) {
         "seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"))(
         "via",
         "post to a pinpipe serve (or Kafka REST proxy) base URL instead of producing to "
-        "Kafka, as the seeds' posting script does: POST URL/topics/<prefix>.<kind> with "
-        "{\"records\":[{\"value\":...}]}, one record per request (x-api-key from "
-        "PINPIPE_API_KEY)",
+        "Kafka, as the seeds' posting scripts do, in the --api style, one record per request "
+        "unless --batch (x-api-key from PINPIPE_API_KEY)",
         cxxopts::value<std::string>()->default_value(""))(
-        "batch", "with --via: records per request (events of one kind per request)",
+        "api",
+        "with --via: rest-proxy (POST URL/topics/<prefix>.<kind>), kinesis (PUT "
+        "URL/streams/<prefix>-<kind>/record with {\"StreamName\",\"Data\",\"PartitionKey\"}) or "
+        "plain (POST URL/<kind>/ with the bare event), the three styles of the seeds' scripts",
+        cxxopts::value<std::string>()->default_value("rest-proxy"))(
+        "batch",
+        "with --via --api rest-proxy: records per request (events of one kind per request)",
         cxxopts::value<size_t>()->default_value("1"));
     const auto result = parse_options(options, args);
     if (!result) {
@@ -142,6 +147,21 @@ int emulate_command(const Args& args) {
     if (batch > 1 && via.empty()) {
         throw UsageError("--batch needs --via (it sets the records per HTTP request)");
     }
+    const std::string api_name = (*result)["api"].as<std::string>();
+    const auto api = serve::parse_ingest_api(api_name);
+    if (!api) {
+        throw UsageError(
+            fmt::format("invalid --api \"{}\" (use rest-proxy, kinesis or plain)", api_name));
+    }
+    if (result->count("api") && via.empty()) {
+        throw UsageError("--api needs --via (it sets how events are posted over HTTP)");
+    }
+    if (batch > 1 && !serve::carries_batches(*api)) {
+        throw UsageError(
+            fmt::format("--batch needs --api rest-proxy ({} sends one record per "
+                        "request, as the seeds' scripts do)",
+                        api_name));
+    }
     if (!via.empty()) {
         const auto base_url = serve::parse_base_url(via);
         if (!base_url) {
@@ -149,7 +169,7 @@ int emulate_command(const Args& args) {
                 "invalid --via \"{}\" (use a base URL such as http://127.0.0.1:8082)", via));
         }
         const char* api_key = std::getenv("PINPIPE_API_KEY");
-        return emulate_via_http(*base_url, api_key ? api_key : "", batch, count, rate,
+        return emulate_via_http(*base_url, api_key ? api_key : "", *api, batch, count, rate,
                                 (*result)["seed"].as<uint64_t>(),
                                 resolve_topic_prefix((*result)["topic-prefix"].as<std::string>()));
     }

@@ -38,6 +38,10 @@ int serve_command(const Args& args) {
         "require this key in the x-api-key header, else 403 (env PINPIPE_API_KEY; /healthz "
         "and /metrics stay open)",
         cxxopts::value<std::string>()->default_value(""))(
+        "base-path",
+        "an API gateway stage prefix such as /prod: /prod/topics/{topic} is served as "
+        "/topics/{topic} (paths without it too), so the seeds' scripts work unchanged",
+        cxxopts::value<std::string>()->default_value(""))(
         "max-body-bytes", "largest request body accepted, else 413",
         cxxopts::value<size_t>()->default_value("10485760"))(
         "max-connections",
@@ -87,6 +91,13 @@ int serve_command(const Args& args) {
     const ConnectionSettings settings = connection_settings(*result);
     serve::ServeConfig config;
     config.topic_prefix = settings.topic_prefix;
+    const std::string base_path = (*result)["base-path"].as<std::string>();
+    const auto normalized_base_path = serve::normalize_base_path(base_path);
+    if (!normalized_base_path) {
+        throw UsageError(
+            fmt::format("invalid --base-path \"{}\" (use a path such as /prod)", base_path));
+    }
+    config.base_path = *normalized_base_path;
     config.api_key = (*result)["api-key"].as<std::string>();
     if (config.api_key.empty()) {
         if (const char* env = std::getenv("PINPIPE_API_KEY")) {

@@ -39,7 +39,9 @@ int status_command(const Args& args) {
         cxxopts::value<int64_t>())(
         "max-freshness-s",
         "exit 1 when the newest row loaded from a topic is older than this many seconds, or "
-        "when nothing was loaded from a topic that holds messages",
+        "when nothing was loaded from a topic that holds messages, while the load group has "
+        "messages of that topic left to read (caught up, an old newest row only means that no "
+        "events arrived)",
         cxxopts::value<double>())(
         "replica-dsn",
         "also check this streaming-replication standby (the one BI reads): its replay lag "

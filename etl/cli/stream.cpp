@@ -50,6 +50,11 @@ int stream_command(const Args& args) {
         cxxopts::value<size_t>()->default_value("1048576"))(
         "rebalance-ms", "how often to re-check this instance's fair share of the partitions",
         cxxopts::value<int>()->default_value("3000"))(
+        "start",
+        "where a group starts on a partition it has no stored offset for: earliest (the "
+        "oldest message Kafka holds) or latest (only what arrives afterwards); stored offsets "
+        "always win",
+        cxxopts::value<std::string>()->default_value("earliest"))(
         "metrics-listen",
         "serve Prometheus metrics on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); off "
         "when empty",
@@ -88,6 +93,12 @@ int stream_command(const Args& args) {
     if (streamer.min_batch_age.count() < 0) {
         throw UsageError("--min-batch-ms must not be negative");
     }
+
+    const std::string start = (*result)["start"].as<std::string>();
+    if (start != "earliest" && start != "latest") {
+        throw UsageError(fmt::format("invalid --start \"{}\" (use earliest or latest)", start));
+    }
+    streamer.start = start == "latest" ? stream::StartAt::latest : stream::StartAt::earliest;
 
     const std::string metrics_listen = (*result)["metrics-listen"].as<std::string>();
     std::optional<stream::ListenAddress> metrics_address;

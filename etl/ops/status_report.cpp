@@ -117,15 +117,41 @@ void append_partitions(std::string& out, const StatusReport& report) {
     }
 }
 
+std::string load_progress_text(const TopicLoadProgress& progress) {
+    switch (progress.state) {
+        case LoadProgress::caught_up:
+            return "caught up (no newer events in Kafka)";
+        case LoadProgress::behind:
+            return fmt::format("behind: {} messages to load",
+                               group_thousands(progress.messages_to_load));
+        case LoadProgress::unknown:
+            break;
+    }
+    return not_deployed;
+}
+
+const char* load_progress_name(LoadProgress state) {
+    switch (state) {
+        case LoadProgress::caught_up:
+            return "caught_up";
+        case LoadProgress::behind:
+            return "behind";
+        case LoadProgress::unknown:
+            break;
+    }
+    return "unknown";
+}
+
 void append_freshness(std::string& out, const StatusReport& report) {
     out += "\nFreshness (now - newest Kafka timestamp loaded into staging)\n";
     TextTable table;
-    table.columns = {{"topic"}, {"newest loaded"}, {"age", Align::right}};
+    table.columns = {{"topic"}, {"newest loaded"}, {"age", Align::right}, {"load"}};
     for (const TopicFreshness& topic : report.freshness) {
         table.rows.push_back(
             {topic.topic,
              topic.newest_kafka_timestamp.empty() ? "nothing loaded" : topic.newest_kafka_timestamp,
-             topic.age_seconds ? human_duration(*topic.age_seconds) : not_deployed});
+             topic.age_seconds ? human_duration(*topic.age_seconds) : not_deployed,
+             load_progress_text(load_progress(report, topic.topic))});
     }
     out += render_table(table);
 }
@@ -261,6 +287,17 @@ std::optional<int64_t> topic_lag(const StatusReport& report, const std::string& 
     return total;
 }
 
+TopicLoadProgress load_progress(const StatusReport& report, const std::string& topic) {
+    if (report.load_group.empty()) {
+        return {};
+    }
+    const std::optional<int64_t> lag = topic_lag(report, topic, /*stream_group=*/false);
+    if (!lag) {
+        return {};
+    }
+    return {*lag > 0 ? LoadProgress::behind : LoadProgress::caught_up, *lag};
+}
+
 std::vector<std::string> threshold_violations(const StatusReport& report,
                                               const Thresholds& thresholds) {
     std::vector<std::string> violations;
@@ -293,11 +330,22 @@ std::vector<std::string> threshold_violations(const StatusReport& report,
     }
     if (thresholds.max_freshness_s) {
         for (const TopicFreshness& topic : report.freshness) {
+            const TopicLoadProgress progress = load_progress(report, topic.topic);
             if (topic.age_seconds && *topic.age_seconds > *thresholds.max_freshness_s) {
-                violations.push_back(fmt::format(
-                    "newest row loaded from {} is {:.0f} s old (--max-freshness-s {:g})",
-                    topic.topic, *topic.age_seconds, *thresholds.max_freshness_s));
-            } else if (!topic.age_seconds && messages_held(report, topic.topic) > 0) {
+                // Caught up: no events arrived since, which is not a failure of the pipeline.
+                if (progress.state == LoadProgress::behind) {
+                    violations.push_back(fmt::format(
+                        "newest row loaded from {} is {:.0f} s old while {} messages wait to be "
+                        "loaded (--max-freshness-s {:g})",
+                        topic.topic, *topic.age_seconds, progress.messages_to_load,
+                        *thresholds.max_freshness_s));
+                } else if (progress.state == LoadProgress::unknown) {
+                    violations.push_back(fmt::format(
+                        "newest row loaded from {} is {:.0f} s old (--max-freshness-s {:g})",
+                        topic.topic, *topic.age_seconds, *thresholds.max_freshness_s));
+                }
+            } else if (!topic.age_seconds && messages_held(report, topic.topic) > 0 &&
+                       progress.state != LoadProgress::caught_up) {
                 violations.push_back(fmt::format(
                     "nothing loaded from {} yet while Kafka holds {} messages "
                     "(--max-freshness-s {:g})",
@@ -358,10 +406,15 @@ nlohmann::ordered_json status_json(const StatusReport& report, const Thresholds&
     out["lag"] = std::move(lag);
     nlohmann::ordered_json freshness = nlohmann::ordered_json::array();
     for (const TopicFreshness& topic : report.freshness) {
+        const TopicLoadProgress progress = load_progress(report, topic.topic);
         freshness.push_back(
             {{"topic", topic.topic},
              {"newest_kafka_timestamp", empty_as_null(topic.newest_kafka_timestamp)},
-             {"age_seconds", optional_json(topic.age_seconds)}});
+             {"age_seconds", optional_json(topic.age_seconds)},
+             {"load", load_progress_name(progress.state)},
+             {"messages_to_load", progress.state == LoadProgress::unknown
+                                      ? nlohmann::ordered_json(nullptr)
+                                      : nlohmann::ordered_json(progress.messages_to_load)}});
     }
     out["freshness"] = std::move(freshness);
     if (report.last_load_run) {

@@ -108,9 +108,19 @@ struct StatusReport {
 std::optional<int64_t> topic_lag(const StatusReport& report, const std::string& topic,
                                  bool stream_group);
 
+// Whether the load group has read everything Kafka holds of a topic. Staging that is old while
+// the load is caught up means no events arrived: that is not the pipeline being behind.
+enum class LoadProgress { caught_up, behind, unknown };
+struct TopicLoadProgress {
+    LoadProgress state =
+        LoadProgress::unknown;  // unknown: the load group is left out or not deployed
+    int64_t messages_to_load = 0;
+};
+TopicLoadProgress load_progress(const StatusReport& report, const std::string& topic);
+
 struct Thresholds {
     std::optional<int64_t> max_lag = std::nullopt;         // per group and topic, messages
-    std::optional<double> max_freshness_s = std::nullopt;  // per topic
+    std::optional<double> max_freshness_s = std::nullopt;  // per topic, while it is not caught up
     std::optional<double> max_replica_lag_s = std::nullopt;
 };
 

@@ -37,6 +37,48 @@ std::optional<BaseUrl> parse_base_url(std::string_view url) {
     return BaseUrl{std::string(url.substr(0, scheme_end + authority.size())), base_path};
 }
 
+std::optional<IngestApi> parse_ingest_api(std::string_view name) {
+    if (name == "rest-proxy") {
+        return IngestApi::rest_proxy;
+    }
+    if (name == "kinesis") {
+        return IngestApi::kinesis;
+    }
+    if (name == "plain") {
+        return IngestApi::plain;
+    }
+    return std::nullopt;
+}
+
+bool carries_batches(IngestApi api) {
+    return api == IngestApi::rest_proxy;
+}
+
+IngestRequest ingest_request(IngestApi api, const BaseUrl& url, const std::string& topic_prefix,
+                             std::string_view kind, const std::vector<std::string>& values) {
+    if (!carries_batches(api) && values.size() != 1) {
+        throw std::invalid_argument("ingest_request: this style takes exactly one value");
+    }
+    switch (api) {
+        case IngestApi::rest_proxy:
+            return {"POST", fmt::format("{}/topics/{}.{}", url.base_path, topic_prefix, kind),
+                    "application/vnd.kafka.json.v2+json", rest_proxy_body(values)};
+        case IngestApi::kinesis: {
+            // The seeds send one constant PartitionKey; serve keys by the Data's ind anyway.
+            const std::string stream = fmt::format("{}-{}", topic_prefix, kind);
+            return {"PUT", fmt::format("{}/streams/{}/record", url.base_path, stream),
+                    "application/json",
+                    fmt::format(R"({{"StreamName":{},"Data":{},"PartitionKey":{}}})",
+                                nlohmann::json(stream).dump(), values[0],
+                                nlohmann::json(std::string(kind)).dump())};
+        }
+        case IngestApi::plain:
+            return {"POST", fmt::format("{}/{}/", url.base_path, kind), "application/json",
+                    values[0]};
+    }
+    throw std::invalid_argument("ingest_request: unknown style");
+}
+
 std::string rest_proxy_body(const std::vector<std::string>& values) {
     std::string body = R"({"records":[)";
     for (size_t i = 0; i < values.size(); ++i) {
@@ -73,21 +115,54 @@ ProduceOutcome parse_produce_answer(std::string_view body, size_t expected) {
 }
 
 struct IngestClient::Impl {
-    Impl(const BaseUrl& base_url, std::string key)
-        : url(base_url), api_key(std::move(key)), client(base_url.origin) {
+    Impl(const BaseUrl& base_url, std::string key, IngestApi style, std::string prefix)
+        : url(base_url),
+          api_key(std::move(key)),
+          api(style),
+          topic_prefix(std::move(prefix)),
+          client(base_url.origin) {
         client.set_keep_alive(true);
         client.set_connection_timeout(connect_timeout_seconds);
         client.set_read_timeout(read_timeout_seconds);
         client.set_tcp_nodelay(true);
     }
 
+    // Sends one request; returns the body of its 200 answer.
+    std::string send(const IngestRequest& request) {
+        httplib::Headers headers;
+        if (!api_key.empty()) {
+            headers.emplace("x-api-key", api_key);
+        }
+        ++requests;
+        const auto result =
+            request.method == "PUT"
+                ? client.Put(request.path, headers, request.body, request.content_type)
+                : client.Post(request.path, headers, request.body, request.content_type);
+        const std::string where = url.origin + request.path;
+        if (!result) {
+            throw std::runtime_error(
+                fmt::format("could not post to {}: {} (is pinpipe serve running "
+                            "there? check --via)",
+                            where, httplib::to_string(result.error())));
+        }
+        if (result->status != 200) {
+            throw std::runtime_error(fmt::format("{} answered HTTP {}: {}", where, result->status,
+                                                 result->body.substr(0, 300)));
+        }
+        return result->body;
+    }
+
     BaseUrl url;
     std::string api_key;
+    IngestApi api;
+    std::string topic_prefix;
     httplib::Client client;
+    uint64_t requests = 0;
 };
 
-IngestClient::IngestClient(const BaseUrl& url, std::string api_key)
-    : m_impl(std::make_unique<Impl>(url, std::move(api_key))) {
+IngestClient::IngestClient(const BaseUrl& url, std::string api_key, IngestApi api,
+                           std::string topic_prefix)
+    : m_impl(std::make_unique<Impl>(url, std::move(api_key), api, std::move(topic_prefix))) {
     if (!m_impl->client.is_valid()) {
         throw std::runtime_error(fmt::format("cannot post to {}: unsupported URL", url.origin));
     }
@@ -95,27 +170,22 @@ IngestClient::IngestClient(const BaseUrl& url, std::string api_key)
 
 IngestClient::~IngestClient() = default;
 
-ProduceOutcome IngestClient::post(const std::string& topic,
-                                  const std::vector<std::string>& values) {
-    const std::string path = fmt::format("{}/topics/{}", m_impl->url.base_path, topic);
-    httplib::Headers headers;
-    if (!m_impl->api_key.empty()) {
-        headers.emplace("x-api-key", m_impl->api_key);
+ProduceOutcome IngestClient::post(std::string_view kind, const std::vector<std::string>& values) {
+    if (carries_batches(m_impl->api)) {
+        const std::string body = m_impl->send(
+            ingest_request(m_impl->api, m_impl->url, m_impl->topic_prefix, kind, values));
+        return parse_produce_answer(body, values.size());
     }
-    const auto result = m_impl->client.Post(path, headers, rest_proxy_body(values),
-                                            "application/vnd.kafka.json.v2+json");
-    const std::string where = m_impl->url.origin + path;
-    if (!result) {
-        throw std::runtime_error(
-            fmt::format("could not post to {}: {} (is pinpipe serve running "
-                        "there? check --via)",
-                        where, httplib::to_string(result.error())));
+    // Kinesis and plain calls carry one record and fail as a whole (503/500), which send()
+    // turns into an exception: a 200 means the record was acknowledged.
+    for (const std::string& value : values) {
+        m_impl->send(ingest_request(m_impl->api, m_impl->url, m_impl->topic_prefix, kind, {value}));
     }
-    if (result->status != 200) {
-        throw std::runtime_error(fmt::format("{} answered HTTP {}: {}", where, result->status,
-                                             result->body.substr(0, 300)));
-    }
-    return parse_produce_answer(result->body, values.size());
+    return {};
+}
+
+uint64_t IngestClient::requests() const {
+    return m_impl->requests;
 }
 
 }  // namespace pinpipe::serve

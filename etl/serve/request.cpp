@@ -234,9 +234,28 @@ std::optional<std::string> topic_for_stream(std::string_view stream_name,
     return std::nullopt;
 }
 
+std::optional<std::string> normalize_base_path(std::string_view text) {
+    if (text.find_first_of("?# %") != std::string_view::npos ||
+        text.find("//") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    std::string path(text);
+    while (!path.empty() && path.back() == '/') {
+        path.pop_back();
+    }
+    if (!path.empty() && path.front() != '/') {
+        path.insert(0, "/");
+    }
+    return path;
+}
+
 std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
                                                 const ServeConfig& config) {
-    const std::string_view path = strip_trailing_slash(request.path);
+    std::string_view path = strip_trailing_slash(request.path);
+    if (!config.base_path.empty() && path.starts_with(config.base_path) &&
+        (path.size() == config.base_path.size() || path[config.base_path.size()] == '/')) {
+        path.remove_prefix(config.base_path.size());
+    }
     const std::string_view method = request.method == "HEAD" ? "GET" : request.method;
 
     // Probes stay open: an orchestrator's health check and Prometheus carry no API key.
@@ -567,9 +586,13 @@ HttpResponse topics_response(const std::vector<std::string>& topics) {
     return {200, std::string(rest_proxy_content_type), std::move(body)};
 }
 
-HttpResponse streams_response(const ServeConfig& config) {
+HttpResponse streams_response(const ServeConfig& config, const std::vector<std::string>& topics) {
     std::string names;
     for (const std::string_view kind : event_kinds) {
+        const std::string topic = fmt::format("{}.{}", config.topic_prefix, kind);
+        if (std::find(topics.begin(), topics.end(), topic) == topics.end()) {
+            continue;  // a PUT would answer 404: not a name to offer
+        }
         if (!names.empty()) {
             names += ',';
         }

@@ -31,7 +31,16 @@ inline constexpr std::string_view json_content_type = "application/json";
 struct ServeConfig {
     std::string topic_prefix = "pinterest";
     std::string api_key;  // empty: no key required
+    // An API gateway's stage prefix ("/prod", no trailing slash): removed from a path before
+    // routing, so that URLs the seeds' scripts build (<invoke URL>/prod/topics/…) work; paths
+    // without it are served as well. Empty: none.
+    std::string base_path;
 };
+
+// --base-path as given ("prod", "/prod/", "/a/b") as ServeConfig::base_path wants it ("/prod",
+// "/a/b"; "/" and "" give ""); nullopt when it holds characters a path cannot ("?", "#", " ",
+// "%", "//").
+std::optional<std::string> normalize_base_path(std::string_view text);
 
 // What the I/O layer hands over: views into the HTTP library's request.
 struct HttpRequest {
@@ -131,8 +140,10 @@ HttpResponse produce_response(const ProducePlan& plan, const std::vector<RecordR
 
 // GET /topics: a JSON array of names (internal "__" topics left out), as the REST proxy.
 HttpResponse topics_response(const std::vector<std::string>& topics);
-// GET /streams: the three stream names that route to this prefix, Kinesis ListStreams style.
-HttpResponse streams_response(const ServeConfig& config);
+// GET /streams: the stream names that route to this prefix and whose topic exists in Kafka
+// (topics: the cluster's), i.e. the names a PUT /streams/{name}/record succeeds for, Kinesis
+// ListStreams style.
+HttpResponse streams_response(const ServeConfig& config, const std::vector<std::string>& topics);
 
 // The topic a Kinesis-style stream name routes to: "<anything>-pin" -> "<prefix>.pin", etc.
 std::optional<std::string> topic_for_stream(std::string_view stream_name,

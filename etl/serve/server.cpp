@@ -320,7 +320,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
                 return answer_off_loop(
                     [&gateway = m_server.gateway] { return topics_response(gateway.topics()); });
             case Endpoint::list_streams:
-                return respond(streams_response(m_server.config));
+                return answer_off_loop([&gateway = m_server.gateway, &config = m_server.config] {
+                    return streams_response(config, gateway.topics());
+                });
             case Endpoint::produce_records:
             case Endpoint::put_record:
             case Endpoint::post_event:

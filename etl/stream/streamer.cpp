@@ -228,8 +228,8 @@ class StreamSession {
     size_t acquire(const std::vector<TopicPartition>& partitions) {
         const auto began = Clock::now();
         const auto stored = on_writer([this] { return m_store.stored_offsets(*m_cx); });
-        // A partition never read before is read from its oldest message, as load does; only
-        // those need a request to Kafka.
+        // A partition never read before is read from its oldest message, as load does, or
+        // from its end with --start latest; only those need a request to Kafka.
         std::map<TopicPartition, int64_t> start_offsets;
         for (const TopicPartition& tp : partitions) {
             if (const auto found = stored.find(tp); found != stored.end()) {
@@ -237,7 +237,8 @@ class StreamSession {
                 continue;
             }
             try {
-                start_offsets[tp] = m_consumer.watermarks(tp, kafka_request_timeout).low;
+                const auto marks = m_consumer.watermarks(tp, kafka_request_timeout);
+                start_offsets[tp] = m_options.start == StartAt::latest ? marks.high : marks.low;
             } catch (const std::runtime_error& error) {
                 throw KafkaUnavailable(error.what());
             }

@@ -15,6 +15,11 @@
 
 namespace pinpipe::stream {
 
+// Where a group starts on a partition it has no stored offset for (a new group): at the
+// oldest message Kafka holds, or at the end, reading only what arrives afterwards (as the seeds'
+// streaming job did). A stored offset always wins, so restarts never skip or re-read.
+enum class StartAt { earliest, latest };
+
 struct StreamOptions {
     std::string dsn;
     kafka::Properties kafka_properties;  // complete: brokers, -F file, -X overrides
@@ -36,6 +41,7 @@ struct StreamOptions {
     std::chrono::milliseconds first_retry_delay{500};
     std::chrono::milliseconds max_retry_delay{30000};
     StreamObserver* observer = nullptr;  // not owned; may be null
+    StartAt start = StartAt::earliest;
 };
 
 struct StreamSummary {

@@ -190,6 +190,8 @@ def monitoring_files():
     try:
         facts["prometheus"] = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
         datasources = ROOT / "deploy" / "grafana" / "provisioning" / "datasources"
+        facts["exporter_queries"] = yaml.safe_load(
+            (ROOT / "deploy" / "postgres-exporter-queries.yml").read_text())
         facts["grafana_datasources"] = [
             source for path in sorted(datasources.glob("*.yml"))
             for source in yaml.safe_load(path.read_text()).get("datasources", [])]

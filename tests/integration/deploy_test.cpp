@@ -281,6 +281,56 @@ TEST(Deploy, PrometheusScrapesThePortsStreamAndServeListenOn) {
     }
     EXPECT_TRUE(targets.contains("stream:" + metrics_port)) << metrics_port;
     EXPECT_TRUE(targets.contains("serve:" + serve_port)) << serve_port;
+    EXPECT_TRUE(targets.contains("postgres-exporter:9187"));
+}
+
+// promtool lints the configuration with its rule files, then runs the alerts' unit tests
+// (deploy/prometheus-alerts.test.yml: stale staging alerts only while events keep arriving).
+TEST(Deploy, PromtoolAcceptsTheConfigurationAndTheAlertRules) {
+    for (const std::vector<std::string>& argv :
+         {std::vector<std::string>{"promtool", "check", "config", "deploy/prometheus.yml"},
+          std::vector<std::string>{"promtool", "check", "rules", "deploy/prometheus-alerts.yml"},
+          std::vector<std::string>{"promtool", "test", "rules",
+                                   "deploy/prometheus-alerts.test.yml"}}) {
+        const util::ProcessResult run = util::run_process(argv, source_dir);
+        EXPECT_EQ(run.exit_code, 0) << fmt::format("{}", fmt::join(argv, " ")) << "\n"
+                                    << run.output;
+    }
+    const std::string rules = read_text(source_dir / "deploy/prometheus-alerts.yml");
+    for (const char* alert : {"PinpipeStreamLagHigh", "PinpipeBatchBehind", "PinpipeDeadLetters",
+                              "PinpipeLoadFailed", "PostgresReplicationLag", "ExporterDown"}) {
+        EXPECT_NE(rules.find(fmt::format("alert: {}\n", alert)), std::string::npos) << alert;
+    }
+}
+
+// The exporter logs in as a reader (plus pg_monitor): its pinpipe queries must run as one.
+TEST(Deploy, ExporterQueriesRunAsAReaderLogin) {
+    // The roles exist once the first database of the cluster is migrated.
+    const std::string owner_dsn = testing::migrated_database();
+    pg::Connection cx =
+        pg::Connection::open(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
+    const nlohmann::json& queries = deployment().at("facts").at("exporter_queries");
+    EXPECT_GE(queries.size(), 3u);
+    for (const auto& [name, query] : queries.items()) {
+        try {
+            const pg::Result result = cx.exec(query.at("query").get<std::string>());
+            EXPECT_EQ(static_cast<size_t>(result.columns()), query.at("metrics").size()) << name;
+        } catch (const pg::Error& error) {
+            ADD_FAILURE() << name << ": " << error.what();
+        }
+    }
+    const nlohmann::json& exporter =
+        deployment().at("facts").at("compose").at("services").at("postgres-exporter");
+    EXPECT_EQ(exporter.at("environment").at("DATA_SOURCE_USER"), "postgres_exporter");
+}
+
+// Whoever reaches serve writes into the topics: compose publishes it on the loopback only.
+TEST(Deploy, ComposePublishesServeOnTheLoopbackOnly) {
+    const nlohmann::json& serve = deployment().at("facts").at("compose").at("services").at("serve");
+    for (const nlohmann::json& port : serve.at("ports")) {
+        EXPECT_TRUE(port.get<std::string>().starts_with("127.0.0.1:")) << port;
+    }
+    EXPECT_TRUE(serve.at("environment").contains("PINPIPE_API_KEY"));
 }
 
 nlohmann::json dashboard() {
@@ -326,34 +376,62 @@ std::string expand_grafana_macros(std::string sql) {
     return sql;
 }
 
-TEST(Deploy, DashboardQueriesRunOnTheMigratedSchema) {
-    pg::Connection cx = pg::Connection::open(testing::migrated_database(), "deploy_test");
-    int ran = 0;
+// As the reader login Grafana's datasource uses: a panel that reads staging or etl fails here.
+TEST(Deploy, DashboardQueriesRunAsAReaderLoginOnTheMigratedSchema) {
+    const std::string owner_dsn = testing::migrated_database();
+    pg::Connection cx =
+        pg::Connection::open(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
+    int postgres_targets = 0;
+    std::set<std::string> read;
     const nlohmann::json board = dashboard();
     for (const nlohmann::json& panel : board.at("panels")) {
         for (const nlohmann::json& target : panel.value("targets", nlohmann::json::array())) {
-            if (!target.contains("rawSql")) {
+            if (target.at("datasource").at("type") != "postgres") {
                 continue;
             }
+            ++postgres_targets;
             const std::string sql = expand_grafana_macros(target.at("rawSql"));
-            // realtime.* comes with pinpipe stream's migrations; until then those panels wait.
-            const size_t realtime = sql.find("realtime.");
-            if (realtime != std::string::npos) {
-                const std::string table =
-                    sql.substr(realtime, sql.find_first_of(" \n", realtime) - realtime);
-                if (cx.exec("SELECT to_regclass($1) IS NULL", {table}).get(0, 0) == "t") {
-                    continue;
-                }
-            }
             try {
                 cx.exec(sql);
-                ++ran;
             } catch (const pg::Error& error) {
                 ADD_FAILURE() << panel.at("title") << ": " << error.what() << "\n" << sql;
             }
+            for (size_t at = sql.find("FROM "); at != std::string::npos;
+                 at = sql.find("FROM ", at + 1)) {
+                read.insert(sql.substr(at + 5, sql.find_first_of(" \n", at + 5) - at - 5));
+            }
         }
     }
-    EXPECT_GE(ran, 5);
+    EXPECT_GE(postgres_targets, 15);
+    for (const char* relation :
+         {"analytics.top_category_per_country", "analytics.top_category_per_year",
+          "analytics.most_followed_user_per_country", "analytics.country_with_most_followed_user",
+          "analytics.top_category_per_age_group", "analytics.median_followers_per_age_group",
+          "analytics.users_joined_per_year", "analytics.median_followers_per_join_year",
+          "analytics.median_followers_per_join_year_and_age_group", "realtime.poster_popularity",
+          "monitoring.freshness", "monitoring.consumer_progress", "monitoring.load_runs",
+          "monitoring.dead_letters_per_reason"}) {
+        EXPECT_TRUE(read.contains(relation)) << "no panel reads " << relation;
+    }
+}
+
+TEST(Deploy, GrafanaLogsInAsAReaderLoginMadeByTheLoginScript) {
+    std::string user;
+    for (const nlohmann::json& source : deployment().at("facts").at("grafana_datasources")) {
+        if (source.at("type") == "postgres") {
+            user = source.at("user");
+        }
+    }
+    EXPECT_NE(user, "pinpipe") << "Grafana must not log in as the owner of the schema";
+    const nlohmann::json& services = deployment().at("facts").at("compose").at("services");
+    const nlohmann::json& login = services.at("reader-logins");
+    const std::string command = login.at("command").dump();
+    EXPECT_NE(command.find("create_reader_login.sql"), std::string::npos) << command;
+    EXPECT_NE(command.find("login=" + user), std::string::npos) << command;
+    EXPECT_EQ(login.at("depends_on").at("migrate").at("condition"),
+              "service_completed_successfully");
+    EXPECT_EQ(services.at("grafana").at("depends_on").at("reader-logins").at("condition"),
+              "service_completed_successfully");
 }
 
 TEST(Deploy, RuntimePackagesScriptFindsTheLibrariesTheBinaryLinks) {

@@ -64,7 +64,7 @@ class ServeTest : public ::testing::Test {
         gateway = std::make_unique<serve::KafkaGateway>(properties);
         options.host = "127.0.0.1";
         options.port = 0;
-        server = std::make_unique<serve::Server>(options, serve::ServeConfig{prefix, api_key},
+        server = std::make_unique<serve::Server>(options, serve::ServeConfig{prefix, api_key, ""},
                                                  *gateway, registry);
         port = server->bind();
         runner = std::thread([this] { server->run(); });
@@ -605,12 +605,62 @@ TEST(ServeCommand, EmulateViaServeLandsEveryEventOnce) {
     EXPECT_EQ(serve.wait_for(20s), 0);
 }
 
+// The seeds' three posting styles, each through an API gateway stage prefix as the seeds'
+// invoke URLs carry one: every event of each style lands once, and GET /streams offers the
+// names a Kinesis-style PUT succeeds for.
+TEST(ServeCommand, EmulateInEachSeedStyleThroughAStagePrefix) {
+    const std::string prefix = testing::unique_name("seedstyles");
+    kafka::MockCluster cluster;
+    for (const char* kind : {"pin", "geo"}) {
+        cluster.create_topic(prefix + "." + kind, partitions);
+    }
+    util::ChildProcess serve({PINPIPE_BINARY, "serve", "-b", cluster.bootstrap_servers(),
+                              "--topic-prefix", prefix, "--listen", "127.0.0.1:0", "--base-path",
+                              "/prod"});
+    const auto url = serve.read_line(20s);
+    ASSERT_TRUE(url.has_value());
+    const int port = std::stoi(url->substr(url->rfind(':') + 1));
+    httplib::Client http("127.0.0.1", port);
+    // The user topic does not exist yet: its stream is not offered.
+    auto streams = http.Get("/prod/streams");
+    ASSERT_TRUE(streams);
+    EXPECT_EQ(json::parse(streams->body)["StreamNames"],
+              json::array({prefix + "-pin", prefix + "-geo"}));
+    cluster.create_topic(prefix + ".user", partitions);
+    streams = http.Get("/prod/streams");
+    ASSERT_TRUE(streams);
+    EXPECT_EQ(json::parse(streams->body)["StreamNames"].size(), 3u) << streams->body;
+
+    int64_t expected = 0;
+    int seed = 1;
+    for (const char* api : {"rest-proxy", "kinesis", "plain"}) {
+        const auto run =
+            testing::run_pinpipe({"emulate", "--via", *url + "/prod", "--api", api, "--count", "10",
+                                  "--seed", std::to_string(seed++), "--topic-prefix", prefix});
+        ASSERT_EQ(run.exit_code, 0) << api << ": " << run.output;
+        EXPECT_NE(run.output.find("30 records in 30 requests"), std::string::npos)
+            << api << ": " << run.output;
+        expected += 10;
+        for (const char* kind : {"pin", "geo", "user"}) {
+            EXPECT_EQ(message_count(cluster.bootstrap_servers(), prefix + "." + kind), expected)
+                << api << " " << kind;
+        }
+    }
+    serve.send_signal(SIGTERM);
+    EXPECT_EQ(serve.wait_for(20s), 0);
+}
+
 TEST(ServeCommand, BadOptionsAreUsageErrors) {
     for (const std::vector<std::string>& args :
          {std::vector<std::string>{"serve", "--listen", "nope"},
           std::vector<std::string>{"serve", "--max-connections", "0"},
           std::vector<std::string>{"emulate", "--via", "localhost:8082"},
-          std::vector<std::string>{"emulate", "--batch", "5"}}) {
+          std::vector<std::string>{"emulate", "--batch", "5"},
+          std::vector<std::string>{"emulate", "--via", "http://h", "--api", "soap"},
+          std::vector<std::string>{"emulate", "--api", "kinesis"},
+          std::vector<std::string>{"emulate", "--via", "http://h", "--api", "plain", "--batch",
+                                   "5"},
+          std::vector<std::string>{"serve", "--base-path", "/a b"}}) {
         const auto run = testing::run_pinpipe(args);
         EXPECT_EQ(run.exit_code, 2) << args[1] << ": " << run.output;
     }

@@ -192,10 +192,20 @@ TEST_F(StatusTest, MaxFreshnessChangesTheExitCode) {
     EXPECT_EQ(status({"--max-freshness-s", "3600"}).exit_code, 0);
 
     exec("UPDATE staging.geo_events SET kafka_timestamp = now() - interval '2 hours'");
+    // Two hours without a new geo event, all of them loaded: no events arrived, which is not a
+    // failure of the pipeline.
+    const auto idle = status({"--max-freshness-s", "3600"});
+    EXPECT_EQ(idle.exit_code, 0) << idle.output;
+    EXPECT_NE(idle.output.find("caught up (no newer events in Kafka)"), std::string::npos)
+        << idle.output;
+    // A new geo event waits in Kafka: now the pipeline is behind.
+    produce("geo", 0, 1, 10);
     const auto stale = status({"--max-freshness-s", "3600"});
     EXPECT_EQ(stale.exit_code, 1) << stale.output;
     EXPECT_NE(stale.output.find(fmt::format("newest row loaded from {} is", topic("geo"))),
               std::string::npos)
+        << stale.output;
+    EXPECT_NE(stale.output.find("while 1 messages wait to be loaded"), std::string::npos)
         << stale.output;
     EXPECT_EQ(stale.output.find(fmt::format("loaded from {} is", topic("pin"))), std::string::npos)
         << stale.output;

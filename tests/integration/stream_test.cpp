@@ -229,6 +229,36 @@ TEST_F(StreamTest, NewEventsKeepFlowingIntoTheSameRows) {
     expect_realtime_equals_recount(3600);
 }
 
+// Seed 004 reads from latest: a new group started with --start latest counts only what
+// arrives after it claimed its partitions, and once it stored offsets a restart resumes from
+// them (what arrived while it was down is counted, nothing twice).
+TEST_F(StreamTest, StartLatestReadsOnlyWhatArrivesAfterItStarts) {
+    emulate(200, 21);  // 600 messages before the group exists
+    util::ChildProcess stream = start_stream({"--start", "latest", "--group", "late"});
+    // Started: every partition claimed and its stored offset at the end of the old messages.
+    ASSERT_TRUE(eventually([&] {
+        return query_number("SELECT count(*) FROM etl.consumer_offsets WHERE consumer = 'late'") ==
+                   18 &&
+               query_number(
+                   "SELECT sum(next_offset) FROM etl.consumer_offsets "
+                   "WHERE consumer = 'late'") == 600;
+    }));
+    EXPECT_EQ(streamed_messages(), 0);
+    emulate(100, 22);
+    wait_for_streamed(300);
+    stop(stream);
+    EXPECT_EQ(streamed_messages(), 300);
+
+    emulate(50, 23);  // while it is down
+    util::ChildProcess again = start_stream({"--start", "latest", "--group", "late"});
+    wait_for_streamed(450);
+    stop(again);
+    EXPECT_EQ(streamed_messages(), 450);
+    EXPECT_EQ(query_number("SELECT sum(next_offset) FROM etl.consumer_offsets "
+                           "WHERE consumer = 'late'"),
+              1050);
+}
+
 TEST_F(StreamTest, SigkillAtSeveralPointsWhileEventsFlowThenTotalsAreExact) {
     constexpr int events = 15000;
     util::ChildProcess producer =
@@ -733,6 +763,12 @@ TEST(StreamUsage, RejectsNonPositiveLimits) {
     const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--max-latency-ms", "0"});
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_NE(run.output.find("must be positive"), std::string::npos) << run.output;
+}
+
+TEST(StreamUsage, RejectsAnUnknownStartPosition) {
+    const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--start", "newest"});
+    EXPECT_EQ(run.exit_code, 2);
+    EXPECT_NE(run.output.find("invalid --start \"newest\""), std::string::npos) << run.output;
 }
 
 TEST(StreamUsage, RejectsABadMetricsAddressBeforeConnecting) {

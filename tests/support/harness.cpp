@@ -65,6 +65,30 @@ std::string migrated_database() {
     return dsn;
 }
 
+std::string create_reader_login() {
+    const std::string role = unique_name("bi_login");
+    // Through the script the README gives a DBA, so that the script itself is tested.
+    const util::ProcessResult run = util::run_process(
+        {"sh", "-c",
+         "PINPIPE_LOGIN_PASSWORD=bi-secret psql -X -q -h \"$1\" -p \"$2\" -U postgres "
+         "-d postgres -v login=\"$3\" -f \"$4\"",
+         "psql", test_cluster().socket_directory().string(), std::to_string(test_cluster().port()),
+         role, std::string(PINPIPE_SOURCE_DIR) + "/sql/create_reader_login.sql"});
+    if (run.exit_code != 0) {
+        throw std::runtime_error("sql/create_reader_login.sql failed: " + run.output);
+    }
+    return role;
+}
+
+std::string dsn_as(const std::string& dsn, const std::string& role) {
+    const size_t at = dsn.find(" user=");
+    if (at == std::string::npos) {
+        throw std::invalid_argument("dsn_as: no user= in " + dsn);
+    }
+    const size_t end = dsn.find(' ', at + 1);
+    return dsn.substr(0, at) + " user=" + role + (end == std::string::npos ? "" : dsn.substr(end));
+}
+
 PinpipeRun run_pinpipe(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {PINPIPE_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());

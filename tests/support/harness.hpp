@@ -26,6 +26,12 @@ std::string fresh_database();
 // A new database with every embedded migration applied; returns its dsn.
 std::string migrated_database();
 
+// A login in pinpipe_reader made by sql/create_reader_login.sql, as the README tells a DBA
+// (password bi-secret; roles are cluster-wide, so the name is unique); returns its name.
+std::string create_reader_login();
+// The dsn of a database of the test cluster (as returned above), logged in as role instead.
+std::string dsn_as(const std::string& dsn, const std::string& role);
+
 // A name unique within this test run, for databases, topics and groups.
 std::string unique_name(const std::string& prefix);
 

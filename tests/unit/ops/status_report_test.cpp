@@ -76,15 +76,41 @@ TEST(Thresholds, MaxLagIgnoresGroupsLeftOut) {
     EXPECT_TRUE(threshold_violations(report, {.max_lag = 0}).empty());
 }
 
-TEST(Thresholds, FreshnessOverTheLimitAndNothingLoadedFromAFullTopic) {
+TEST(Thresholds, StaleWhileMessagesWaitToBeLoadedIsAViolation) {
     const auto violations = threshold_violations(sample_report(), {.max_freshness_s = 30});
+    ASSERT_EQ(violations.size(), 1u);
+    EXPECT_EQ(violations[0],
+              "newest row loaded from p.pin is 60 s old while 50 messages wait to be loaded "
+              "(--max-freshness-s 30)");
+    EXPECT_TRUE(threshold_violations(sample_report(), {.max_freshness_s = 60}).empty());
+}
+
+TEST(Thresholds, StaleButCaughtUpMeansNoEventsArrivedAndIsNoViolation) {
+    StatusReport report = sample_report();
+    report.partitions = {partition("p.pin", 0, 0, 100, 100, std::nullopt),
+                         partition("p.geo", 0, 0, 30, 30, std::nullopt)};
+    compute_lags(report.partitions);
+    EXPECT_TRUE(threshold_violations(report, {.max_freshness_s = 30}).empty());
+    EXPECT_EQ(load_progress(report, "p.pin").state, LoadProgress::caught_up);
+    const std::string text = render_status_text(report);
+    EXPECT_NE(text.find("caught up (no newer events in Kafka)"), std::string::npos) << text;
+    const auto doc = status_json(report, {}, {});
+    EXPECT_EQ(doc["freshness"][0]["load"], "caught_up");
+    EXPECT_EQ(doc["freshness"][0]["messages_to_load"], 0);
+}
+
+TEST(Thresholds, WithoutTheLoadGroupStaleIsAViolationAsBefore) {
+    StatusReport report = sample_report();
+    report.load_group.clear();
+    const auto violations = threshold_violations(report, {.max_freshness_s = 30});
     ASSERT_EQ(violations.size(), 2u);
     EXPECT_EQ(violations[0], "newest row loaded from p.pin is 60 s old (--max-freshness-s 30)");
     EXPECT_EQ(violations[1],
               "nothing loaded from p.geo yet while Kafka holds 30 messages (--max-freshness-s "
               "30)");
+    EXPECT_TRUE(status_json(report, {}, {})["freshness"][0]["messages_to_load"].is_null());
     // p.user holds nothing in Kafka: nothing to be stale about.
-    EXPECT_TRUE(threshold_violations(sample_report(), {.max_freshness_s = 60}).size() == 1);
+    EXPECT_EQ(threshold_violations(report, {.max_freshness_s = 60}).size(), 1u);
 }
 
 TEST(StatusText, ShowsGroupsLagAndNotDeployed) {

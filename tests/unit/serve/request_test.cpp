@@ -81,7 +81,7 @@ TEST(RouteRequest, UnknownPathIs404AndWrongMethodIs405) {
 }
 
 TEST(RouteRequest, ApiKeyRequiredExceptForProbes) {
-    const ServeConfig config{"pinterest", "s3cret"};
+    const ServeConfig config{"pinterest", "s3cret", ""};
     const HttpResponse missing = rejection_of(make_request("GET", "/topics"), config);
     EXPECT_EQ(missing.status, 403);
     EXPECT_EQ(error_code_of(missing), error_forbidden);
@@ -179,7 +179,7 @@ TEST(RestProxyPlan, InvalidTopicNameIs404) {
 }
 
 TEST(KinesisPlan, RoutesStreamNameSuffixToPrefixedTopic) {
-    const ServeConfig config{"acme", ""};
+    const ServeConfig config{"acme", "", ""};
     const ProducePlan plan = plan_of(
         make_request(
             "PUT", "/streams/streaming-0a1b-geo/record", "application/json",
@@ -277,8 +277,41 @@ TEST(ProduceResponse, KinesisAndPlainStyles) {
 
 TEST(ListResponses, TopicsSkipInternalAndStreamsFollowPrefix) {
     EXPECT_EQ(topics_response({"__consumer_offsets", "a", "b\"c"}).body, R"(["a","b\"c"])");
-    EXPECT_EQ(streams_response({"acme", ""}).body,
+    EXPECT_EQ(streams_response({"acme", "", ""}, {"acme.pin", "acme.geo", "acme.user"}).body,
               R"({"StreamNames":["acme-pin","acme-geo","acme-user"],"HasMoreStreams":false})");
+}
+
+TEST(ListResponses, StreamsOfferOnlyNamesWhoseTopicExists) {
+    EXPECT_EQ(streams_response({"acme", "", ""}, {"acme.geo", "other.pin"}).body,
+              R"({"StreamNames":["acme-geo"],"HasMoreStreams":false})");
+    EXPECT_EQ(streams_response({"acme", "", ""}, {}).body,
+              R"({"StreamNames":[],"HasMoreStreams":false})");
+}
+
+TEST(Routing, AnApiGatewayStagePrefixIsStripped) {
+    const ServeConfig staged{"pinterest", "", "/prod"};
+    EXPECT_EQ(route_of(make_request("POST", "/prod/topics/pinterest.pin"), staged).target,
+              "pinterest.pin");
+    EXPECT_EQ(route_of(make_request("PUT", "/prod/streams/s-pin/record"), staged).endpoint,
+              Endpoint::put_record);
+    EXPECT_EQ(route_of(make_request("POST", "/prod/geo/"), staged).endpoint, Endpoint::post_event);
+    EXPECT_EQ(route_of(make_request("GET", "/prod/streams"), staged).endpoint,
+              Endpoint::list_streams);
+    // Paths without the prefix are served too (probes, Prometheus); a lookalike is not a prefix.
+    EXPECT_EQ(route_of(make_request("GET", "/metrics"), staged).endpoint, Endpoint::metrics);
+    EXPECT_EQ(route_of(make_request("POST", "/topics/t"), staged).target, "t");
+    EXPECT_EQ(rejection_of(make_request("POST", "/production/topics/t"), staged).status, 404);
+}
+
+TEST(BasePath, IsNormalizedOrRejected) {
+    EXPECT_EQ(normalize_base_path("/prod"), "/prod");
+    EXPECT_EQ(normalize_base_path("prod/"), "/prod");
+    EXPECT_EQ(normalize_base_path("/a/b"), "/a/b");
+    EXPECT_EQ(normalize_base_path("/"), "");
+    EXPECT_EQ(normalize_base_path(""), "");
+    for (const char* bad : {"/p?x", "/p#", "/a b", "/a//b", "/%70"}) {
+        EXPECT_FALSE(normalize_base_path(bad).has_value()) << bad;
+    }
 }
 
 TEST(ErrorResponse, EscapesMessageAndSurvivesInvalidUtf8) {
