@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
@@ -25,6 +26,11 @@ void wait_for_replay(const std::string& primary_dsn, const std::string& standby_
 std::string fresh_database();
 // A new database with every embedded migration applied; returns its dsn.
 std::string migrated_database();
+
+// The nine answers of DESIGN §7 as relation names: analytics.<name>.
+std::vector<std::string> answer_relations();
+// Every row of a relation as one text, in a fixed order: equal texts are equal contents.
+std::string relation_contents(pg::Connection& cx, const std::string& relation);
 
 // A name unique within this test run, for databases, topics and groups.
 std::string unique_name(const std::string& prefix);
