@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# pinpipe load against the file-COPY ceiling (issue #3, DESIGN §12).
+# pinpipe load against file-COPY ceilings (issues #3 and #13, DESIGN §12).
 #
 # Puts RECORDS keyed pin records (~575 B each, from `pinpipe emulate`) on a 32-partition topic of
 # a mock broker, then alternates, RUNS times, in one PostgreSQL cluster:
-#   ceiling: psql \copy of the same payloads from a file into a table LIKE staging.pin_events
-#            (same columns, indexes and unique key);
-#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging.pin_events, from scratch.
-# Prints each run, the medians, the ratio pinpipe/ceiling, and the loader's peak RSS.
+#   lean:    psql \copy of the same payloads from a file into a lean table: the Kafka coordinates,
+#            the payload and the unique key only (the price of the live state is measured
+#            against it);
+#   staging: the same \copy straight into staging.pin_events, its trigger folding the rows into
+#            clean.pins and the analytics counts (the ceiling of a loader that keeps them);
+#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging.pin_events.
+# Before the staging and pinpipe runs, staging, clean.* and the counts are emptied.
+# Prints each run, the medians, the ratios pinpipe/lean and pinpipe/staging, and the loader's
+# peak RSS.
 #
 # Usage: [RECORDS=200000] [RUNS=5] [LOAD_ARGS="--max-batch-rows N ..."] bench/load.sh
 source "$(dirname "$0")/lib.sh"
@@ -42,18 +47,35 @@ bytes=$(stat -c %s "$BENCH_DIR/ceiling.copy")
 echo "records: $RECORDS pins, $((bytes / RECORDS)) bytes per COPY row, $PARTITIONS partitions" >&2
 
 columns="kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload"
+
+# \copy of the ceiling file into table $2, timed and printed as run $run, what $1.
+timed_copy() {
+    local start seconds
+    start=$(date +%s.%N)
+    bench_psql -c "\\copy $2 ($columns) FROM '$BENCH_DIR/ceiling.copy'"
+    seconds=$(echo "$(date +%s.%N) - $start" | bc)
+    echo "$seconds" >>"$BENCH_DIR/$1.times"
+    printf '%-4s %-10s %10.2f %10.0f %12s\n' "$run" "$1" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" -
+}
+
+# Staging, clean.*, the analytics counts and the loader's bookkeeping emptied.
+empty_live_state() {
+    bench_psql -c "TRUNCATE staging.pin_events, staging.geo_events, staging.user_events" \
+        -c "SELECT analytics.rebuild_live_state()" \
+        -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters" -c "CHECKPOINT" >/dev/null
+}
+
 printf '%-4s %-10s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb
 for run in $(seq "$RUNS"); do
-    bench_psql -c "DROP TABLE IF EXISTS public.ceiling" \
-        -c "CREATE TABLE public.ceiling (LIKE staging.pin_events INCLUDING ALL)" -c "CHECKPOINT"
-    start=$(date +%s.%N)
-    bench_psql -c "\\copy public.ceiling ($columns) FROM '$BENCH_DIR/ceiling.copy'"
-    seconds=$(echo "$(date +%s.%N) - $start" | bc)
-    echo "$seconds" >>"$BENCH_DIR/ceiling.times"
-    printf '%-4s %-10s %10.2f %10.0f %12s\n' "$run" ceiling "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" -
+    bench_psql -c "DROP TABLE IF EXISTS public.lean" \
+        -c "CREATE TABLE public.lean (kafka_topic text NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz, kafka_key bytea, payload jsonb NOT NULL, UNIQUE (kafka_topic, kafka_partition, kafka_offset))" \
+        -c "CHECKPOINT"
+    timed_copy lean public.lean
 
-    bench_psql -c "TRUNCATE staging.pin_events, staging.geo_events, staging.user_events" \
-        -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters" -c "CHECKPOINT"
+    empty_live_state
+    timed_copy staging staging.pin_events
+
+    empty_live_state
     /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
         "$PINPIPE" load --dsn "$BENCH_DSN" -b "$broker" --topic-prefix bench ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
     grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
@@ -63,9 +85,13 @@ for run in $(seq "$RUNS"); do
     printf '%-4s %-10s %10.2f %10.0f %12.1f\n' "$run" pinpipe "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
 done
 
-ceiling=$(median <"$BENCH_DIR/ceiling.times")
+lean=$(median <"$BENCH_DIR/lean.times")
+staging=$(median <"$BENCH_DIR/staging.times")
 loader=$(median <"$BENCH_DIR/load.times")
 rss=$(median <"$BENCH_DIR/load.rss")
-printf 'median: ceiling %.2f s (%.0f rows/s), pinpipe load %.2f s (%.0f rows/s), ratio %.2f, peak RSS %.0f MB\n' \
-    "$ceiling" "$(echo "$RECORDS / $ceiling" | bc -l)" "$loader" "$(echo "$RECORDS / $loader" | bc -l)" \
-    "$(echo "$ceiling / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+printf 'median: lean \\copy %.2f s (%.0f rows/s), staging \\copy %.2f s (%.0f rows/s), pinpipe load %.2f s (%.0f rows/s)\n' \
+    "$lean" "$(echo "$RECORDS / $lean" | bc -l)" "$staging" "$(echo "$RECORDS / $staging" | bc -l)" \
+    "$loader" "$(echo "$RECORDS / $loader" | bc -l)"
+printf 'ratios: pinpipe/lean %.2f, pinpipe/staging %.2f, staging/lean %.2f; peak RSS %.0f MB\n' \
+    "$(echo "$lean / $loader" | bc -l)" "$(echo "$staging / $loader" | bc -l)" "$(echo "$lean / $staging" | bc -l)" \
+    "$(echo "$rss / 1024" | bc -l)"

@@ -170,5 +170,11 @@ RETURN CASE age_group WHEN '18-24' THEN 18 WHEN '25-35' THEN 25 WHEN '36-50' THE
 COMMENT ON FUNCTION clean.age_group_lower_bound(text) IS
     'Youngest age of a group of clean.age_group (18, 25, 36, 51), to sort groups in age order; NULL for any other text';
 
--- pinpipe stream labels its age groups with the same rule (events::age_group).
+-- pinpipe stream labels its age groups with the same rule (events::age_group): its table takes
+-- the new label, rows already counted included.
+ALTER TABLE realtime.age_group_minute DROP CONSTRAINT age_group_minute_age_group_check;
 UPDATE realtime.age_group_minute SET age_group = '50+' WHERE age_group = '+50';
+ALTER TABLE realtime.age_group_minute
+    ADD CONSTRAINT age_group_minute_age_group_check CHECK (age_group IN ('18-24', '25-35', '36-50', '50+'));
+COMMENT ON COLUMN realtime.age_group_minute.age_group IS
+    'Age group of the cleaned age: 18-24, 25-35, 36-50 or 50+ (bounds inclusive, as clean.age_group)';

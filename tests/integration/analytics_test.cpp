@@ -509,14 +509,18 @@ TEST_F(LiveAnalytics, RebuildFromStagingGivesTheSameAnswers) {
     expect_answers_match(expected());
 }
 
-TEST(RefreshCommand, VerifiesEveryAnswer) {
+// A migrated database with 500 generated events in staging (and so in the live state).
+std::string seeded_database() {
     const std::string dsn = testing::migrated_database();
-    {
-        pg::Connection cx = pg::Connection::open(dsn, "analytics_test");
-        analytics::StagingSeed seed;
-        seed.events = 500;
-        analytics::copy_generated_events(cx, seed);
-    }
+    pg::Connection cx = pg::Connection::open(dsn, "analytics_test");
+    analytics::StagingSeed seed;
+    seed.events = 500;
+    analytics::copy_generated_events(cx, seed);
+    return dsn;
+}
+
+TEST(RefreshCommand, VerifiesEveryAnswer) {
+    const std::string dsn = seeded_database();
     for (const std::vector<std::string>& args :
          {std::vector<std::string>{"refresh", "--dsn", dsn},
           std::vector<std::string>{"refresh", "--verify", "--dsn", dsn}}) {
@@ -534,12 +538,9 @@ TEST(RefreshCommand, VerifiesEveryAnswer) {
 }
 
 TEST(RefreshCommand, NamesEveryDifferingAnswerAndRebuildRepairs) {
-    const std::string dsn = testing::migrated_database();
+    const std::string dsn = seeded_database();
     {
         pg::Connection cx = pg::Connection::open(dsn, "analytics_test");
-        analytics::StagingSeed seed;
-        seed.events = 500;
-        analytics::copy_generated_events(cx, seed);
         // Damage two answers behind the triggers' back.
         cx.exec("UPDATE analytics.user_join_year_counts SET users = users + 1");
         cx.exec("DELETE FROM analytics.follower_join_year_counts");
