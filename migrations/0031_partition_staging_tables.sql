@@ -25,7 +25,7 @@
 -- The migration keeps every row: the old tables are renamed, their rows copied into the new
 -- partitions (a day partition for each day present, at most 7 days ahead; the rest into the
 -- default), the views over them re-pointed, and the old tables dropped. The generated columns
--- and covering indexes of 0005 are kept, with the same names.
+-- of 0005 are kept (the views read them until 0040 replaces the views).
 
 CREATE FUNCTION etl.create_staging_partition(parent regclass, day date)
 RETURNS bigint
@@ -154,7 +154,6 @@ BEGIN
     FOREACH kind IN ARRAY ARRAY['pin', 'geo', 'user'] LOOP
         old_table := format('staging.%I', kind || '_events_unpartitioned');
         EXECUTE format('ALTER TABLE staging.%I RENAME TO %I', kind || '_events', kind || '_events_unpartitioned');
-        EXECUTE format('DROP INDEX staging.%I', kind || '_events_latest_by_ind_idx');
         EXECUTE format('CREATE TABLE staging.%I (LIKE %s INCLUDING DEFAULTS INCLUDING GENERATED '
                        'INCLUDING COMMENTS INCLUDING STORAGE INCLUDING COMPRESSION) '
                        'PARTITION BY RANGE (kafka_timestamp)', kind || '_events', old_table);
@@ -194,19 +193,9 @@ COMMENT ON CONSTRAINT pin_events_kafka_message_key ON staging.pin_events IS 'Nev
 COMMENT ON CONSTRAINT geo_events_kafka_message_key ON staging.geo_events IS 'Never two rows for one Kafka message: an offset has exactly one timestamp, and the partition key must be part of a unique key';
 COMMENT ON CONSTRAINT user_events_kafka_message_key ON staging.user_events IS 'Never two rows for one Kafka message: an offset has exactly one timestamp, and the partition key must be part of a unique key';
 
--- The covering indexes of 0005, same names and columns, now one per partition.
-CREATE INDEX pin_events_latest_by_ind_idx ON staging.pin_events
-    (ind, kafka_timestamp DESC NULLS LAST, loaded_at DESC, kafka_topic DESC, kafka_partition DESC, kafka_offset DESC)
-    INCLUDE (category, follower_count, poster_name);
-CREATE INDEX geo_events_latest_by_ind_idx ON staging.geo_events
-    (ind, kafka_timestamp DESC NULLS LAST, loaded_at DESC, kafka_topic DESC, kafka_partition DESC, kafka_offset DESC)
-    INCLUDE (country, "timestamp");
-CREATE INDEX user_events_latest_by_ind_idx ON staging.user_events
-    (ind, kafka_timestamp DESC NULLS LAST, loaded_at DESC, kafka_topic DESC, kafka_partition DESC, kafka_offset DESC)
-    INCLUDE (age, date_joined);
-COMMENT ON INDEX staging.pin_events_latest_by_ind_idx IS 'Serves clean.pins: messages by ind, latest delivered first, with the fields the analytics read';
-COMMENT ON INDEX staging.geo_events_latest_by_ind_idx IS 'Serves clean.geolocations: messages by ind, latest delivered first, with the fields the analytics read';
-COMMENT ON INDEX staging.user_events_latest_by_ind_idx IS 'Serves clean.users: messages by ind, latest delivered first, with the fields the analytics read';
+-- The covering indexes of 0005 are not made again: they served only the clean views, which 0040
+-- replaces with tables kept by triggers, and 0042 drops the columns they covered; pinpipe migrate
+-- applies all of these in one run.
 
 COMMENT ON TABLE staging.pin_events IS 'Every pin message loaded from <prefix>.pin, as delivered; one partition per UTC day of kafka_timestamp (pinpipe retention drops old ones)';
 COMMENT ON TABLE staging.geo_events IS 'Every geolocation message loaded from <prefix>.geo, as delivered; one partition per UTC day of kafka_timestamp (pinpipe retention drops old ones)';

@@ -127,10 +127,12 @@ RebuildSummary rebuild_live_state(pg::Connection& cx) {
     }
     const pg::Result counts = cx.exec(
         "SELECT (SELECT count(*) FROM clean.pins), (SELECT count(*) FROM clean.geolocations), "
-        "(SELECT count(*) FROM clean.users)");
+        "(SELECT count(*) FROM clean.users), (SELECT to_char(max(cutoff) AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM etl.retention_runs)");
     tx.commit();
     return {std::stoll(std::string(counts.get(0, 0))), std::stoll(std::string(counts.get(0, 1))),
-            std::stoll(std::string(counts.get(0, 2)))};
+            std::stoll(std::string(counts.get(0, 2))),
+            counts.is_null(0, 3) ? std::string() : std::string(counts.get(0, 3))};
 }
 
 }  // namespace pinpipe::analytics

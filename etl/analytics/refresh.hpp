@@ -36,6 +36,9 @@ struct RebuildSummary {
     long long pins = 0;
     long long geolocations = 0;
     long long users = 0;
+    // The newest cutoff below which pinpipe retention dropped staging rows (etl.retention_runs,
+    // ISO 8601 UTC); empty when it never dropped any, i.e. the rebuild saw every message.
+    std::string retention_cutoff;
 };
 
 // Recomputes clean.* and the analytics counts from all of staging in one transaction

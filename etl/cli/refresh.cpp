@@ -77,6 +77,15 @@ int refresh_command(const Args& args) {
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
                              .count())
                   << std::endl;
+        if (!summary.retention_cutoff.empty()) {
+            std::cout << fmt::format(
+                             "note: pinpipe retention has dropped staging messages older than {} "
+                             "(etl.retention_runs): the rebuilt state covers only what staging "
+                             "keeps, so an ind last sent before then is no longer in clean.* or "
+                             "the answers",
+                             summary.retention_cutoff)
+                      << std::endl;
+        }
     }
     refresh_analytics(settings.dsn);
     return 0;

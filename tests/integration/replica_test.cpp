@@ -16,24 +16,6 @@ namespace {
 
 using testing::run_pinpipe;
 
-const std::vector<std::string> answers = {"analytics.top_category_per_country",
-                                          "analytics.top_category_per_year",
-                                          "analytics.most_followed_user_per_country",
-                                          "analytics.country_with_most_followed_user",
-                                          "analytics.top_category_per_age_group",
-                                          "analytics.median_followers_per_age_group",
-                                          "analytics.users_joined_per_year",
-                                          "analytics.median_followers_per_join_year",
-                                          "analytics.median_followers_per_join_year_and_age_group"};
-
-std::string contents(pg::Connection& cx, const std::string& relation) {
-    return std::string(
-        cx.exec(fmt::format("SELECT count(*) || ':' || coalesce(string_agg(r::text, '|' ORDER BY "
-                            "r::text), '') FROM {} r",
-                            relation))
-            .get(0, 0));
-}
-
 TEST(ReadReplica, AnswersLoadedIntoThePrimaryAreReadOnTheStandby) {
     const std::string database_dsn = testing::migrated_database();
     const std::unique_ptr<pg::LocalCluster> standby =
@@ -63,10 +45,10 @@ TEST(ReadReplica, AnswersLoadedIntoThePrimaryAreReadOnTheStandby) {
     pg::Connection replica = pg::Connection::open(standby_dsn, "replica_test");
     EXPECT_EQ(replica.exec("SELECT pg_is_in_recovery()").get(0, 0), "t");
     replica.exec("SET ROLE pinpipe_reader");
-    for (const std::string& answer : answers) {
-        const std::string on_primary = contents(primary, answer);
+    for (const std::string& answer : testing::answer_relations()) {
+        const std::string on_primary = testing::relation_contents(primary, answer);
         EXPECT_NE(on_primary.rfind("0:", 0), 0U) << answer << " is empty";
-        EXPECT_EQ(contents(replica, answer), on_primary) << answer;
+        EXPECT_EQ(testing::relation_contents(replica, answer), on_primary) << answer;
     }
     EXPECT_THROW(replica.exec("SELECT count(*) FROM staging.pin_events"), pg::Error)
         << "the reader role reads no staging, on the standby too";

@@ -31,26 +31,6 @@ std::int64_t now_ms() {
         .count();
 }
 
-// The nine answers of DESIGN §7.
-const std::vector<std::string> answers = {"analytics.top_category_per_country",
-                                          "analytics.top_category_per_year",
-                                          "analytics.most_followed_user_per_country",
-                                          "analytics.country_with_most_followed_user",
-                                          "analytics.top_category_per_age_group",
-                                          "analytics.median_followers_per_age_group",
-                                          "analytics.users_joined_per_year",
-                                          "analytics.median_followers_per_join_year",
-                                          "analytics.median_followers_per_join_year_and_age_group"};
-
-// Every row of a relation as text, in a fixed order: equal strings are equal contents.
-std::string contents(pg::Connection& cx, const std::string& relation) {
-    return std::string(
-        cx.exec(fmt::format("SELECT count(*) || ':' || coalesce(string_agg(r::text, '|' ORDER BY "
-                            "r::text), '') FROM {} r",
-                            relation))
-            .get(0, 0));
-}
-
 long long count(pg::Connection& cx, const std::string& sql) {
     return std::stoll(std::string(cx.exec(sql).get(0, 0)));
 }
@@ -86,10 +66,10 @@ class Retention : public ::testing::Test {
     std::string snapshot() {
         std::string all;
         for (const char* table : {"clean.pins", "clean.geolocations", "clean.users"}) {
-            all += contents(m_cx, table) + "\n";
+            all += testing::relation_contents(m_cx, table) + "\n";
         }
-        for (const std::string& answer : answers) {
-            all += contents(m_cx, answer) + "\n";
+        for (const std::string& answer : testing::answer_relations()) {
+            all += testing::relation_contents(m_cx, answer) + "\n";
         }
         return all;
     }
@@ -141,13 +121,23 @@ TEST_F(Retention, RowsOfAnyTimestampLandAndOnlyOlderPartitionsAreDropped) {
                     "WHERE kafka_timestamp < now() - interval '90 days'"),
               0);
     EXPECT_EQ(snapshot(), before) << "retention must change neither clean.* nor an answer";
-    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM etl.retention_runs WHERE partitions_dropped = 3"),
-              1);
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM etl.retention_runs WHERE partitions_dropped = 1"),
+              3)
+        << "one row per staging table, each with its partition";
 
     // Loading goes on: new and re-sent inds land and reach clean.*.
     copy_events(m_cx, 600, 700, now, /*partition=*/5);
     EXPECT_EQ(count(m_cx, "SELECT count(*) FROM clean.pins"), 700);
     EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events"), 520);
+
+    // A rebuild from staging now covers only what staging keeps, and says so.
+    const auto rebuild = run_pinpipe({"refresh", "--rebuild", "--dsn", m_dsn});
+    EXPECT_EQ(rebuild.exit_code, 0) << rebuild.output;
+    EXPECT_NE(
+        rebuild.output.find("note: pinpipe retention has dropped staging messages older than"),
+        std::string::npos)
+        << rebuild.output;
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM clean.pins"), 510) << "inds 10 to 199 are gone";
 }
 
 TEST_F(Retention, NeverTwoRowsForOneKafkaMessage) {
@@ -224,10 +214,10 @@ TEST(StagingMigration, KeepsEveryRowAndEveryAnswer) {
         std::string all_rows;
         for (const char* table : {"staging.pin_events", "staging.geo_events", "staging.user_events",
                                   "clean.pins", "clean.geolocations", "clean.users"}) {
-            all_rows += contents(cx, table) + "\n";
+            all_rows += testing::relation_contents(cx, table) + "\n";
         }
-        for (const std::string& answer : answers) {
-            all_rows += contents(cx, answer) + "\n";
+        for (const std::string& answer : testing::answer_relations()) {
+            all_rows += testing::relation_contents(cx, answer) + "\n";
         }
         return all_rows;
     };

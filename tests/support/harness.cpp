@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "analytics/refresh.hpp"
 #include "pg/migrations.hpp"
 #include "util/process.hpp"
 
@@ -45,6 +46,22 @@ void wait_for_replay(const std::string& primary_dsn, const std::string& standby_
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+}
+
+std::vector<std::string> answer_relations() {
+    std::vector<std::string> names;
+    for (const analytics::AnswerDefinition& answer : analytics::answer_definitions()) {
+        names.push_back(fmt::format("analytics.{}", answer.name));
+    }
+    return names;
+}
+
+std::string relation_contents(pg::Connection& cx, const std::string& relation) {
+    return std::string(
+        cx.exec(fmt::format("SELECT count(*) || ':' || coalesce(string_agg(r::text, '|' ORDER BY "
+                            "r::text), '') FROM {} r",
+                            relation))
+            .get(0, 0));
 }
 
 std::string unique_name(const std::string& prefix) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
@@ -31,6 +32,10 @@ std::string migrated_database();
 std::string create_reader_login();
 // The dsn of a database of the test cluster (as returned above), logged in as role instead.
 std::string dsn_as(const std::string& dsn, const std::string& role);
+// The nine answers of DESIGN §7 as relation names: analytics.<name>.
+std::vector<std::string> answer_relations();
+// Every row of a relation as one text, in a fixed order: equal texts are equal contents.
+std::string relation_contents(pg::Connection& cx, const std::string& relation);
 
 // A name unique within this test run, for databases, topics and groups.
 std::string unique_name(const std::string& prefix);

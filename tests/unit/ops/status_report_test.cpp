@@ -121,6 +121,31 @@ TEST(StatusText, ShowsGroupsLagAndNotDeployed) {
     EXPECT_NE(text.find("nothing loaded"), std::string::npos) << text;
 }
 
+TEST(Thresholds, ReplicaLagOverTheLimitOrNoStandbyAtAll) {
+    StatusReport report = sample_report();
+    report.replica = ReplicaStatus{"host=standby", true, 4096, 90.0};
+    const auto behind = threshold_violations(report, {.max_replica_lag_s = 60});
+    ASSERT_EQ(behind.size(), 1u);
+    EXPECT_EQ(behind[0], "replica host=standby is 90 s behind (--max-replica-lag-s 60)");
+    EXPECT_TRUE(threshold_violations(report, {.max_replica_lag_s = 90}).empty());
+    report.replica = ReplicaStatus{"host=primary", false, std::nullopt, std::nullopt};
+    const auto primary = threshold_violations(report, {.max_replica_lag_s = 60});
+    ASSERT_EQ(primary.size(), 1u);
+    EXPECT_EQ(primary[0], "host=primary is not a standby (--max-replica-lag-s 60)");
+}
+
+TEST(StatusText, ShowsStagingPartitionsSizesAndTheReplica) {
+    StatusReport report = sample_report();
+    report.staging = {{"staging.pin_events", 1200, /*exact=*/false, /*bytes=*/3 * 1024 * 1024}};
+    report.staging_partitions = {{"staging.pin_events", 98, "2024-02-01", "2024-05-08", 3}};
+    report.replica = ReplicaStatus{"host=standby", true, 0, 0.0};
+    const std::string text = render_status_text(report);
+    EXPECT_NE(text.find("staging.pin_events  ~1,200  3.0 MB"), std::string::npos) << text;
+    EXPECT_NE(text.find("staging.pin_events    98  2024-02-01  2024-05-08"), std::string::npos)
+        << text;
+    EXPECT_NE(text.find("Replica host=standby\nreplay lag: 0 B of WAL"), std::string::npos) << text;
+}
+
 TEST(StatusJson, CarriesLagThresholdsAndVerdict) {
     const Thresholds thresholds{.max_lag = 49};
     const StatusReport report = sample_report();
