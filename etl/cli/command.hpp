@@ -41,6 +41,7 @@ int stream_command(const Args& args);
 int refresh_command(const Args& args);
 int status_command(const Args& args);
 int dlq_command(const Args& args);
+int import_command(const Args& args);
 
 // Refreshes the analytics materialized views, printing one line per view (refresh, load --refresh).
 void refresh_analytics(const std::string& dsn);

@@ -25,6 +25,8 @@ constexpr std::array command_table = {
             serve_command},
     Command{"status", "show lag, freshness and recent load runs", status_command},
     Command{"dlq", "list, replay or purge dead letters", dlq_command},
+    Command{"import", "import events from JSON files into staging, once per file content",
+            import_command},
     Command{"demo", "run the whole pipeline on a private Postgres and mock Kafka", demo_command},
 };
 
