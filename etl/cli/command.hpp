@@ -43,6 +43,7 @@ int status_command(const Args& args);
 int dlq_command(const Args& args);
 int retention_command(const Args& args);
 int failpoints_command(const Args& args);
+int import_command(const Args& args);
 
 // Verifies the live analytics answers, printing one line per answer (refresh, load --refresh);
 // throws naming the answers that differ.

@@ -29,6 +29,8 @@ constexpr std::array command_table = {
             retention_command},
     Command{"failpoints", "list the failpoints that PINPIPE_FAILPOINTS can arm",
             failpoints_command},
+    Command{"import", "import events from JSON files into staging, once per file content",
+            import_command},
     Command{"demo", "run the whole pipeline on a private Postgres and mock Kafka", demo_command},
 };
 

@@ -1,0 +1,76 @@
+#include "ops/import_store.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "load/batch.hpp"
+#include "load/dead_letters.hpp"
+#include "load/staging_copy.hpp"
+#include "ops/import_plan.hpp"
+#include "pg/migrations.hpp"
+
+namespace pinpipe::ops {
+namespace {
+
+std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw std::runtime_error(
+            fmt::format("could not open {}: {}", file.string(), std::strerror(errno)));
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+}  // namespace
+
+ImportOutcome import_file(pg::Connection& cx, const std::filesystem::path& file,
+                          std::optional<events::EventKind> forced_kind, size_t max_message_bytes) {
+    const std::string content = read_file(file);
+    ImportOutcome outcome;
+    outcome.content_sha256 = pg::sha256_hex(content);
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    events::EventValidator validator(max_message_bytes);
+    const ImportPlan plan =
+        plan_import(content, outcome.content_sha256, forced_kind, now_ms, validator);
+
+    pg::Transaction tx(cx);
+    // The claim on the content: a concurrent import of the same content waits here for this
+    // transaction and then finds the row.
+    const pg::Result claimed = cx.exec(
+        "INSERT INTO etl.imported_files (content_sha256, file_name, bytes) VALUES ($1, $2, $3) "
+        "ON CONFLICT (content_sha256) DO NOTHING RETURNING content_sha256",
+        {outcome.content_sha256, file.string(), std::to_string(content.size())});
+    if (claimed.rows() == 0) {
+        outcome.already_imported = true;
+        return outcome;  // the transaction rolls back: nothing to write
+    }
+    for (const events::EventKind kind : events::all_event_kinds) {
+        const load::StagingRows& rows = plan.rows[load::kind_index(kind)];
+        if (!rows.empty()) {
+            load::copy_staging_rows(cx, kind, rows);
+        }
+        outcome.rows[load::kind_index(kind)] = rows.count();
+    }
+    load::copy_dead_letters(cx, plan.dead_letters);
+    cx.exec(
+        "UPDATE etl.imported_files SET records = $2, staged_rows = $3, dead_letters = $4 "
+        "WHERE content_sha256 = $1",
+        {outcome.content_sha256, std::to_string(plan.records), std::to_string(plan.row_count()),
+         std::to_string(plan.dead_letter_count)});
+    tx.commit();
+    outcome.records = plan.records;
+    outcome.dead_letters = plan.dead_letter_count;
+    return outcome;
+}
+
+}  // namespace pinpipe::ops

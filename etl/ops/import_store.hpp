@@ -1,0 +1,29 @@
+// The I/O half of pinpipe import: one file into staging and etl.dead_letters in one
+// transaction, recorded in etl.imported_files by the SHA-256 of its content so that the same
+// content is never imported twice (under any file name, by concurrent imports too).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "events/validation.hpp"
+#include "pg/connection.hpp"
+
+namespace pinpipe::ops {
+
+struct ImportOutcome {
+    std::string content_sha256;
+    bool already_imported = false;  // nothing written: this content was imported before
+    uint64_t records = 0;
+    std::array<uint64_t, 3> rows{};  // pin, geo, user
+    uint64_t dead_letters = 0;
+};
+
+// Throws std::runtime_error naming the file when it cannot be read.
+ImportOutcome import_file(pg::Connection& cx, const std::filesystem::path& file,
+                          std::optional<events::EventKind> forced_kind, size_t max_message_bytes);
+
+}  // namespace pinpipe::ops
