@@ -22,6 +22,7 @@ int load_command(const Args& args) {
         "Bad messages go to etl.dead_letters with the reason.");
     add_connection_options(options);
     add_logging_options(options);
+    add_claim_lease_option(options);
     options.add_options()("group",
                           "id under which offsets are kept (and committed to Kafka for "
                           "lag tools)",
@@ -80,6 +81,7 @@ int load_command(const Args& args) {
         loader.max_batch_latency.count() <= 0 || loader.kafka_timeout.count() <= 0) {
         throw UsageError("batch limits, --parallel-partitions and timeouts must be positive");
     }
+    loader.claim_lease = claim_lease(*result, loader.rebalance_interval);
 
     util::install_stop_signal_handlers();
     const load::LoadSummary summary = load::run_load(loader);

@@ -74,7 +74,8 @@ class Loader {
           m_cx(std::make_unique<pg::Connection>(pg::Connection::open(options.dsn, "pinpipe-load"))),
           m_consumer(options.kafka_properties),
           m_validator(options.max_message_bytes),
-          m_membership(options.group, util::host_name(), static_cast<int>(getpid())) {
+          m_membership(options.group, util::host_name(), static_cast<int>(getpid()),
+                       options.claim_lease) {
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
             m_kind_of_topic[options.topics[kind]] = static_cast<events::EventKind>(kind);
         }

@@ -11,6 +11,7 @@
 
 #include "events/validation.hpp"
 #include "kafka/config.hpp"
+#include "pg/membership.hpp"
 
 namespace pinpipe::load {
 
@@ -28,6 +29,8 @@ struct LoaderOptions {
     // With partitions still behind, how long Kafka may stay silent before the run fails.
     std::chrono::milliseconds kafka_timeout{30000};
     std::chrono::milliseconds rebalance_interval{3000};  // --follow: look for unowned partitions
+    // --follow: a hung instance's partitions are taken over after this long (pg::Membership).
+    std::chrono::milliseconds claim_lease = pg::default_claim_lease;
 };
 
 struct LoadSummary {

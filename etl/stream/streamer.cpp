@@ -111,7 +111,8 @@ class StreamSession {
         : m_options(options),
           m_run(run),
           m_store(options.group),
-          m_membership(options.group, util::host_name(), static_cast<int>(getpid())),
+          m_membership(options.group, util::host_name(), static_cast<int>(getpid()),
+                       options.claim_lease),
           m_cx(std::make_unique<pg::Connection>(
               pg::Connection::open(options.dsn, "pinpipe-stream"))),
           m_consumer(options.kafka_properties),
@@ -249,9 +250,9 @@ class StreamSession {
                 if (m_store.try_claim(*m_cx, tp)) {  // false: another instance was quicker
                     positions.emplace_back(tp,
                                            m_store.stored_or_initialize(*m_cx, tp, start_offset));
+                    pg::failpoint(obs::Failpoint::stream_after_claim);
                 }
             }
-            pg::failpoint(obs::Failpoint::stream_after_claim);
             return positions;
         });
         for (const auto& [tp, offset] : claimed) {

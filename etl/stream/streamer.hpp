@@ -11,6 +11,7 @@
 
 #include "events/validation.hpp"
 #include "kafka/config.hpp"
+#include "pg/membership.hpp"
 #include "stream/observer.hpp"
 
 namespace pinpipe::stream {
@@ -32,6 +33,8 @@ struct StreamOptions {
     size_t max_message_bytes = events::EventValidator::default_max_message_bytes;
     // How often this instance re-checks its fair share of the partitions.
     std::chrono::milliseconds rebalance_interval{3000};
+    // A hung instance's partitions are taken over after this long (pg::Membership).
+    std::chrono::milliseconds claim_lease = pg::default_claim_lease;
     // Pause before a new session after an outage; doubles up to max_retry_delay.
     std::chrono::milliseconds first_retry_delay{500};
     std::chrono::milliseconds max_retry_delay{30000};

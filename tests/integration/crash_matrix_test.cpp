@@ -260,5 +260,53 @@ TEST_P(StreamCrashMatrix, AFaultAtThePointThenACleanRunCountsEveryMessageOnce) {
 INSTANTIATE_TEST_SUITE_P(EveryStreamPoint, StreamCrashMatrix, ::testing::ValuesIn(cases("stream.")),
                          case_name);
 
+// Not a matrix case: the fixture's topics, data and helpers, without a parameter.
+using StuckConsumer = CrashMatrix;
+
+TEST_F(StuckConsumer, AStoppedStreamLosesItsPartitionsWithinTheLeaseAndNothingCountsTwice) {
+    using Clock = std::chrono::steady_clock;
+    const std::vector<std::string> stream = {
+        "stream", "--max-batch-rows", batch_rows, "--rebalance-ms",
+        "300",    "--claim-lease-ms", "3000"};
+    // Stopped inside its third transaction, holding all nine partitions and a row lock or two.
+    util::ChildProcess hung = start(stream, "stream.after_upserts=stop@3");
+    ASSERT_TRUE(eventually([&] { return process_state(hung.pid()) == 'T'; }))
+        << read_file(m_stderr);
+    const auto stopped_at = Clock::now();
+    util::ChildProcess survivor = start(stream, "");
+    ASSERT_TRUE(eventually([&] {
+        return number(fmt::format("SELECT count(*) FROM etl.consumer_instances WHERE pid = {} "
+                                  "AND partitions = 9",
+                                  survivor.pid())) == 1;
+    })) << read_file(m_stderr);
+    const auto took_over = Clock::now() - stopped_at;
+    EXPECT_LT(took_over, 15s);
+    RecordProperty(
+        "takeover_ms",
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took_over).count()));
+    EXPECT_NE(
+        read_file(m_stderr).find("ended the session of a consumer instance whose lease ran out"),
+        std::string::npos)
+        << read_file(m_stderr);
+    EXPECT_TRUE(eventually([&] {
+        return number("SELECT sum(events) FROM realtime.event_minute") == 3 * events;
+    })) << read_file(m_stderr);
+
+    // Resumed, it finds its session ended: its batch fails, and it rejoins from the stored
+    // offsets, taking its share back without counting anything again.
+    hung.send_signal(SIGCONT);
+    EXPECT_TRUE(eventually([&] {
+        return read_file(m_stderr).find("stream session ended; starting a new one") !=
+                   std::string::npos &&
+               number("SELECT count(*) FROM etl.consumer_instances WHERE partitions > 0") == 2;
+    })) << read_file(m_stderr);
+    hung.send_signal(SIGTERM);
+    survivor.send_signal(SIGTERM);
+    EXPECT_EQ(hung.wait_for(bound).value_or(-1), 0);
+    EXPECT_EQ(survivor.wait_for(bound).value_or(-1), 0);
+    EXPECT_EQ(number("SELECT sum(events) FROM realtime.event_minute"), 3 * events);
+    expect_offsets_at_the_end_and_dead_letters_once("pinpipe-stream");
+}
+
 }  // namespace
 }  // namespace pinpipe
