@@ -5,14 +5,17 @@
 # a mock broker, then alternates, RUNS times, in one PostgreSQL cluster:
 #   ceiling: psql \copy of the same payloads from a file into a table LIKE staging.pin_events
 #            (same columns, indexes and unique key);
-#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging.pin_events, from scratch.
-# Prints each run, the medians, the ratio pinpipe/ceiling, and the loader's peak RSS.
+#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging.pin_events, from scratch, once
+#            per writer count in WRITERS (`--writers N`).
+# Prints each run, the medians, the ratio pinpipe/ceiling, and the loader's peak RSS; with
+# several writer counts also each one's speed-up over the first.
 #
-# Usage: [RECORDS=200000] [RUNS=5] [LOAD_ARGS="--max-batch-rows N ..."] bench/load.sh
+# Usage: [RECORDS=200000] [RUNS=5] [WRITERS="1 2"] [LOAD_ARGS="--max-batch-rows N ..."] bench/load.sh
 source "$(dirname "$0")/lib.sh"
 
 RECORDS=${RECORDS:-200000}
 RUNS=${RUNS:-5}
+WRITERS=${WRITERS:-default}  # "default": no --writers option (also for older binaries)
 PARTITIONS=32
 
 start_postgres
@@ -52,20 +55,32 @@ for run in $(seq "$RUNS"); do
     echo "$seconds" >>"$BENCH_DIR/ceiling.times"
     printf '%-4s %-10s %10.2f %10.0f %12s\n' "$run" ceiling "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" -
 
-    bench_psql -c "TRUNCATE staging.pin_events, staging.geo_events, staging.user_events" \
-        -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters" -c "CHECKPOINT"
-    /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
-        "$PINPIPE" load --dsn "$BENCH_DSN" -b "$broker" --topic-prefix bench ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
-    grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
-    read -r seconds rss_kb <"$BENCH_DIR/time.out"
-    echo "$seconds" >>"$BENCH_DIR/load.times"
-    echo "$rss_kb" >>"$BENCH_DIR/load.rss"
-    printf '%-4s %-10s %10.2f %10.0f %12.1f\n' "$run" pinpipe "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+    for writers in $WRITERS; do
+        bench_psql -c "TRUNCATE staging.pin_events, staging.geo_events, staging.user_events" \
+            -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters" -c "CHECKPOINT"
+        /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
+            "$PINPIPE" load --dsn "$BENCH_DSN" -b "$broker" --topic-prefix bench \
+            $([ "$writers" = default ] || echo "--writers $writers") ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
+        grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
+        read -r seconds rss_kb <"$BENCH_DIR/time.out"
+        echo "$seconds" >>"$BENCH_DIR/load$writers.times"
+        echo "$rss_kb" >>"$BENCH_DIR/load$writers.rss"
+        printf '%-4s %-10s %10.2f %10.0f %12.1f\n' "$run" "pinpipe/$writers" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+    done
 done
 
 ceiling=$(median <"$BENCH_DIR/ceiling.times")
-loader=$(median <"$BENCH_DIR/load.times")
-rss=$(median <"$BENCH_DIR/load.rss")
-printf 'median: ceiling %.2f s (%.0f rows/s), pinpipe load %.2f s (%.0f rows/s), ratio %.2f, peak RSS %.0f MB\n' \
-    "$ceiling" "$(echo "$RECORDS / $ceiling" | bc -l)" "$loader" "$(echo "$RECORDS / $loader" | bc -l)" \
-    "$(echo "$ceiling / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+first=""
+for writers in $WRITERS; do
+    loader=$(median <"$BENCH_DIR/load$writers.times")
+    rss=$(median <"$BENCH_DIR/load$writers.rss")
+    printf 'median: ceiling %.2f s (%.0f rows/s), pinpipe load --writers %s %.2f s (%.0f rows/s), ratio %.2f, peak RSS %.0f MB\n' \
+        "$ceiling" "$(echo "$RECORDS / $ceiling" | bc -l)" "$writers" "$loader" "$(echo "$RECORDS / $loader" | bc -l)" \
+        "$(echo "$ceiling / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+    if [ -z "$first" ]; then
+        first=$loader
+    else
+        printf 'speed-up of --writers %s over --writers %s: %.2fx (median seconds)\n' \
+            "$writers" "${WRITERS%% *}" "$(echo "$first / $loader" | bc -l)"
+    fi
+done

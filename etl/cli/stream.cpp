@@ -78,12 +78,12 @@ int stream_command(const Args& args) {
     streamer.kafka_properties = settings.kafka_properties(defaults);
     streamer.topics = settings.topics();
     streamer.max_batch_rows = (*result)["max-batch-rows"].as<size_t>();
-    streamer.max_latency = std::chrono::milliseconds((*result)["max-latency-ms"].as<int>());
+    streamer.max_batch_latency = std::chrono::milliseconds((*result)["max-latency-ms"].as<int>());
     streamer.min_batch_age = std::chrono::milliseconds((*result)["min-batch-ms"].as<int>());
     streamer.max_message_bytes = (*result)["max-message-bytes"].as<size_t>();
     streamer.rebalance_interval = std::chrono::milliseconds((*result)["rebalance-ms"].as<int>());
     if (streamer.max_batch_rows == 0 || streamer.max_message_bytes == 0 ||
-        streamer.max_latency.count() <= 0 || streamer.rebalance_interval.count() <= 0) {
+        streamer.max_batch_latency.count() <= 0 || streamer.rebalance_interval.count() <= 0) {
         throw UsageError("batch limits, --max-latency-ms and --rebalance-ms must be positive");
     }
     streamer.claim_lease = claim_lease(*result, streamer.rebalance_interval);

@@ -21,6 +21,7 @@
 #include "obs/failpoints.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
+#include "support/faults.hpp"
 #include "support/harness.hpp"
 #include "util/process.hpp"
 
@@ -45,16 +46,6 @@ int firing_hit(std::string_view point) {
         return 150;
     }
     return 2;
-}
-
-// The state letter of /proc/<pid>/stat: 'T' once a process is stopped.
-char process_state(pid_t pid) {
-    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-    std::stringstream text;
-    text << stat.rdbuf();
-    const std::string line = text.str();
-    const size_t paren = line.rfind(')');
-    return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
 }
 
 bool eventually(const std::function<bool()>& condition) {
@@ -119,11 +110,8 @@ class CrashMatrix : public ::testing::TestWithParam<Case> {
 
     util::ChildProcess start(std::vector<std::string> args, const std::string& failpoints) const {
         args.insert(args.begin(), PINPIPE_BINARY);
-        return util::ChildProcess(
-            with_connection(std::move(args)),
-            failpoints.empty() ? std::vector<std::string>{}
-                               : std::vector<std::string>{"PINPIPE_FAILPOINTS=" + failpoints},
-            m_stderr);
+        return util::ChildProcess(with_connection(std::move(args)),
+                                  testing::failpoint_env(failpoints), m_stderr);
     }
 
     long long number(const std::string& sql) const {
@@ -143,7 +131,7 @@ class CrashMatrix : public ::testing::TestWithParam<Case> {
             EXPECT_EQ(process.wait_for(bound).value_or(-1), obs::failpoint_crash_exit_code)
                 << "the process did not crash at " << c.point << ": " << read_file(m_stderr);
         } else {
-            EXPECT_TRUE(eventually([&] { return process_state(process.pid()) == 'T'; }))
+            EXPECT_TRUE(testing::wait_until_stopped(process.pid()))
                 << "the process did not stop at " << c.point << ": " << read_file(m_stderr);
             const long long started_before =
                 number("SELECT extract(epoch FROM pg_postmaster_start_time()) * 1000000");
@@ -270,8 +258,7 @@ TEST_F(StuckConsumer, AStoppedStreamLosesItsPartitionsWithinTheLeaseAndNothingCo
         "300",    "--claim-lease-ms", "3000"};
     // Stopped inside its third transaction, holding all nine partitions and a row lock or two.
     util::ChildProcess hung = start(stream, "stream.after_upserts=stop@3");
-    ASSERT_TRUE(eventually([&] { return process_state(hung.pid()) == 'T'; }))
-        << read_file(m_stderr);
+    ASSERT_TRUE(testing::wait_until_stopped(hung.pid())) << read_file(m_stderr);
     const auto stopped_at = Clock::now();
     util::ChildProcess survivor = start(stream, "");
     ASSERT_TRUE(eventually([&] {
