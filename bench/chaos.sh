@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.sh"
 MINUTES=${1:-2}
 SEED=${SEED:-17}
 RATE=${RATE:-200}           # events/s of each emulate (each event is 3 messages)
-LEASE_MS=${LEASE_MS:-5000}  # --claim-lease-ms of the consumers: a stopped one is taken over
+LEASE_MS=${LEASE_MS:-8000}  # --claim-lease-ms (> 2 x the 3 s heartbeat): stopped ones are taken over
 DRAIN_TIMEOUT_S=${DRAIN_TIMEOUT_S:-180}
 RANDOM=$SEED
 PREFIX=chaos
@@ -166,8 +166,9 @@ echo "chaos: longest stall ${longest_stall} s (a group's offsets standing still 
 if [ "$lost_load" -ne 0 ] || [ "$staged" -ne "$distinct" ] || [ "$lost_stream" -ne 0 ] ||
     [ "$dup_stream" -ne 0 ] || [ "$not_in_kafka" -ne 0 ] || [ "$direct_status" -ne 0 ] ||
     [ "$serve_status" -ne 0 ]; then
-    echo "chaos: FAILED (logs in $BENCH_DIR, kept)" >&2
-    trap - EXIT
+    logs=$(mktemp -d /tmp/pinpipe-chaos-logs.XXXXXX)
+    cp "$BENCH_DIR"/*.log "$BENCH_DIR"/*.out "$BENCH_DIR/progress" "$logs/" 2>/dev/null || true
+    echo "chaos: FAILED (logs in $logs)" >&2
     exit 1
 fi
 echo "chaos: exact"

@@ -221,8 +221,7 @@ TEST_P(StreamCrashMatrix, AFaultAtThePointThenACleanRunCountsEveryMessageOnce) {
         EXPECT_TRUE(eventually([&] {
             return number("SELECT sum(events) FROM realtime.event_minute") == 3 * events;
         })) << read_file(m_stderr);
-        EXPECT_NE(read_file(m_stderr).find("stream session ended; starting a new one"),
-                  std::string::npos)
+        EXPECT_NE(read_file(m_stderr).find("session ended; starting a new one"), std::string::npos)
             << read_file(m_stderr);
         faulty.send_signal(SIGTERM);
         EXPECT_EQ(faulty.wait_for(bound).value_or(-1), 0);
@@ -283,8 +282,7 @@ TEST_F(StuckConsumer, AStoppedStreamLosesItsPartitionsWithinTheLeaseAndNothingCo
     // offsets, taking its share back without counting anything again.
     hung.send_signal(SIGCONT);
     EXPECT_TRUE(eventually([&] {
-        return read_file(m_stderr).find("stream session ended; starting a new one") !=
-                   std::string::npos &&
+        return read_file(m_stderr).find("session ended; starting a new one") != std::string::npos &&
                number("SELECT count(*) FROM etl.consumer_instances WHERE partitions > 0") == 2;
     })) << read_file(m_stderr);
     hung.send_signal(SIGTERM);
