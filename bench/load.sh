@@ -8,16 +8,18 @@
 #            against it);
 #   staging: the same \copy straight into staging.pin_events, its trigger folding the rows into
 #            clean.pins and the analytics counts (the ceiling of a loader that keeps them);
-#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging.pin_events.
-# Before the staging and pinpipe runs, staging, clean.* and the counts are emptied.
-# Prints each run, the medians, the ratios pinpipe/lean and pinpipe/staging, and the loader's
-# peak RSS.
+#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging.pin_events, once per writer count
+#            in WRITERS (`--writers N`).
+# Before the staging and each pinpipe run, staging, clean.* and the counts are emptied.
+# Prints each run, the medians, the ratios pinpipe/lean and pinpipe/staging per writer count,
+# the loader's peak RSS, and with several writer counts each one's speed-up over the first.
 #
-# Usage: [RECORDS=200000] [RUNS=5] [LOAD_ARGS="--max-batch-rows N ..."] bench/load.sh
+# Usage: [RECORDS=200000] [RUNS=5] [WRITERS="1 2"] [LOAD_ARGS="--max-batch-rows N ..."] bench/load.sh
 source "$(dirname "$0")/lib.sh"
 
 RECORDS=${RECORDS:-200000}
 RUNS=${RUNS:-5}
+WRITERS=${WRITERS:-default}  # "default": no --writers option (also for older binaries)
 PARTITIONS=32
 
 start_postgres
@@ -75,23 +77,35 @@ for run in $(seq "$RUNS"); do
     empty_live_state
     timed_copy staging staging.pin_events
 
-    empty_live_state
-    /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
-        "$PINPIPE" load --dsn "$BENCH_DSN" -b "$broker" --topic-prefix bench ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
-    grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
-    read -r seconds rss_kb <"$BENCH_DIR/time.out"
-    echo "$seconds" >>"$BENCH_DIR/load.times"
-    echo "$rss_kb" >>"$BENCH_DIR/load.rss"
-    printf '%-4s %-10s %10.2f %10.0f %12.1f\n' "$run" pinpipe "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+    for writers in $WRITERS; do
+        empty_live_state
+        /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
+            "$PINPIPE" load --dsn "$BENCH_DSN" -b "$broker" --topic-prefix bench \
+            $([ "$writers" = default ] || echo "--writers $writers") ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
+        grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
+        read -r seconds rss_kb <"$BENCH_DIR/time.out"
+        echo "$seconds" >>"$BENCH_DIR/load$writers.times"
+        echo "$rss_kb" >>"$BENCH_DIR/load$writers.rss"
+        printf '%-4s %-10s %10.2f %10.0f %12.1f\n' "$run" "pinpipe/$writers" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+    done
 done
 
 lean=$(median <"$BENCH_DIR/lean.times")
 staging=$(median <"$BENCH_DIR/staging.times")
-loader=$(median <"$BENCH_DIR/load.times")
-rss=$(median <"$BENCH_DIR/load.rss")
-printf 'median: lean \\copy %.2f s (%.0f rows/s), staging \\copy %.2f s (%.0f rows/s), pinpipe load %.2f s (%.0f rows/s)\n' \
+printf 'median: lean \\copy %.2f s (%.0f rows/s), staging \\copy %.2f s (%.0f rows/s), staging/lean %.2f\n' \
     "$lean" "$(echo "$RECORDS / $lean" | bc -l)" "$staging" "$(echo "$RECORDS / $staging" | bc -l)" \
-    "$loader" "$(echo "$RECORDS / $loader" | bc -l)"
-printf 'ratios: pinpipe/lean %.2f, pinpipe/staging %.2f, staging/lean %.2f; peak RSS %.0f MB\n' \
-    "$(echo "$lean / $loader" | bc -l)" "$(echo "$staging / $loader" | bc -l)" "$(echo "$lean / $staging" | bc -l)" \
-    "$(echo "$rss / 1024" | bc -l)"
+    "$(echo "$lean / $staging" | bc -l)"
+first=""
+for writers in $WRITERS; do
+    loader=$(median <"$BENCH_DIR/load$writers.times")
+    rss=$(median <"$BENCH_DIR/load$writers.rss")
+    printf 'median: pinpipe load --writers %s %.2f s (%.0f rows/s); ratios pinpipe/lean %.2f, pinpipe/staging %.2f; peak RSS %.0f MB\n' \
+        "$writers" "$loader" "$(echo "$RECORDS / $loader" | bc -l)" "$(echo "$lean / $loader" | bc -l)" \
+        "$(echo "$staging / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+    if [ -z "$first" ]; then
+        first=$loader
+    else
+        printf 'speed-up of --writers %s over --writers %s: %.2fx (median seconds)\n' \
+            "$writers" "${WRITERS%% *}" "$(echo "$first / $loader" | bc -l)"
+    fi
+done

@@ -15,15 +15,15 @@ namespace pinpipe::analytics {
 std::int64_t copy_generated_events(
     pg::Connection& cx, const StagingSeed& seed,
     const std::function<void(const events::GeneratedEvent&)>& on_event) {
-    std::array<std::string, load::event_kind_count> topics;
+    std::array<std::string, events::event_kind_count> topics;
     for (const events::EventKind kind : events::all_event_kinds) {
-        topics[load::kind_index(kind)] = fmt::format("{}.{}", seed.topic_prefix, kind_name(kind));
+        topics[events::kind_index(kind)] = fmt::format("{}.{}", seed.topic_prefix, kind_name(kind));
     }
-    std::array<load::StagingRows, load::event_kind_count> rows;
-    std::array<std::map<int, std::int64_t>, load::event_kind_count> next_offsets;
+    std::array<load::StagingRows, events::event_kind_count> rows;
+    std::array<std::map<int, std::int64_t>, events::event_kind_count> next_offsets;
     const auto flush = [&] {
         for (const events::EventKind kind : events::all_event_kinds) {
-            load::StagingRows& kind_rows = rows[load::kind_index(kind)];
+            load::StagingRows& kind_rows = rows[events::kind_index(kind)];
             if (!kind_rows.empty()) {
                 load::copy_staging_rows(cx, kind, kind_rows);
                 kind_rows = {};
@@ -40,9 +40,9 @@ std::int64_t copy_generated_events(
         const int partition = static_cast<int>(event.ind % seed.partitions);
         const std::string key = std::to_string(event.ind);
         const std::array<const std::string*, 3> payloads = {&event.pin, &event.geo, &event.user};
-        for (size_t k = 0; k < load::event_kind_count; ++k) {
-            const load::KafkaCoordinates at{topics[k], partition, next_offsets[k][partition]++,
-                                            seed.first_timestamp_ms + i, key};
+        for (size_t k = 0; k < events::event_kind_count; ++k) {
+            const events::MessageOrigin at{topics[k], partition, next_offsets[k][partition]++,
+                                           seed.first_timestamp_ms + i, key};
             rows[k].append(at, *payloads[k]);
         }
         if ((i + 1) % seed.events_per_copy == 0) {

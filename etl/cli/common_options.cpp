@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "obs/log.hpp"
+#include "pg/membership.hpp"
 #include "util/errors.hpp"
 
 namespace pinpipe::cli {
@@ -94,6 +95,29 @@ std::string resolve_topic_prefix(const std::string& flag) {
 void apply_logging_options(const cxxopts::ParseResult& result) {
     obs::set_log_format(obs::parse_log_format(result["log-format"].as<std::string>()));
     obs::set_min_log_level(obs::parse_log_level(result["log-level"].as<std::string>()));
+}
+
+void add_claim_lease_option(cxxopts::Options& options) {
+    options.add_options()(
+        "claim-lease-ms",
+        "an instance that shows no sign of life for this long (stopped, hung on a disk, in a "
+        "debugger) has its PostgreSQL session ended by the others, which take its partitions "
+        "over; it starts a new session when it resumes",
+        cxxopts::value<int>()->default_value(std::to_string(pg::default_claim_lease.count())));
+}
+
+std::chrono::milliseconds claim_lease(const cxxopts::ParseResult& result,
+                                      std::chrono::milliseconds heartbeat_interval) {
+    const std::chrono::milliseconds lease((result)["claim-lease-ms"].as<int>());
+    // A live instance heartbeats once per interval, a little later while a batch commits: a
+    // lease of two intervals or less would end healthy sessions.
+    if (lease <= 2 * heartbeat_interval) {
+        throw UsageError(fmt::format(
+            "--claim-lease-ms ({}) must exceed twice the interval at which instances heartbeat "
+            "({} ms), or live instances would end each other's sessions",
+            lease.count(), heartbeat_interval.count()));
+    }
+    return lease;
 }
 
 }  // namespace pinpipe::cli

@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 
 #include <array>
+#include <chrono>
 #include <string>
 
 #include "kafka/config.hpp"
@@ -33,5 +34,11 @@ ConnectionSettings connection_settings(const cxxopts::ParseResult& result);
 void apply_logging_options(const cxxopts::ParseResult& result);
 // The --topic-prefix flag, else PINPIPE_TOPIC_PREFIX, else "pinterest".
 std::string resolve_topic_prefix(const std::string& flag);
+
+// --claim-lease-ms of the long-running consumers (stream, load --follow): how long a hung
+// instance keeps its partitions. claim_lease() checks it against the heartbeat interval.
+void add_claim_lease_option(cxxopts::Options& options);
+std::chrono::milliseconds claim_lease(const cxxopts::ParseResult& result,
+                                      std::chrono::milliseconds heartbeat_interval);
 
 }  // namespace pinpipe::cli

@@ -22,6 +22,7 @@ int load_command(const Args& args) {
         "Bad messages go to etl.dead_letters with the reason.");
     add_connection_options(options);
     add_logging_options(options);
+    add_claim_lease_option(options);
     options.add_options()("group",
                           "id under which offsets are kept (and committed to Kafka for "
                           "lag tools)",
@@ -42,6 +43,11 @@ int load_command(const Args& args) {
         "partitions read at once by a cron run; the others wait for a free "
         "slot or for another loader",
         cxxopts::value<size_t>()->default_value("8"))(
+        "writers",
+        "connections committing batches at once, each for its own share of the claimed "
+        "partitions (PostgreSQL's side of COPY is the bottleneck; a second connection uses "
+        "a second core)",
+        cxxopts::value<size_t>()->default_value("1"))(
         "kafka-timeout-s",
         "fail when a Kafka request goes unanswered, or a cron run receives nothing "
         "this long while partitions are behind",
@@ -75,11 +81,14 @@ int load_command(const Args& args) {
     loader.max_message_bytes = (*result)["max-message-bytes"].as<size_t>();
     loader.parallel_partitions = (*result)["parallel-partitions"].as<size_t>();
     loader.kafka_timeout = std::chrono::seconds((*result)["kafka-timeout-s"].as<int>());
+    loader.writers = (*result)["writers"].as<size_t>();
     if (loader.max_batch_rows == 0 || loader.max_batch_bytes == 0 ||
-        loader.parallel_partitions == 0 || loader.max_message_bytes == 0 ||
+        loader.parallel_partitions == 0 || loader.writers == 0 || loader.max_message_bytes == 0 ||
         loader.max_batch_latency.count() <= 0 || loader.kafka_timeout.count() <= 0) {
-        throw UsageError("batch limits, --parallel-partitions and timeouts must be positive");
+        throw UsageError(
+            "batch limits, --parallel-partitions, --writers and timeouts must be positive");
     }
+    loader.claim_lease = claim_lease(*result, loader.rebalance_interval);
 
     util::install_stop_signal_handlers();
     const load::LoadSummary summary = load::run_load(loader);

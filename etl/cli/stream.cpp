@@ -59,6 +59,7 @@ int stream_command(const Args& args) {
         "serve Prometheus metrics on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); off "
         "when empty",
         cxxopts::value<std::string>()->default_value(""));
+    add_claim_lease_option(options);
     const auto result = parse_options(options, args);
     if (!result) {
         return 0;
@@ -82,14 +83,15 @@ int stream_command(const Args& args) {
     streamer.kafka_properties = settings.kafka_properties(defaults);
     streamer.topics = settings.topics();
     streamer.max_batch_rows = (*result)["max-batch-rows"].as<size_t>();
-    streamer.max_latency = std::chrono::milliseconds((*result)["max-latency-ms"].as<int>());
+    streamer.max_batch_latency = std::chrono::milliseconds((*result)["max-latency-ms"].as<int>());
     streamer.min_batch_age = std::chrono::milliseconds((*result)["min-batch-ms"].as<int>());
     streamer.max_message_bytes = (*result)["max-message-bytes"].as<size_t>();
     streamer.rebalance_interval = std::chrono::milliseconds((*result)["rebalance-ms"].as<int>());
     if (streamer.max_batch_rows == 0 || streamer.max_message_bytes == 0 ||
-        streamer.max_latency.count() <= 0 || streamer.rebalance_interval.count() <= 0) {
+        streamer.max_batch_latency.count() <= 0 || streamer.rebalance_interval.count() <= 0) {
         throw UsageError("batch limits, --max-latency-ms and --rebalance-ms must be positive");
     }
+    streamer.claim_lease = claim_lease(*result, streamer.rebalance_interval);
     if (streamer.min_batch_age.count() < 0) {
         throw UsageError("--min-batch-ms must not be negative");
     }
@@ -98,7 +100,7 @@ int stream_command(const Args& args) {
     if (start != "earliest" && start != "latest") {
         throw UsageError(fmt::format("invalid --start \"{}\" (use earliest or latest)", start));
     }
-    streamer.start = start == "latest" ? stream::StartAt::latest : stream::StartAt::earliest;
+    streamer.start = start == "latest" ? consume::StartAt::latest : consume::StartAt::earliest;
 
     const std::string metrics_listen = (*result)["metrics-listen"].as<std::string>();
     std::optional<stream::ListenAddress> metrics_address;

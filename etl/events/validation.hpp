@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,11 @@ namespace pinpipe::events {
 
 enum class EventKind { pin, geo, user };
 constexpr EventKind all_event_kinds[] = {EventKind::pin, EventKind::geo, EventKind::user};
+constexpr size_t event_kind_count = std::size(all_event_kinds);
+// Position in all_event_kinds, for arrays with one entry per kind.
+constexpr size_t kind_index(EventKind kind) {
+    return static_cast<size_t>(kind);
+}
 
 std::string_view kind_name(EventKind kind);       // "pin", "geo", "user"
 std::string_view ind_field_name(EventKind kind);  // "index" for pins, "ind" otherwise

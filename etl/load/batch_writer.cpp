@@ -4,28 +4,29 @@
 
 #include <chrono>
 
-#include "load/dead_letters.hpp"
+#include "consume/errors.hpp"
 #include "load/staging_copy.hpp"
 #include "obs/log.hpp"
+#include "pg/dead_letters.hpp"
 #include "pg/failpoint.hpp"
 
 namespace pinpipe::load {
 namespace {
 
 // Writes the dead letters and the offsets, then commits; rolls back on a lost fence.
-CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetStore& store,
-                     const LoadBatch& batch, const std::string& dead_letters) {
+pg::CommitOutcome finish(pg::Connection& cx, pg::Transaction& tx, const pg::OffsetStore& store,
+                         const LoadBatch& batch, const std::string& dead_letters) {
     pg::failpoint(obs::Failpoint::load_after_copy);
-    copy_dead_letters(cx, dead_letters);
+    pg::copy_dead_letters(cx, dead_letters);
     if (!dead_letters.empty()) {
         pg::failpoint(obs::Failpoint::load_after_dead_letters);
     }
     if (!store.advance(cx, batch.progress.offset_advances())) {
-        return CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
+        return pg::CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope
     }
     pg::failpoint(obs::Failpoint::load_before_commit);
     tx.commit();
-    return CommitOutcome::committed;
+    return pg::CommitOutcome::committed;
 }
 
 CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store, const LoadBatch& batch,
@@ -36,13 +37,13 @@ CommitResult commit_whole(pg::Connection& cx, const pg::OffsetStore& store, cons
     if (first_step) {
         first_step(cx);
     }
-    CommitResult result{CommitOutcome::committed, {}, batch.dead_letter_count};
+    CommitResult result{pg::CommitOutcome::committed, {}, batch.dead_letter_count};
     for (const events::EventKind kind : events::all_event_kinds) {
-        const StagingRows& rows = batch.rows[kind_index(kind)];
+        const StagingRows& rows = batch.rows[events::kind_index(kind)];
         if (!rows.empty()) {
             copy_staging_rows(cx, kind, rows);
         }
-        result.rows[kind_index(kind)] = rows.count();
+        result.rows[events::kind_index(kind)] = rows.count();
     }
     const auto copied = Clock::now();
     result.outcome = finish(cx, tx, store, batch, batch.dead_letters);
@@ -64,26 +65,26 @@ CommitResult commit_row_by_row(pg::Connection& cx, const pg::OffsetStore& store,
     if (first_step) {
         first_step(cx);
     }
-    CommitResult result{CommitOutcome::committed, {}, batch.dead_letter_count};
+    CommitResult result{pg::CommitOutcome::committed, {}, batch.dead_letter_count};
     std::string dead_letters = batch.dead_letters;
     for (const events::EventKind kind : events::all_event_kinds) {
-        const StagingRows& rows = batch.rows[kind_index(kind)];
+        const StagingRows& rows = batch.rows[events::kind_index(kind)];
         for (size_t index = 0; index < rows.count(); ++index) {
             cx.exec("SAVEPOINT row");
             try {
                 copy_staging_row(cx, kind, rows.row(index));
                 cx.exec("RELEASE SAVEPOINT row");
-                ++result.rows[kind_index(kind)];
+                ++result.rows[events::kind_index(kind)];
             } catch (const pg::Error& error) {
-                if (!error.is_data_exception()) {
+                if (consume::next_step(error) != consume::NextStep::dead_letter) {
                     throw;
                 }
                 cx.exec("ROLLBACK TO SAVEPOINT row");
                 // PostgreSQL refused the payload, so the dead letter keeps it as raw bytes.
                 const StagingRow rejected = decode_staging_row(rows.row(index));
-                append_dead_letter_row(dead_letters, store.group(), rejected.at, rejected.payload,
-                                       events::reason_name(events::BadReason::rejected_by_postgres),
-                                       error.what());
+                pg::append_dead_letter_row(
+                    dead_letters, store.group(), rejected.at, rejected.payload,
+                    events::reason_name(events::BadReason::rejected_by_postgres), error.what());
                 ++result.dead_letters;
             }
         }
@@ -99,7 +100,7 @@ CommitResult commit_batch(pg::Connection& cx, const pg::OffsetStore& store, cons
     try {
         return commit_whole(cx, store, batch, first_step);
     } catch (const pg::Error& error) {
-        if (!error.is_data_exception() || error.connection_lost()) {
+        if (consume::next_step(error) != consume::NextStep::dead_letter) {
             throw;
         }
         obs::log_warning("PostgreSQL rejected a row of the batch; redoing it row by row",

@@ -1,8 +1,6 @@
 // Writes a LoadBatch in one transaction: COPY into staging, dead letters, fenced offsets.
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <functional>
 
 #include "load/batch.hpp"
@@ -10,14 +8,6 @@
 #include "pg/offset_store.hpp"
 
 namespace pinpipe::load {
-
-enum class CommitOutcome { committed, fence_lost };
-
-struct CommitResult {
-    CommitOutcome outcome;
-    std::array<uint64_t, event_kind_count> rows{};
-    uint64_t dead_letters = 0;  // including rows PostgreSQL itself rejected
-};
 
 // Commits the batch. When PostgreSQL rejects a row the validator let through (a data
 // exception), the batch is redone row by row under savepoints and each rejected row becomes a

@@ -1,33 +1,31 @@
-// pinpipe load: Kafka topics into the staging tables, exactly once (DESIGN §8). The consuming
-// thread validates and encodes batches; a writer thread owns the Postgres connection (and with
-// it the partition claims) and commits each batch with its fenced offsets.
+// pinpipe load: Kafka topics into the staging tables, exactly once (DESIGN §8): the consumer
+// engine (consume/engine.hpp) with batches of binary COPY rows.
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 
-#include "events/validation.hpp"
-#include "kafka/config.hpp"
+#include "consume/engine.hpp"
 
 namespace pinpipe::load {
 
-struct LoaderOptions {
-    std::string dsn;
-    kafka::Properties kafka_properties;  // complete: brokers, -F file, -X overrides
-    std::string group = "pinpipe-load";
-    std::array<std::string, 3> topics;  // pin, geo, user
-    bool follow = false;                // keep going until SIGTERM instead of stopping at the end
-    size_t max_batch_rows = 20000;
-    size_t max_batch_bytes = size_t{8} << 20;
-    std::chrono::milliseconds max_batch_latency{500};  // --follow: commit at least this often
-    size_t max_message_bytes = events::EventValidator::default_max_message_bytes;
-    size_t parallel_partitions = 8;  // cron mode: partitions read at once (the rest wait)
-    // With partitions still behind, how long Kafka may stay silent before the run fails.
-    std::chrono::milliseconds kafka_timeout{30000};
-    std::chrono::milliseconds rebalance_interval{3000};  // --follow: look for unowned partitions
+// The engine's options with load's defaults. A batch goes when full or max_batch_latency old
+// (--follow: commit at least this often): loading favours big transactions.
+struct LoaderOptions : consume::ConsumerOptions {
+    LoaderOptions() {
+        application_name = "pinpipe-load";
+        group = "pinpipe-load";
+        max_batch_latency = std::chrono::milliseconds(500);
+        min_batch_age = std::chrono::milliseconds::max();  // counts as max_batch_latency
+        // One batch being written while the next is built (and one queued) keeps both sides
+        // busy with bounded memory.
+        max_batches_in_flight = 2;
+        first_retry_delay = std::chrono::milliseconds(1000);
+        failpoints = {obs::Failpoint::load_after_claim, obs::Failpoint::load_mid_batch,
+                      obs::Failpoint::load_after_commit};
+    }
 };
 
 struct LoadSummary {

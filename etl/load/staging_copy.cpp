@@ -12,7 +12,7 @@ namespace {
 void copy_binary(pg::Connection& cx, events::EventKind kind,
                  const std::vector<std::string_view>& rows) {
     const std::string copy_sql = fmt::format("COPY {} {} FROM STDIN WITH (FORMAT binary)",
-                                             staging_table(kind), staging_copy_columns);
+                                             staging_table(kind), pg::staging_copy_columns);
     std::vector<std::string_view> parts;
     parts.reserve(rows.size() + 2);
     parts.push_back(binary_copy_header());

@@ -121,7 +121,7 @@ std::string_view binary_copy_trailer() {
     return {trailer, sizeof trailer - 1};
 }
 
-void StagingRows::append(const KafkaCoordinates& at, std::string_view payload) {
+void StagingRows::append(const events::MessageOrigin& at, std::string_view payload) {
     append_big_endian(m_tuples, staging_field_count);
     append_field(m_tuples, at.topic);
     append_integer_field(m_tuples, at.partition);

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "load/copy_encoding.hpp"
+#include "pg/copy_encoding.hpp"
 
 namespace pinpipe::load {
 
@@ -26,7 +26,7 @@ std::string_view binary_copy_trailer();
 // that a batch PostgreSQL rejects can be redone row by row.
 class StagingRows {
   public:
-    void append(const KafkaCoordinates& at, std::string_view payload);
+    void append(const events::MessageOrigin& at, std::string_view payload);
     void reserve(size_t bytes) { m_tuples.reserve(bytes); }
 
     size_t count() const { return m_row_ends.size(); }
@@ -49,7 +49,7 @@ class StagingRows {
 
 // One row read back from its binary form; the views point into the row.
 struct StagingRow {
-    KafkaCoordinates at;
+    events::MessageOrigin at;
     std::string_view payload;
 };
 // Throws std::invalid_argument when row is not a row StagingRows wrote.

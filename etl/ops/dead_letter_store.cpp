@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "consume/errors.hpp"
 #include "load/batch_writer.hpp"
 #include "ops/sql_text.hpp"
 #include "pg/offset_store.hpp"
@@ -94,7 +95,7 @@ void check_time_bound(pg::Connection& cx, std::string_view option, const TimeBou
     try {
         cx.exec("SELECT " + time_bound_sql(bound, 1), {bound.value});
     } catch (const pg::Error& error) {
-        if (error.connection_lost() || !error.is_data_exception()) {
+        if (consume::next_step(error) != consume::NextStep::dead_letter) {
             throw;
         }
         throw UsageError(fmt::format(
@@ -160,7 +161,7 @@ ReplayOutcome replay_dead_letters(pg::Connection& cx, const DeadLetterFilter& fi
     outcome.already_staged = static_cast<int64_t>(plan.already_staged.size());
     outcome.dry_run = dry_run;
     if (dry_run) {
-        for (size_t kind = 0; kind < load::event_kind_count; ++kind) {
+        for (size_t kind = 0; kind < events::event_kind_count; ++kind) {
             outcome.moved[kind] = plan.batch.rows[kind].count();
         }
         return outcome;

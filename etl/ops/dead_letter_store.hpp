@@ -39,9 +39,9 @@ int64_t count_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter);
 
 struct ReplayOutcome {
     int64_t selected = 0;
-    std::array<uint64_t, load::event_kind_count> moved{};  // rows now in staging, per kind
-    int64_t already_staged = 0;                            // removed, their rows were in staging
-    std::map<std::string, int64_t> still_bad;              // reason -> count; kept
+    std::array<uint64_t, events::event_kind_count> moved{};  // rows now in staging, per kind
+    int64_t already_staged = 0;                              // removed, their rows were in staging
+    std::map<std::string, int64_t> still_bad;                // reason -> count; kept
     bool dry_run = false;
 
     uint64_t moved_total() const { return moved[0] + moved[1] + moved[2]; }

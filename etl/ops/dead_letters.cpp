@@ -4,7 +4,7 @@
 
 #include <cctype>
 
-#include "load/copy_encoding.hpp"
+#include "pg/copy_encoding.hpp"
 #include "util/errors.hpp"
 
 namespace pinpipe::ops {
@@ -127,10 +127,10 @@ ReplayPlan plan_replay(const std::vector<DeadLetter>& letters, events::EventVali
             ++plan.still_bad[std::string(events::reason_name(verdict.reason))];
             continue;
         }
-        const load::KafkaCoordinates at{
+        const events::MessageOrigin at{
             letter.topic, letter.partition, letter.offset, letter.timestamp_ms,
             letter.key ? std::optional<std::string_view>(*letter.key) : std::nullopt};
-        plan.batch.rows[load::kind_index(*kind)].append(at, *letter.payload);
+        plan.batch.rows[events::kind_index(*kind)].append(at, *letter.payload);
         plan.moved_ids.push_back(letter.id);
     }
     return plan;

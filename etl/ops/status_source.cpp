@@ -248,7 +248,7 @@ StatusReport collect_status(const StatusOptions& options) {
     report.realtime = read_realtime_tables(cx, options.exact_counts);
     report.dead_letters = read_dead_letters(cx, options);
     for (const events::EventKind kind : events::all_event_kinds) {
-        const std::string& topic = options.topics[load::kind_index(kind)];
+        const std::string& topic = options.topics[events::kind_index(kind)];
         int32_t partition_count = 0;
         for (const PartitionStatus& p : report.partitions) {
             partition_count += p.topic == topic ? 1 : 0;

@@ -15,8 +15,8 @@
 
 namespace pinpipe::pg {
 
-// A failed statement or connection. Grouped by what the caller does next (as libpqxx does):
-// a lost connection means reconnect; a data exception means the input was at fault.
+// A failed statement or connection, with its SQLSTATE; what the caller does next is decided in
+// one place, consume::next_step.
 class Error : public std::runtime_error {
   public:
     Error(const std::string& message, std::string sqlstate, bool connection_lost)
@@ -26,8 +26,6 @@ class Error : public std::runtime_error {
 
     const std::string& sqlstate() const { return m_sqlstate; }
     bool connection_lost() const { return m_connection_lost; }
-    // SQLSTATE class 22: the data itself was rejected (bad jsonb, overflow, ...).
-    bool is_data_exception() const { return m_sqlstate.starts_with("22"); }
 
   private:
     std::string m_sqlstate;

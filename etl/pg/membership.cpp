@@ -74,8 +74,44 @@ std::string Membership::lock_name(int64_t id) const {
     return fmt::format("pinpipe-instance/{}/{}", m_consumer, id);
 }
 
-Membership::Membership(std::string consumer, std::string host, int pid)
-    : m_consumer(std::move(consumer)), m_host(std::move(host)), m_pid(pid) {}
+Membership::Membership(std::string consumer, std::string host, int pid,
+                       std::chrono::milliseconds claim_lease)
+    : m_consumer(std::move(consumer)),
+      m_host(std::move(host)),
+      m_pid(pid),
+      m_claim_lease(claim_lease) {}
+
+void Membership::end_lapsed_sessions(Connection& cx) const {
+    // The backend holding a lapsed instance's liveness lock is its claiming session. Waiting up
+    // to a second for it to exit lets this same heartbeat see its partitions free.
+    const std::string lapsed_backends = fmt::format(
+        "SELECT pg_catalog.pg_terminate_backend(l.pid, 1000) "
+        "FROM etl.consumer_instances i JOIN pg_catalog.pg_locks l "
+        "  ON l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
+        "  AND l.database = (SELECT oid FROM pg_catalog.pg_database "
+        "                    WHERE datname = current_database()) "
+        "  AND l.classid::bigint = ((hashtextextended({0}, 0) >> 32) & 4294967295) "
+        "  AND l.objid::bigint = (hashtextextended({0}, 0) & 4294967295) "
+        "WHERE i.consumer = $1 AND i.id <> $2 "
+        "  AND i.heartbeat_at < now() - $3::bigint * interval '1 millisecond'",
+        instance_lock_name_sql);
+    try {
+        const Result ended = cx.exec(lapsed_backends, {m_consumer, std::to_string(m_id),
+                                                       std::to_string(m_claim_lease.count())});
+        for (int row = 0; row < ended.rows(); ++row) {
+            obs::log_warning(
+                "ended the session of a consumer instance whose lease ran out",
+                {{"group", m_consumer}, {"lease_ms", std::to_string(m_claim_lease.count())}});
+        }
+    } catch (const Error& error) {
+        // 42501: its session runs as a role this one may not signal (see migration 0075).
+        if (error.sqlstate() != "42501") {
+            throw;
+        }
+        obs::log_warning("could not end the session of a consumer instance whose lease ran out",
+                         {{"group", m_consumer}, {"error", error.what()}});
+    }
+}
 
 void Membership::join(Connection& cx) {
     Transaction tx(cx);
@@ -102,6 +138,7 @@ LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
         leave(cx);
         join(cx);
     }
+    end_lapsed_sessions(cx);
     cx.exec(fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
                         live_condition),
             {m_consumer});

@@ -52,12 +52,21 @@ struct LiveMembers {
     size_t rank = 0;   // this instance's position among them, by registration
 };
 
+// How long an instance may go without a heartbeat before the others end its session: a
+// process that hangs (SIGSTOP, a stuck disk, a debugger) keeps its connection and with it its
+// claims, so a lease is what frees them.
+constexpr std::chrono::milliseconds default_claim_lease{10000};
+
 // One registered instance of a consumer group. Every call takes the connection the instance
 // claims partitions on: the instance is live exactly as long as that connection, so a killed
-// process frees its share as soon as PostgreSQL drops the connection (keepalives included).
+// process frees its share as soon as PostgreSQL drops the connection (keepalives included), and
+// a hung one when its lease runs out: the live instances end its session (pg_terminate_backend),
+// which rolls back its open transaction and releases its claims; when it resumes, its next
+// statement fails and it starts a new session from the stored offsets.
 class Membership {
   public:
-    Membership(std::string consumer, std::string host, int pid);
+    Membership(std::string consumer, std::string host, int pid,
+               std::chrono::milliseconds claim_lease = default_claim_lease);
 
     const std::string& consumer() const { return m_consumer; }
     int64_t id() const { return m_id; }
@@ -66,9 +75,9 @@ class Membership {
     // Registers the instance and takes its liveness lock, in one transaction, so that nobody
     // sees the row without the lock (and removes it as dead).
     void join(Connection& cx);
-    // Heartbeat: records how many partitions this instance owns, removes the rows of dead
-    // instances, and tells how many are live and where this one ranks. Re-registers when the
-    // row was lost (an operator deleted it).
+    // Heartbeat: records how many partitions this instance owns, ends the sessions of instances
+    // whose lease ran out, removes the rows of dead instances, and tells how many are live and
+    // where this one ranks. Re-registers when the row was lost (an operator deleted it).
     LiveMembers refresh(Connection& cx, size_t owned_partitions);
     // Heartbeat, then the plan that brings this instance to its fair share of `all`.
     ClaimPlan rebalance(Connection& cx, const OffsetStore& store,
@@ -79,10 +88,12 @@ class Membership {
 
   private:
     std::string lock_name(int64_t id) const;
+    void end_lapsed_sessions(Connection& cx) const;
 
     std::string m_consumer;
     std::string m_host;
     int m_pid;
+    std::chrono::milliseconds m_claim_lease;
     int64_t m_id = 0;
 };
 

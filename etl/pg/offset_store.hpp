@@ -13,6 +13,10 @@
 
 namespace pinpipe::pg {
 
+// A batch's transaction either commits or rolls back because its fence was lost (another
+// consumer moved a stored offset meanwhile).
+enum class CommitOutcome { committed, fence_lost };
+
 struct OffsetAdvance {
     kafka::TopicPartition tp;
     int64_t from;  // the stored next offset this batch started from (the fence)

@@ -1,7 +1,6 @@
-// pinpipe stream: Kafka topics into the realtime metric tables, exactly once (DESIGN §8). The
-// consuming thread validates, cleans (DESIGN §6) and aggregates each micro-batch in memory; a
-// writer thread owns the Postgres connection (and with it the partition claims and the
-// instance's membership) and commits each batch's deltas with its fenced offsets.
+// pinpipe stream: Kafka topics into the realtime metric tables, exactly once (DESIGN §8): the
+// consumer engine (consume/engine.hpp) with micro-batches of cleaned (DESIGN §6), aggregated
+// metric deltas.
 #pragma once
 
 #include <array>
@@ -9,39 +8,33 @@
 #include <cstdint>
 #include <string>
 
-#include "events/validation.hpp"
-#include "kafka/config.hpp"
+#include "consume/engine.hpp"
 #include "stream/observer.hpp"
 
 namespace pinpipe::stream {
 
-// Where a group starts on a partition it has no stored offset for (a new group): at the
-// oldest message Kafka holds, or at the end, reading only what arrives afterwards (as the seeds'
-// streaming job did). A stored offset always wins, so restarts never skip or re-read.
-enum class StartAt { earliest, latest };
+// The engine's options with stream's defaults: a batch is sent to PostgreSQL as soon as the
+// previous one has committed and its first message has waited min_batch_age (20 ms): under load
+// the writer commits back to back and batches grow with the backlog; a trickle still shares
+// transactions. A message waits at most max_batch_latency (100 ms) in memory before its batch
+// is sent (longer only while the previous batch is still committing: then batches grow).
+struct StreamOptions : consume::ConsumerOptions {
+    StreamOptions() {
+        application_name = "pinpipe-stream";
+        group = "pinpipe-stream";
+        follow = true;
+        min_batch_age = std::chrono::milliseconds(20);
+        max_batch_latency = std::chrono::milliseconds(100);
+        // One batch commits at a time: under load the next one grows meanwhile, so
+        // transactions get bigger exactly when the writer is the bottleneck.
+        max_batches_in_flight = 1;
+        // A daemon's Kafka requests fail fast: the session restarts rather than hangs.
+        kafka_timeout = std::chrono::seconds(10);
+        failpoints = {obs::Failpoint::stream_after_claim, obs::Failpoint::stream_mid_batch,
+                      obs::Failpoint::stream_after_commit};
+    }
 
-struct StreamOptions {
-    std::string dsn;
-    kafka::Properties kafka_properties;  // complete: brokers, -F file, -X overrides
-    std::string group = "pinpipe-stream";
-    std::array<std::string, 3> topics;  // pin, geo, user
-    size_t max_batch_rows = 20000;
-    // A batch is sent to PostgreSQL as soon as the previous one has committed and its first
-    // message has waited min_batch_age: under load the writer commits back to back and
-    // batches grow with the backlog; a trickle still shares transactions.
-    std::chrono::milliseconds min_batch_age{20};
-    // A message waits at most this long in memory before its batch is sent to PostgreSQL
-    // (longer only while the previous batch is still committing: then batches grow).
-    // min_batch_age beyond it counts as max_latency.
-    std::chrono::milliseconds max_latency{100};
-    size_t max_message_bytes = events::EventValidator::default_max_message_bytes;
-    // How often this instance re-checks its fair share of the partitions.
-    std::chrono::milliseconds rebalance_interval{3000};
-    // Pause before a new session after an outage; doubles up to max_retry_delay.
-    std::chrono::milliseconds first_retry_delay{500};
-    std::chrono::milliseconds max_retry_delay{30000};
     StreamObserver* observer = nullptr;  // not owned; may be null
-    StartAt start = StartAt::earliest;
 };
 
 struct StreamSummary {

@@ -21,6 +21,7 @@
 #include "obs/failpoints.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
+#include "support/faults.hpp"
 #include "support/harness.hpp"
 #include "util/process.hpp"
 
@@ -45,16 +46,6 @@ int firing_hit(std::string_view point) {
         return 150;
     }
     return 2;
-}
-
-// The state letter of /proc/<pid>/stat: 'T' once a process is stopped.
-char process_state(pid_t pid) {
-    std::ifstream stat(fmt::format("/proc/{}/stat", pid));
-    std::stringstream text;
-    text << stat.rdbuf();
-    const std::string line = text.str();
-    const size_t paren = line.rfind(')');
-    return paren == std::string::npos || paren + 2 >= line.size() ? '?' : line[paren + 2];
 }
 
 bool eventually(const std::function<bool()>& condition) {
@@ -119,11 +110,8 @@ class CrashMatrix : public ::testing::TestWithParam<Case> {
 
     util::ChildProcess start(std::vector<std::string> args, const std::string& failpoints) const {
         args.insert(args.begin(), PINPIPE_BINARY);
-        return util::ChildProcess(
-            with_connection(std::move(args)),
-            failpoints.empty() ? std::vector<std::string>{}
-                               : std::vector<std::string>{"PINPIPE_FAILPOINTS=" + failpoints},
-            m_stderr);
+        return util::ChildProcess(with_connection(std::move(args)),
+                                  testing::failpoint_env(failpoints), m_stderr);
     }
 
     long long number(const std::string& sql) const {
@@ -143,7 +131,7 @@ class CrashMatrix : public ::testing::TestWithParam<Case> {
             EXPECT_EQ(process.wait_for(bound).value_or(-1), obs::failpoint_crash_exit_code)
                 << "the process did not crash at " << c.point << ": " << read_file(m_stderr);
         } else {
-            EXPECT_TRUE(eventually([&] { return process_state(process.pid()) == 'T'; }))
+            EXPECT_TRUE(testing::wait_until_stopped(process.pid()))
                 << "the process did not stop at " << c.point << ": " << read_file(m_stderr);
             const long long started_before =
                 number("SELECT extract(epoch FROM pg_postmaster_start_time()) * 1000000");
@@ -233,8 +221,7 @@ TEST_P(StreamCrashMatrix, AFaultAtThePointThenACleanRunCountsEveryMessageOnce) {
         EXPECT_TRUE(eventually([&] {
             return number("SELECT sum(events) FROM realtime.event_minute") == 3 * events;
         })) << read_file(m_stderr);
-        EXPECT_NE(read_file(m_stderr).find("stream session ended; starting a new one"),
-                  std::string::npos)
+        EXPECT_NE(read_file(m_stderr).find("session ended; starting a new one"), std::string::npos)
             << read_file(m_stderr);
         faulty.send_signal(SIGTERM);
         EXPECT_EQ(faulty.wait_for(bound).value_or(-1), 0);
@@ -259,6 +246,52 @@ TEST_P(StreamCrashMatrix, AFaultAtThePointThenACleanRunCountsEveryMessageOnce) {
 
 INSTANTIATE_TEST_SUITE_P(EveryStreamPoint, StreamCrashMatrix, ::testing::ValuesIn(cases("stream.")),
                          case_name);
+
+// Not a matrix case: the fixture's topics, data and helpers, without a parameter.
+using StuckConsumer = CrashMatrix;
+
+TEST_F(StuckConsumer, AStoppedStreamLosesItsPartitionsWithinTheLeaseAndNothingCountsTwice) {
+    using Clock = std::chrono::steady_clock;
+    const std::vector<std::string> stream = {
+        "stream", "--max-batch-rows", batch_rows, "--rebalance-ms",
+        "300",    "--claim-lease-ms", "3000"};
+    // Stopped inside its third transaction, holding all nine partitions and a row lock or two.
+    util::ChildProcess hung = start(stream, "stream.after_upserts=stop@3");
+    ASSERT_TRUE(testing::wait_until_stopped(hung.pid())) << read_file(m_stderr);
+    const auto stopped_at = Clock::now();
+    util::ChildProcess survivor = start(stream, "");
+    ASSERT_TRUE(eventually([&] {
+        return number(fmt::format("SELECT count(*) FROM etl.consumer_instances WHERE pid = {} "
+                                  "AND partitions = 9",
+                                  survivor.pid())) == 1;
+    })) << read_file(m_stderr);
+    const auto took_over = Clock::now() - stopped_at;
+    EXPECT_LT(took_over, 15s);
+    RecordProperty(
+        "takeover_ms",
+        std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took_over).count()));
+    EXPECT_NE(
+        read_file(m_stderr).find("ended the session of a consumer instance whose lease ran out"),
+        std::string::npos)
+        << read_file(m_stderr);
+    EXPECT_TRUE(eventually([&] {
+        return number("SELECT sum(events) FROM realtime.event_minute") == 3 * events;
+    })) << read_file(m_stderr);
+
+    // Resumed, it finds its session ended: its batch fails, and it rejoins from the stored
+    // offsets, taking its share back without counting anything again.
+    hung.send_signal(SIGCONT);
+    EXPECT_TRUE(eventually([&] {
+        return read_file(m_stderr).find("session ended; starting a new one") != std::string::npos &&
+               number("SELECT count(*) FROM etl.consumer_instances WHERE partitions > 0") == 2;
+    })) << read_file(m_stderr);
+    hung.send_signal(SIGTERM);
+    survivor.send_signal(SIGTERM);
+    EXPECT_EQ(hung.wait_for(bound).value_or(-1), 0);
+    EXPECT_EQ(survivor.wait_for(bound).value_or(-1), 0);
+    EXPECT_EQ(number("SELECT sum(events) FROM realtime.event_minute"), 3 * events);
+    expect_offsets_at_the_end_and_dead_letters_once("pinpipe-stream");
+}
 
 }  // namespace
 }  // namespace pinpipe

@@ -8,7 +8,9 @@
 
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
+#include "obs/failpoints.hpp"
 #include "pg/connection.hpp"
+#include "support/faults.hpp"
 #include "support/harness.hpp"
 #include "util/process.hpp"
 
@@ -51,10 +53,12 @@ class LoadTest : public ::testing::Test {
         return run_pinpipe(with_connection(std::move(extra)));
     }
 
-    util::ChildProcess start_load(std::vector<std::string> extra = {}) const {
+    util::ChildProcess start_load(std::vector<std::string> extra = {},
+                                  const std::string& failpoints = "") const {
         std::vector<std::string> argv = {PINPIPE_BINARY, "load"};
         argv.insert(argv.end(), extra.begin(), extra.end());
-        return util::ChildProcess(with_connection(std::move(argv)));
+        return util::ChildProcess(with_connection(std::move(argv)),
+                                  testing::failpoint_env(failpoints));
     }
 
     long long query_number(const std::string& sql) const {
@@ -236,14 +240,15 @@ TEST_F(LoadTest, PoisonMessagesBecomeDeadLettersAndNeighboursLoad) {
               static_cast<long long>(poisons.size()));
 }
 
-TEST_F(LoadTest, SigkillAtAnyPointThenARerunIsExact) {
+TEST_F(LoadTest, CrashesAtSeveralPointsThenARerunIsExact) {
     constexpr int events = 20000;
     emulate(events, 2);
-    for (const auto delay : {30ms, 150ms, 400ms, 700ms}) {
-        util::ChildProcess loader = start_load({"--max-batch-rows", "700"});
-        std::this_thread::sleep_for(delay);
-        loader.send_signal(SIGKILL);
-        EXPECT_EQ(loader.wait(), 128 + SIGKILL);
+    // Each run crashes (exit at once, no cleanup) further into the work, at a different step.
+    for (const char* failpoint :
+         {"load.after_claim=crash@3", "load.after_copy=crash@2", "load.mid_batch=crash@5000",
+          "load.before_commit=crash@6", "load.after_commit=crash@8"}) {
+        util::ChildProcess loader = start_load({"--max-batch-rows", "700"}, failpoint);
+        EXPECT_EQ(loader.wait(), obs::failpoint_crash_exit_code) << failpoint;
     }
     const long long before_final = staged("pin") + staged("geo") + staged("user");
     const auto final_run = load();
@@ -287,16 +292,21 @@ TEST_F(LoadTest, BrokerDownFailsClearlyAndTheNextRunCatchesUp) {
     expect_exactly(2000);
 }
 
-TEST_F(LoadTest, BrokerOutageMidRunLosesNothing) {
+TEST_F(LoadTest, BrokerOutageMidRunFailsTheRunAndLosesNothing) {
     constexpr int events = 20000;
     emulate(events, 5);
-    util::ChildProcess loader = start_load({"--max-batch-rows", "500", "--kafka-timeout-s", "4"});
-    std::this_thread::sleep_for(150ms);
+    // Stopped as it claims its third partition, before reading it: the broker goes down while
+    // partitions are still unread, so the run cannot finish from what it fetched before.
+    util::ChildProcess loader = start_load({"--max-batch-rows", "500", "--kafka-timeout-s", "3"},
+                                           "load.after_claim=stop@3");
+    ASSERT_TRUE(testing::wait_until_stopped(loader.pid()));
     m_kafka.set_brokers_down(true);
-    std::this_thread::sleep_for(1500ms);
+    loader.send_signal(SIGCONT);
+    EXPECT_EQ(loader.wait(), 1) << "the run must fail on Kafka's silence";
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE outcome = 'failed' AND "
+                           "detail LIKE '%Kafka%'"),
+              1);
     m_kafka.set_brokers_down(false);
-    const int exit_code = loader.wait();
-    EXPECT_TRUE(exit_code == 0 || exit_code == 1) << exit_code;
     ASSERT_EQ(load().exit_code, 0);
     expect_exactly(events);
 }
@@ -304,11 +314,13 @@ TEST_F(LoadTest, BrokerOutageMidRunLosesNothing) {
 TEST_F(LoadTest, PostgresRestartMidRunRollsBackAndTheNextRunResumes) {
     constexpr int events = 20000;
     emulate(events, 6);
-    util::ChildProcess loader = start_load({"--max-batch-rows", "500"});
-    std::this_thread::sleep_for(200ms);
+    // Stopped with its third batch copied and its offsets updated, COMMIT not sent.
+    util::ChildProcess loader =
+        start_load({"--max-batch-rows", "500"}, "load.before_commit=stop@3");
+    ASSERT_TRUE(testing::wait_until_stopped(loader.pid()));
     testing::test_cluster().restart();
-    const int exit_code = loader.wait();
-    EXPECT_TRUE(exit_code == 0 || exit_code == 1) << exit_code;
+    loader.send_signal(SIGCONT);
+    EXPECT_EQ(loader.wait(), 1) << "the COMMIT must fail on the lost connection";
     const auto rerun = load();
     ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
     expect_exactly(events);
@@ -341,7 +353,13 @@ TEST_F(LoadTest, FollowersShareThePartitionsAndTakeOverFromACrashedOne) {
     util::ChildProcess first = start_load(follow);
     util::ChildProcess second = start_load(follow);
     util::ChildProcess third = start_load(follow);
-    std::this_thread::sleep_for(2s);  // registered, shares claimed
+    // 18 partitions, 3 instances: 6 each once all have registered and claimed their shares.
+    for (int attempt = 0; attempt < 400 && query_number("SELECT count(*) FROM "
+                                                        "etl.consumer_instances WHERE partitions "
+                                                        "= 6") < 3;
+         ++attempt) {
+        std::this_thread::sleep_for(50ms);
+    }
     emulate(1500, 10);
     ASSERT_EQ(wait_for_rows(1500), 1500);
 

@@ -102,12 +102,12 @@ TEST(ReplayPlan, MovesWhatPassesNowAndCountsTheRestByTheirReasonNow) {
     EXPECT_EQ(plan.still_bad.at("invalid_json"), 1);
     EXPECT_EQ(plan.still_bad.at("empty"), 1);
     EXPECT_EQ(plan.still_bad.at("unknown_topic"), 1);
-    EXPECT_EQ(plan.batch.rows[load::kind_index(events::EventKind::geo)].count(), 1u);
-    EXPECT_EQ(plan.batch.rows[load::kind_index(events::EventKind::user)].count(), 1u);
-    EXPECT_EQ(plan.batch.rows[load::kind_index(events::EventKind::pin)].count(), 0u);
+    EXPECT_EQ(plan.batch.rows[events::kind_index(events::EventKind::geo)].count(), 1u);
+    EXPECT_EQ(plan.batch.rows[events::kind_index(events::EventKind::user)].count(), 1u);
+    EXPECT_EQ(plan.batch.rows[events::kind_index(events::EventKind::pin)].count(), 0u);
     // The staging row load would write: the letter's coordinates, key and payload.
-    const load::StagingRow user =
-        load::decode_staging_row(plan.batch.rows[load::kind_index(events::EventKind::user)].row(0));
+    const load::StagingRow user = load::decode_staging_row(
+        plan.batch.rows[events::kind_index(events::EventKind::user)].row(0));
     EXPECT_EQ(user.at.topic, "p.user");
     EXPECT_EQ(user.at.partition, 2);
     EXPECT_EQ(user.at.offset, 45);

@@ -1,10 +1,10 @@
-#include "load/copy_encoding.hpp"
+#include "pg/copy_encoding.hpp"
 
 #include <fmt/format.h>
 
 #include <chrono>
 
-namespace pinpipe::load {
+namespace pinpipe::pg {
 
 void append_copy_text(std::string& out, std::string_view value) {
     size_t plain_from = 0;
@@ -62,7 +62,7 @@ void append_copy_null(std::string& out) {
 
 namespace {
 
-void append_coordinates(std::string& out, const KafkaCoordinates& at) {
+void append_coordinates(std::string& out, const events::MessageOrigin& at) {
     append_copy_text(out, at.topic);
     fmt::format_to(std::back_inserter(out), "\t{}\t{}\t", at.partition, at.offset);
     if (at.timestamp_ms) {
@@ -82,7 +82,8 @@ void append_optional_bytea(std::string& out, std::optional<std::string_view> byt
 
 }  // namespace
 
-void append_dead_letter_row(std::string& out, std::string_view consumer, const KafkaCoordinates& at,
+void append_dead_letter_row(std::string& out, std::string_view consumer,
+                            const events::MessageOrigin& at,
                             std::optional<std::string_view> payload, std::string_view reason,
                             std::string_view error) {
     append_copy_text(out, consumer);
@@ -99,4 +100,4 @@ void append_dead_letter_row(std::string& out, std::string_view consumer, const K
     out.push_back('\n');
 }
 
-}  // namespace pinpipe::load
+}  // namespace pinpipe::pg

@@ -1,10 +1,10 @@
-#include "load/dead_letters.hpp"
+#include "pg/dead_letters.hpp"
 
 #include <fmt/format.h>
 
-#include "load/copy_encoding.hpp"
+#include "pg/copy_encoding.hpp"
 
-namespace pinpipe::load {
+namespace pinpipe::pg {
 
 void copy_dead_letters(pg::Connection& cx, std::string_view copy_text) {
     static const std::string copy_sql =
@@ -14,4 +14,4 @@ void copy_dead_letters(pg::Connection& cx, std::string_view copy_text) {
     }
 }
 
-}  // namespace pinpipe::load
+}  // namespace pinpipe::pg

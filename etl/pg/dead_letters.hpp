@@ -6,9 +6,9 @@
 
 #include "pg/connection.hpp"
 
-namespace pinpipe::load {
+namespace pinpipe::pg {
 
 // Inside the caller's transaction; nothing is sent when copy_text is empty.
 void copy_dead_letters(pg::Connection& cx, std::string_view copy_text);
 
-}  // namespace pinpipe::load
+}  // namespace pinpipe::pg

@@ -1,5 +1,5 @@
-// PostgreSQL COPY text format encoding of dead-letter rows, and the Kafka coordinates every
-// stored message carries: pure, no I/O. Staging rows travel in binary (staging_rows.hpp).
+// PostgreSQL COPY text format encoding of dead-letter rows: pure, no I/O. Staging rows travel in
+// binary (load/staging_rows.hpp).
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace pinpipe::load {
+#include "events/origin.hpp"
+
+namespace pinpipe::pg {
 
 // Appends value as one COPY text field: backslash, tab, newline and carriage return escaped.
 // The value must be valid UTF-8 without NUL bytes (COPY cannot carry NUL in text).
@@ -18,14 +20,6 @@ void append_copy_bytea(std::string& out, std::string_view bytes);
 void append_copy_timestamp(std::string& out, int64_t epoch_ms);
 void append_copy_null(std::string& out);
 
-struct KafkaCoordinates {
-    std::string_view topic;
-    int32_t partition;
-    int64_t offset;
-    std::optional<int64_t> timestamp_ms;
-    std::optional<std::string_view> key;
-};
-
 // The staging columns StagingRows fills, in order.
 inline constexpr std::string_view staging_copy_columns =
     "(kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload)";
@@ -33,8 +27,9 @@ inline constexpr std::string_view staging_copy_columns =
 // Columns: consumer, topic, partition, offset, kafka_timestamp, key, payload, reason, error.
 inline constexpr std::string_view dead_letter_copy_columns =
     "(consumer, topic, partition, \"offset\", kafka_timestamp, key, payload, reason, error)";
-void append_dead_letter_row(std::string& out, std::string_view consumer, const KafkaCoordinates& at,
+void append_dead_letter_row(std::string& out, std::string_view consumer,
+                            const events::MessageOrigin& at,
                             std::optional<std::string_view> payload, std::string_view reason,
                             std::string_view error);
 
-}  // namespace pinpipe::load
+}  // namespace pinpipe::pg

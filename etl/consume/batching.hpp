@@ -1,11 +1,12 @@
-// When the consuming thread hands its micro-batch to the writer, and how long it may block in
-// Kafka meanwhile. Pure: the state of the batch and the writer in, a decision out.
+// When the consuming thread hands a writer its batch (load's and stream's alike), and how long
+// it may block in Kafka meanwhile. Pure: the state of the batch and the writer in, a decision out.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <limits>
 
-namespace pinpipe::stream {
+namespace pinpipe::consume {
 
 struct BatchPolicy {
     size_t max_rows = 20000;
@@ -16,14 +17,19 @@ struct BatchPolicy {
     // Not counted against min_age: while the writer is busy, a batch waits (and grows) past
     // this until the writer is free or the batch is full.
     std::chrono::milliseconds max_latency{100};
+    size_t max_bytes = std::numeric_limits<size_t>::max();  // of the batch's encoded rows
 };
 
 struct BatchState {
     size_t messages = 0;              // messages in the batch in hand (0: nothing to send)
     bool has_releases = false;        // partitions given up, released once this batch commits
     std::chrono::milliseconds age{};  // since the batch's first message
-    bool writer_busy = false;         // a batch is committing
+    bool writer_busy = false;         // as many batches as the writer may queue are committing
+    size_t bytes = 0;                 // the batch's encoded rows
 };
+
+// Full: checked after every message too, so that a batch never outgrows its bounds.
+bool batch_full(const BatchPolicy& policy, const BatchState& state);
 
 enum class BatchAction {
     keep,              // go on reading into the batch
@@ -42,4 +48,4 @@ std::chrono::milliseconds poll_timeout(const BatchPolicy& policy, const BatchSta
 // While the writer is busy, the consuming thread looks this often whether it is free again.
 inline constexpr std::chrono::milliseconds busy_writer_poll_timeout{2};
 
-}  // namespace pinpipe::stream
+}  // namespace pinpipe::consume

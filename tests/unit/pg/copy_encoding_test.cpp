@@ -1,8 +1,8 @@
-#include "load/copy_encoding.hpp"
+#include "pg/copy_encoding.hpp"
 
 #include <gtest/gtest.h>
 
-namespace pinpipe::load {
+namespace pinpipe::pg {
 namespace {
 
 std::string text(std::string_view value) {
@@ -46,4 +46,4 @@ TEST(CopyEncoder, DeadLetterRowKeepsRawBytes) {
 }
 
 }  // namespace
-}  // namespace pinpipe::load
+}  // namespace pinpipe::pg

@@ -1,8 +1,8 @@
-#include "stream/batching.hpp"
+#include "consume/batching.hpp"
 
 #include <gtest/gtest.h>
 
-namespace pinpipe::stream {
+namespace pinpipe::consume {
 namespace {
 
 using std::chrono::milliseconds;
@@ -56,6 +56,19 @@ TEST(BatchAction, ReleasedPartitionsGoWithoutWaitingForMinAge) {
     EXPECT_EQ(next_batch_action(policy, releasing), BatchAction::submit);
 }
 
+TEST(BatchAction, BatchFullByBytesGoesLikeOneFullByRows) {
+    BatchPolicy bounded = policy;
+    bounded.max_bytes = 4096;
+    BatchState big = state(5, milliseconds{1}, false);
+    big.bytes = 4096;
+    EXPECT_TRUE(batch_full(bounded, big));
+    EXPECT_EQ(next_batch_action(bounded, big), BatchAction::submit);
+    big.writer_busy = true;
+    EXPECT_EQ(next_batch_action(bounded, big), BatchAction::wait_then_submit);
+    big.bytes = 4095;
+    EXPECT_FALSE(batch_full(bounded, big));
+}
+
 // Regression: with a batch due and the writer busy, the poll timeout used to be 0, so the
 // consuming thread spun a core polling Kafka until the writer was done.
 TEST(BatchPollTimeout, NeverZeroWhileTheWriterIsBusy) {
@@ -65,4 +78,4 @@ TEST(BatchPollTimeout, NeverZeroWhileTheWriterIsBusy) {
 }
 
 }  // namespace
-}  // namespace pinpipe::stream
+}  // namespace pinpipe::consume

@@ -1,14 +1,18 @@
-#include "stream/batching.hpp"
+#include "consume/batching.hpp"
 
 #include <algorithm>
 
-namespace pinpipe::stream {
+namespace pinpipe::consume {
+
+bool batch_full(const BatchPolicy& policy, const BatchState& state) {
+    return state.messages >= policy.max_rows || state.bytes >= policy.max_bytes;
+}
 
 BatchAction next_batch_action(const BatchPolicy& policy, const BatchState& state) {
     if (state.messages == 0 && !state.has_releases) {
         return BatchAction::keep;
     }
-    const bool full = state.messages >= policy.max_rows;
+    const bool full = batch_full(policy, state);
     if (state.writer_busy) {
         return full ? BatchAction::wait_then_submit : BatchAction::keep;
     }
@@ -30,4 +34,4 @@ std::chrono::milliseconds poll_timeout(const BatchPolicy& policy, const BatchSta
                                                  idle_timeout);
 }
 
-}  // namespace pinpipe::stream
+}  // namespace pinpipe::consume

@@ -1,0 +1,37 @@
+// Errors sorted once, by what the consumer does next (DESIGN §8), as libpqxx's except.hxx groups
+// them: the engine, the batch writers and dead-letter replay all ask next_step() instead of
+// testing SQLSTATEs of their own.
+#pragma once
+
+#include <exception>
+#include <stdexcept>
+#include <string_view>
+
+namespace pinpipe::consume {
+
+enum class NextStep {
+    retry_batch,  // serialization failure or deadlock: nothing committed, run it again
+    new_session,  // connection lost, server shutting down, too many connections, Kafka down,
+                  // a lost fence: new connection, claims and positions after a backoff
+    dead_letter,  // the data itself was rejected: the message becomes a dead letter
+    exit,         // anything else (a missing table, a permission): exit 1 with one line
+};
+
+std::string_view next_step_name(NextStep step);
+
+// Another consumer moved a partition's stored offset while this one held its claim: the
+// transaction rolled back, so nothing was written twice, but the session's positions are stale.
+class FenceLost : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Kafka could not be reached for metadata or offsets.
+class KafkaUnavailable : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+NextStep next_step(const std::exception& error);
+
+}  // namespace pinpipe::consume

@@ -1,0 +1,255 @@
+// The consumer engine that load and stream share, against a real Postgres and librdkafka's mock
+// cluster: what happens after each class of error (consume/errors.hpp), once for both commands.
+// The errors are real ones, raised by PostgreSQL inside the batch's transaction.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "consume/engine.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/mock_cluster.hpp"
+#include "pg/connection.hpp"
+#include "support/harness.hpp"
+#include "util/signals.hpp"
+
+namespace pinpipe {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::run_pinpipe;
+
+constexpr int events_per_kind = 300;
+
+// SQL that makes PostgreSQL fail the statement the way the name says.
+const std::string serialization_failure =
+    "DO $$ BEGIN RAISE EXCEPTION 'could not serialize access' USING ERRCODE = "
+    "'serialization_failure'; END $$";
+const std::string admin_shutdown = "SELECT pg_catalog.pg_terminate_backend(pg_backend_pid())";
+const std::string data_exception = "SELECT 'not a number'::int";
+const std::string undefined_table = "SELECT FROM public.no_such_table";
+
+struct OffsetBatch final : consume::Batch {
+    std::vector<std::string> offsets;  // "topic/partition/offset" of every message
+    uint64_t messages() const override { return offsets.size() + dead_letter_count; }
+};
+
+// Writes each message's coordinates into public.consumed (unique), so that a message written
+// twice fails the batch and a lost one is missing. Before committing, runs the statements
+// queued in failures, one per attempt.
+class RecordingSink final : public consume::BatchSink {
+  public:
+    std::unique_ptr<consume::Batch> new_batch() override { return std::make_unique<OffsetBatch>(); }
+
+    std::optional<events::Verdict> add(consume::Batch& batch,
+                                       const consume::Message& msg) override {
+        static_cast<OffsetBatch&>(batch).offsets.push_back(
+            fmt::format("{}/{}/{}", msg.origin.topic, msg.origin.partition, msg.origin.offset));
+        return std::nullopt;
+    }
+
+    pg::CommitOutcome commit(pg::Connection& cx, const pg::OffsetStore& store,
+                             consume::Batch& batch) override {
+        ++m_attempts;
+        pg::Transaction tx(cx);
+        cx.exec("INSERT INTO public.consumed SELECT unnest($1::text[])",
+                {pg::text_array_literal(static_cast<OffsetBatch&>(batch).offsets)});
+        if (const std::optional<std::string> failure = next_failure()) {
+            cx.exec(*failure);
+        }
+        if (!store.advance(cx, batch.progress.offset_advances())) {
+            return pg::CommitOutcome::fence_lost;
+        }
+        tx.commit();
+        return pg::CommitOutcome::committed;
+    }
+
+    void committed(const consume::Batch& batch, const consume::CommitDone& done) override {
+        m_committed += batch.messages();
+        m_max_attempts = std::max(m_max_attempts.load(), done.attempts);
+    }
+
+    void fail_with(std::vector<std::string> failures) {
+        const std::lock_guard lock(m_mutex);
+        m_failures = std::move(failures);
+    }
+
+    uint64_t committed_messages() const { return m_committed; }
+    int attempts() const { return m_attempts; }
+    int max_attempts_of_a_batch() const { return m_max_attempts; }
+
+  private:
+    std::optional<std::string> next_failure() {
+        const std::lock_guard lock(m_mutex);
+        if (m_failures.empty()) {
+            return std::nullopt;
+        }
+        std::string failure = m_failures.front();
+        m_failures.erase(m_failures.begin());
+        return failure;
+    }
+
+    std::mutex m_mutex;
+    std::vector<std::string> m_failures;
+    std::atomic<uint64_t> m_committed = 0;
+    std::atomic<int> m_attempts = 0;
+    std::atomic<int> m_max_attempts = 0;
+};
+
+class ConsumeTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        util::reset_stop_request();
+        m_prefix = testing::unique_name("consume");
+        m_dsn = testing::migrated_database();
+        for (const char* kind : {"pin", "geo", "user"}) {
+            m_kafka.create_topic(m_prefix + "." + kind, 3);
+        }
+        pg::Connection cx = pg::Connection::open(m_dsn, "consume_test");
+        cx.exec("CREATE TABLE public.consumed (origin text PRIMARY KEY)");
+        const auto run =
+            run_pinpipe({"emulate", "-b", m_kafka.bootstrap_servers(), "--topic-prefix", m_prefix,
+                         "--count", std::to_string(events_per_kind), "--seed", "7"});
+        ASSERT_EQ(run.exit_code, 0) << run.output;
+    }
+
+    void TearDown() override { util::reset_stop_request(); }
+
+    consume::ConsumerOptions options(bool follow) const {
+        consume::ConsumerOptions consumer;
+        consumer.dsn = m_dsn;
+        consumer.application_name = "consume_test";
+        consumer.group = m_prefix;
+        consumer.kafka_properties = kafka::Consumer::default_properties(m_prefix);
+        consumer.kafka_properties.emplace_back("bootstrap.servers", m_kafka.bootstrap_servers());
+        consumer.topics = {m_prefix + ".pin", m_prefix + ".geo", m_prefix + ".user"};
+        consumer.follow = follow;
+        consumer.max_batch_rows = 200;  // several batches, so that failures hit mid-run
+        consumer.min_batch_age = 10ms;
+        consumer.max_batch_latency = 50ms;
+        consumer.first_retry_delay = 50ms;
+        consumer.rebalance_interval = 200ms;
+        return consumer;
+    }
+
+    long long consumed_rows() const {
+        pg::Connection cx = pg::Connection::open(m_dsn, "consume_test");
+        return std::stoll(std::string(cx.exec("SELECT count(*) FROM public.consumed").get(0, 0)));
+    }
+
+    // Runs a long-running consumer until every message has committed, then stops it.
+    consume::ConsumerRun follow_until_all_committed(const consume::ConsumerOptions& consumer,
+                                                    RecordingSink& sink) {
+        std::atomic<bool> done = false;
+        std::thread stopper([&] {
+            while (!done && sink.committed_messages() < 3 * events_per_kind) {
+                std::this_thread::sleep_for(10ms);
+            }
+            util::request_stop();
+        });
+        try {
+            const consume::ConsumerRun run = consume::run_consumer(consumer, sink);
+            done = true;
+            stopper.join();
+            return run;
+        } catch (...) {
+            done = true;
+            stopper.join();
+            throw;
+        }
+    }
+
+    kafka::MockCluster m_kafka;
+    std::string m_prefix;
+    std::string m_dsn;
+};
+
+// Drift fixed: load never retried a batch after a serialization failure or deadlock.
+TEST_F(ConsumeTest, SerializationFailureRunsTheBatchAgainInTheSameSession) {
+    RecordingSink sink;
+    sink.fail_with({serialization_failure, serialization_failure});
+    const consume::ConsumerRun run = consume::run_consumer(options(/*follow=*/false), sink);
+    EXPECT_EQ(run.sessions, 1u);
+    EXPECT_EQ(sink.max_attempts_of_a_batch(), 3);
+    EXPECT_EQ(sink.committed_messages(), 3u * events_per_kind);
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+}
+
+// Drift fixed: load --follow restarted only on a lost fence or connection; stream also on
+// admin shutdown. Both now start a new session, and nothing is written twice.
+TEST_F(ConsumeTest, AdminShutdownStartsANewSessionAndNothingIsWrittenTwice) {
+    RecordingSink sink;
+    sink.fail_with({admin_shutdown});
+    const consume::ConsumerRun run = follow_until_all_committed(options(/*follow=*/true), sink);
+    EXPECT_EQ(run.sessions, 2u);
+    EXPECT_TRUE(run.stopped_by_signal);
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+}
+
+TEST_F(ConsumeTest, RetryBatchErrorsThatKeepComingBackStartANewSession) {
+    RecordingSink sink;
+    sink.fail_with(std::vector<std::string>(5, serialization_failure));
+    const consume::ConsumerRun run = follow_until_all_committed(options(/*follow=*/true), sink);
+    EXPECT_EQ(run.sessions, 2u);
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+}
+
+TEST_F(ConsumeTest, ACronRunEndsAtAnOutageAndTheNextRunResumes) {
+    RecordingSink sink;
+    sink.fail_with({admin_shutdown});
+    EXPECT_THROW(consume::run_consumer(options(/*follow=*/false), sink), pg::Error);
+    RecordingSink second;
+    const consume::ConsumerRun run = consume::run_consumer(options(/*follow=*/false), second);
+    EXPECT_EQ(run.sessions, 1u);
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+}
+
+TEST_F(ConsumeTest, AnErrorOfNoKnownRemedyExitsAtOnceEvenWhenFollowing) {
+    RecordingSink sink;
+    sink.fail_with({data_exception});
+    EXPECT_THROW(consume::run_consumer(options(/*follow=*/true), sink), pg::Error);
+    EXPECT_EQ(sink.attempts(), 1);
+}
+
+TEST_F(ConsumeTest, AMissingTableExitsNamingTheFix) {
+    RecordingSink sink;
+    sink.fail_with({undefined_table});
+    try {
+        consume::run_consumer(options(/*follow=*/true), sink);
+        ADD_FAILURE() << "a missing table did not end the run";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("run pinpipe migrate"), std::string::npos)
+            << error.what();
+    }
+    EXPECT_EQ(sink.attempts(), 1);
+}
+
+// Drift fixed: load slept out its retry delay (up to 30 s) ignoring SIGTERM.
+TEST_F(ConsumeTest, SigtermDuringTheBackoffStopsAtOnce) {
+    RecordingSink sink;
+    sink.fail_with({admin_shutdown});
+    consume::ConsumerOptions consumer = options(/*follow=*/true);
+    consumer.first_retry_delay = std::chrono::minutes(10);
+    std::thread stopper([&] {
+        while (sink.attempts() == 0) {
+            std::this_thread::sleep_for(10ms);
+        }
+        util::request_stop();
+    });
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        consume::run_consumer(consumer, sink);
+        ADD_FAILURE() << "stopping without a commit did not fail the run";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("stopped while consume_test could not commit"),
+                  std::string::npos)
+            << error.what();
+    }
+    stopper.join();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 60s);
+}
+
+}  // namespace
+}  // namespace pinpipe
