@@ -183,14 +183,21 @@ class Session {
         }
     }
 
-    // Messages taken from Kafka whose batches did not commit (as far as this session knows).
-    uint64_t uncommitted() const {
+    // After a failure: waits for the batches still with the writers, accounts for those that
+    // committed all the same, and returns how many messages taken from Kafka did not commit.
+    uint64_t settle() {
+        for (const auto& writer : m_writers) {
+            while (!writer->in_flight.empty()) {
+                try {
+                    collect_one(*writer);
+                } catch (const std::exception&) {
+                    // Counted in m_lost; the session already ends with the first error.
+                }
+            }
+        }
         uint64_t total = m_lost;
         for (const auto& writer : m_writers) {
             total += writer->batch->messages();
-            for (const InFlight& flight : writer->in_flight) {
-                total += flight.batch->messages();
-            }
         }
         return total;
     }
@@ -701,7 +708,7 @@ ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
                 session.emplace(options, sink, run);
                 session->run();
             } catch (...) {
-                uncommitted = session ? session->uncommitted() : 0;
+                uncommitted = session ? session->settle() : 0;
                 throw;
             }
             return run;

@@ -6,20 +6,19 @@
 
 #include <atomic>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "consume/engine.hpp"
 #include "kafka/consumer.hpp"
-#include "kafka/mock_cluster.hpp"
 #include "pg/connection.hpp"
-#include "support/harness.hpp"
+#include "support/pipeline_test.hpp"
 #include "util/signals.hpp"
 
 namespace pinpipe {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::run_pinpipe;
 
 constexpr int events_per_kind = 300;
 
@@ -53,6 +52,10 @@ class RecordingSink final : public consume::BatchSink {
     pg::CommitOutcome commit(pg::Connection& cx, const pg::OffsetStore& store,
                              consume::Batch& batch) override {
         ++m_attempts;
+        {
+            const std::lock_guard lock(m_mutex);
+            m_backends.insert(std::string(cx.exec("SELECT pg_backend_pid()").get(0, 0)));
+        }
         pg::Transaction tx(cx);
         cx.exec("INSERT INTO public.consumed SELECT unnest($1::text[])",
                 {pg::text_array_literal(static_cast<OffsetBatch&>(batch).offsets)});
@@ -77,6 +80,11 @@ class RecordingSink final : public consume::BatchSink {
     }
 
     uint64_t committed_messages() const { return m_committed; }
+    // How many connections have committed batches.
+    size_t writer_connections() {
+        const std::lock_guard lock(m_mutex);
+        return m_backends.size();
+    }
     int attempts() const { return m_attempts; }
     int max_attempts_of_a_batch() const { return m_max_attempts; }
 
@@ -93,26 +101,20 @@ class RecordingSink final : public consume::BatchSink {
 
     std::mutex m_mutex;
     std::vector<std::string> m_failures;
+    std::set<std::string> m_backends;
     std::atomic<uint64_t> m_committed = 0;
     std::atomic<int> m_attempts = 0;
     std::atomic<int> m_max_attempts = 0;
 };
 
-class ConsumeTest : public ::testing::Test {
+class ConsumeTest : public testing::PipelineTest {
   protected:
+    ConsumeTest() : PipelineTest("consume", 3) {}
+
     void SetUp() override {
         util::reset_stop_request();
-        m_prefix = testing::unique_name("consume");
-        m_dsn = testing::migrated_database();
-        for (const char* kind : {"pin", "geo", "user"}) {
-            m_kafka.create_topic(m_prefix + "." + kind, 3);
-        }
-        pg::Connection cx = pg::Connection::open(m_dsn, "consume_test");
-        cx.exec("CREATE TABLE public.consumed (origin text PRIMARY KEY)");
-        const auto run =
-            run_pinpipe({"emulate", "-b", m_kafka.bootstrap_servers(), "--topic-prefix", m_prefix,
-                         "--count", std::to_string(events_per_kind), "--seed", "7"});
-        ASSERT_EQ(run.exit_code, 0) << run.output;
+        exec("CREATE TABLE public.consumed (origin text PRIMARY KEY)");
+        emulate(events_per_kind, /*seed=*/7);
     }
 
     void TearDown() override { util::reset_stop_request(); }
@@ -134,10 +136,7 @@ class ConsumeTest : public ::testing::Test {
         return consumer;
     }
 
-    long long consumed_rows() const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "consume_test");
-        return std::stoll(std::string(cx.exec("SELECT count(*) FROM public.consumed").get(0, 0)));
-    }
+    long long consumed_rows() const { return query_number("SELECT count(*) FROM public.consumed"); }
 
     // Runs a long-running consumer until every message has committed, then stops it.
     consume::ConsumerRun follow_until_all_committed(const consume::ConsumerOptions& consumer,
@@ -160,10 +159,6 @@ class ConsumeTest : public ::testing::Test {
             throw;
         }
     }
-
-    kafka::MockCluster m_kafka;
-    std::string m_prefix;
-    std::string m_dsn;
 };
 
 // Drift fixed: load never retried a batch after a serialization failure or deadlock.
@@ -174,6 +169,28 @@ TEST_F(ConsumeTest, SerializationFailureRunsTheBatchAgainInTheSameSession) {
     EXPECT_EQ(run.sessions, 1u);
     EXPECT_EQ(sink.max_attempts_of_a_batch(), 3);
     EXPECT_EQ(sink.committed_messages(), 3u * events_per_kind);
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+}
+
+TEST_F(ConsumeTest, TwoWritersCommitTheirOwnPartitionsAndEveryMessageOnce) {
+    consume::ConsumerOptions cron = options(/*follow=*/false);
+    cron.writers = 2;
+    RecordingSink sink;
+    const consume::ConsumerRun run = consume::run_consumer(cron, sink);
+    EXPECT_EQ(sink.writer_connections(), 2u);
+    EXPECT_EQ(run.partitions_read, 9u);
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.consumer_offsets WHERE next_offset > 0"), 9);
+}
+
+TEST_F(ConsumeTest, TwoFollowingWritersSurviveAnOutageAndWriteEveryMessageOnce) {
+    consume::ConsumerOptions follow = options(/*follow=*/true);
+    follow.writers = 2;
+    RecordingSink sink;
+    sink.fail_with({admin_shutdown});
+    const consume::ConsumerRun run = follow_until_all_committed(follow, sink);
+    EXPECT_EQ(run.sessions, 2u);
+    EXPECT_GE(sink.writer_connections(), 2u);
     EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
 }
 

@@ -8,6 +8,7 @@
 #include "kafka/mock_cluster.hpp"
 #include "pg/connection.hpp"
 #include "support/harness.hpp"
+#include "support/pipeline_test.hpp"
 
 namespace pinpipe {
 namespace {
@@ -21,39 +22,26 @@ std::string pin_of_size(int ind, size_t bytes) {
     return head + std::string(bytes - head.size() - 2, 'x') + "\"}";
 }
 
-class DlqTest : public ::testing::Test {
+class DlqTest : public testing::PipelineTest {
   protected:
+    DlqTest() : PipelineTest("dlq", 1) {}
+
     void SetUp() override {
-        m_prefix = testing::unique_name("dlq");
-        m_dsn = testing::migrated_database();
-        for (const char* kind : {"pin", "geo", "user"}) {
-            m_kafka.create_topic(m_prefix + "." + kind, 1);
-        }
         // Offsets 0..5 of <prefix>.pin; loaded with a 2,000-byte limit: 1 and 5 pass, 2 and 4
         // are too large (3,000 and 6,000 bytes), 3 is not JSON, 0 is not an object.
         produce({"[1]", R"({"index": 1})", pin_of_size(2, 3000), "not json", pin_of_size(4, 6000),
                  R"({"index": 5})"});
         const auto run = run_pinpipe(with_connection({"load", "--max-message-bytes", "2000"}));
         ASSERT_EQ(run.exit_code, 0) << run.output;
-        ASSERT_EQ(number("SELECT count(*) FROM etl.dead_letters"), 4);
-    }
-
-    std::vector<std::string> with_connection(std::vector<std::string> args) const {
-        for (const std::string& option :
-             {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
-              std::string("--topic-prefix"), m_prefix}) {
-            args.push_back(option);
-        }
-        return args;
+        ASSERT_EQ(query_number("SELECT count(*) FROM etl.dead_letters"), 4);
     }
 
     void produce(const std::vector<std::string>& values) const {
-        kafka::Producer producer(kafka::resolve_properties(
-            kafka::Producer::default_properties(), {m_kafka.bootstrap_servers(), "", {}}, ""));
+        std::vector<std::pair<std::string, std::string>> messages;
         for (size_t i = 0; i < values.size(); ++i) {
-            producer.produce(m_prefix + ".pin", fmt::format("key{}", i), values[i], nullptr, 0);
+            messages.emplace_back(fmt::format("key{}", i), values[i]);
         }
-        producer.flush(10s);
+        PipelineTest::produce(topic("pin"), 0, messages);
     }
 
     testing::PinpipeRun dlq(std::vector<std::string> args) const {
@@ -72,19 +60,9 @@ class DlqTest : public ::testing::Test {
         return nlohmann::json::parse(run.output);
     }
 
-    long long number(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "dlq_test");
-        return std::stoll(std::string(cx.exec(sql).get(0, 0)));
-    }
-
     std::string text(const std::string& sql) const {
         pg::Connection cx = pg::Connection::open(m_dsn, "dlq_test");
         return std::string(cx.exec(sql).get(0, 0));
-    }
-
-    void exec(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "dlq_test");
-        cx.exec(sql);
     }
 
     // Offsets of <prefix>.pin in etl.dead_letters, as "2,3,4".
@@ -98,10 +76,6 @@ class DlqTest : public ::testing::Test {
             "SELECT coalesce(string_agg(kafka_offset::text, ',' ORDER BY kafka_offset), '') "
             "FROM staging.pin_events");
     }
-
-    kafka::MockCluster m_kafka;
-    std::string m_prefix;
-    std::string m_dsn;
 };
 
 TEST_F(DlqTest, ReplayMovesExactlyTheRowsThatNowPassAndKeepsTheRest) {
@@ -190,7 +164,8 @@ TEST_F(DlqTest, ReplayTouchesOnlyTheGroupAsked) {
         "FROM etl.dead_letters WHERE \"offset\" = 2"));
     const nlohmann::json outcome = dlq_json({"replay", "--max-message-bytes", "4000"});
     EXPECT_EQ(outcome.at("selected"), 4);
-    EXPECT_EQ(number("SELECT count(*) FROM etl.dead_letters WHERE consumer = 'pinpipe-stream'"), 1);
+    EXPECT_EQ(
+        query_number("SELECT count(*) FROM etl.dead_letters WHERE consumer = 'pinpipe-stream'"), 1);
 
     const nlohmann::json stream =
         dlq_json({"replay", "--group", "pinpipe-stream", "--max-message-bytes", "4000"});
@@ -199,7 +174,8 @@ TEST_F(DlqTest, ReplayTouchesOnlyTheGroupAsked) {
     // the dead letters and staging keeps one copy.
     EXPECT_EQ(stream.at("already_staged"), 1);
     EXPECT_EQ(stream.at("moved").at("total"), 0);
-    EXPECT_EQ(number("SELECT count(*) FROM etl.dead_letters WHERE consumer = 'pinpipe-stream'"), 0);
+    EXPECT_EQ(
+        query_number("SELECT count(*) FROM etl.dead_letters WHERE consumer = 'pinpipe-stream'"), 0);
     EXPECT_EQ(staged_offsets(), "1,2,5");
 }
 

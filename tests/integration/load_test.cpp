@@ -12,6 +12,7 @@
 #include "pg/connection.hpp"
 #include "support/faults.hpp"
 #include "support/harness.hpp"
+#include "support/pipeline_test.hpp"
 #include "util/process.hpp"
 
 namespace pinpipe {
@@ -22,31 +23,9 @@ using testing::run_pinpipe;
 
 constexpr const char* kinds[] = {"pin", "geo", "user"};
 
-// A mock Kafka cluster with the three topics of a fresh prefix, and a migrated database.
-class LoadTest : public ::testing::Test {
+class LoadTest : public testing::PipelineTest {
   protected:
-    void SetUp() override {
-        m_prefix = testing::unique_name("load");
-        m_dsn = testing::migrated_database();
-        for (const char* kind : kinds) {
-            m_kafka.create_topic(m_prefix + "." + kind, 6);
-        }
-    }
-
-    std::vector<std::string> with_connection(std::vector<std::string> args) const {
-        for (const std::string& option :
-             {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
-              std::string("--topic-prefix"), m_prefix}) {
-            args.push_back(option);
-        }
-        return args;
-    }
-
-    void emulate(int count, int seed) const {
-        const auto run = run_pinpipe(with_connection(
-            {"emulate", "--count", std::to_string(count), "--seed", std::to_string(seed)}));
-        ASSERT_EQ(run.exit_code, 0) << run.output;
-    }
+    LoadTest() : PipelineTest("load", 6) {}
 
     testing::PinpipeRun load(std::vector<std::string> extra = {}) const {
         extra.insert(extra.begin(), "load");
@@ -55,16 +34,7 @@ class LoadTest : public ::testing::Test {
 
     util::ChildProcess start_load(std::vector<std::string> extra = {},
                                   const std::string& failpoints = "") const {
-        std::vector<std::string> argv = {PINPIPE_BINARY, "load"};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        return util::ChildProcess(with_connection(std::move(argv)),
-                                  testing::failpoint_env(failpoints));
-    }
-
-    long long query_number(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
-        const pg::Result result = cx.exec(sql);
-        return std::stoll(std::string(result.get(0, 0)));
+        return start("load", std::move(extra), failpoints);
     }
 
     long long staged(const char* kind) const {
@@ -91,10 +61,6 @@ class LoadTest : public ::testing::Test {
                          " WHERE s.kafka_topic = o.topic AND s.kafka_partition = o.partition)"),
             0);
     }
-
-    kafka::MockCluster m_kafka;
-    std::string m_prefix;
-    std::string m_dsn;
 };
 
 TEST_F(LoadTest, LoadsEveryMessageOnceAndASecondRunLoadsNothing) {

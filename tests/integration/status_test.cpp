@@ -9,6 +9,7 @@
 #include "kafka/mock_cluster.hpp"
 #include "pg/connection.hpp"
 #include "support/harness.hpp"
+#include "support/pipeline_test.hpp"
 
 namespace pinpipe {
 namespace {
@@ -19,46 +20,24 @@ using testing::run_pinpipe;
 constexpr const char* kinds[] = {"pin", "geo", "user"};
 constexpr int partitions_per_topic = 2;
 
-class StatusTest : public ::testing::Test {
+class StatusTest : public testing::PipelineTest {
   protected:
-    void SetUp() override {
-        m_prefix = testing::unique_name("status");
-        m_dsn = testing::migrated_database();
-        for (const char* kind : kinds) {
-            m_kafka.create_topic(topic(kind), partitions_per_topic);
-        }
-    }
-
-    std::string topic(const char* kind) const { return m_prefix + "." + kind; }
-
-    std::vector<std::string> with_connection(std::vector<std::string> args) const {
-        for (const std::string& option :
-             {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
-              std::string("--topic-prefix"), m_prefix}) {
-            args.push_back(option);
-        }
-        return args;
-    }
+    StatusTest() : PipelineTest("status", partitions_per_topic) {}
 
     // count valid events of kind into one partition (the field the validator needs is set).
     void produce(const char* kind, int32_t partition, int count, int first_ind = 0) const {
-        kafka::Producer producer(kafka::resolve_properties(
-            kafka::Producer::default_properties(), {m_kafka.bootstrap_servers(), "", {}}, ""));
         const char* field = std::string_view(kind) == "pin" ? "index" : "ind";
+        std::vector<std::pair<std::string, std::string>> messages;
         for (int i = 0; i < count; ++i) {
             const int ind = first_ind + i;
-            producer.produce(topic(kind), std::to_string(ind),
-                             fmt::format(R"({{"{}": {}, "country": "Chad"}})", field, ind), nullptr,
-                             partition);
+            messages.emplace_back(std::to_string(ind),
+                                  fmt::format(R"({{"{}": {}, "country": "Chad"}})", field, ind));
         }
-        producer.flush(10s);
+        PipelineTest::produce(topic(kind), partition, messages);
     }
 
     void produce_raw(const char* kind, int32_t partition, const std::string& value) const {
-        kafka::Producer producer(kafka::resolve_properties(
-            kafka::Producer::default_properties(), {m_kafka.bootstrap_servers(), "", {}}, ""));
-        producer.produce(topic(kind), "k", value, nullptr, partition);
-        producer.flush(10s);
+        PipelineTest::produce(topic(kind), partition, {{"k", value}});
     }
 
     void load() const {
@@ -78,15 +57,6 @@ class StatusTest : public ::testing::Test {
         EXPECT_EQ(run.exit_code, 0) << run.output;
         return nlohmann::json::parse(run.output);
     }
-
-    void exec(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "status_test");
-        cx.exec(sql);
-    }
-
-    kafka::MockCluster m_kafka;
-    std::string m_prefix;
-    std::string m_dsn;
 };
 
 const nlohmann::json& partition_of(const nlohmann::json& doc, const std::string& topic,

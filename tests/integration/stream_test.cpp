@@ -29,6 +29,7 @@
 #include "stream/upsert_sql.hpp"
 #include "support/faults.hpp"
 #include "support/harness.hpp"
+#include "support/pipeline_test.hpp"
 #include "util/process.hpp"
 
 namespace pinpipe {
@@ -93,49 +94,14 @@ int free_port() {
     return ntohs(address.sin_port);
 }
 
-class StreamTest : public ::testing::Test {
+class StreamTest : public testing::PipelineTest {
   protected:
-    void SetUp() override {
-        m_prefix = testing::unique_name("stream");
-        m_dsn = testing::migrated_database();
-        for (const char* kind : kinds) {
-            m_kafka.create_topic(m_prefix + "." + kind, 6);
-        }
-    }
-
-    std::vector<std::string> with_connection(std::vector<std::string> args) const {
-        for (const std::string& option :
-             {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
-              std::string("--topic-prefix"), m_prefix}) {
-            args.push_back(option);
-        }
-        return args;
-    }
-
-    void emulate(int count, int seed) const {
-        const auto run = run_pinpipe(with_connection(
-            {"emulate", "--count", std::to_string(count), "--seed", std::to_string(seed)}));
-        ASSERT_EQ(run.exit_code, 0) << run.output;
-    }
-
-    util::ChildProcess start(const std::string& command, std::vector<std::string> extra = {},
-                             const std::string& failpoints = "") const {
-        std::vector<std::string> argv = {PINPIPE_BINARY, command};
-        argv.insert(argv.end(), extra.begin(), extra.end());
-        return util::ChildProcess(with_connection(std::move(argv)),
-                                  testing::failpoint_env(failpoints));
-    }
+    StreamTest() : PipelineTest("stream", 6) {}
 
     util::ChildProcess start_stream(std::vector<std::string> extra = {},
                                     const std::string& failpoints = "") const {
         extra.insert(extra.end(), {"--rebalance-ms", "300"});
         return start("stream", std::move(extra), failpoints);
-    }
-
-    long long query_number(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "stream_test");
-        const pg::Result result = cx.exec(sql);
-        return result.is_null(0, 0) ? 0 : std::stoll(std::string(result.get(0, 0)));
     }
 
     long long streamed_messages() const {
@@ -201,10 +167,6 @@ class StreamTest : public ::testing::Test {
                                "AND s.next_offset <> l.next_offset"),
                   0);
     }
-
-    kafka::MockCluster m_kafka;
-    std::string m_prefix;
-    std::string m_dsn;
 };
 
 TEST_F(StreamTest, EveryTableEqualsARecountFromStagingAndSigtermDrains) {

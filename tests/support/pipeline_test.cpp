@@ -1,0 +1,69 @@
+#include "support/pipeline_test.hpp"
+
+#include "support/faults.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "kafka/client.hpp"
+#include "kafka/config.hpp"
+#include "pg/connection.hpp"
+
+namespace pinpipe::testing {
+
+PipelineTest::PipelineTest(const std::string& name, int partitions)
+    : m_prefix(unique_name(name)), m_dsn(migrated_database()) {
+    for (const char* kind : {"pin", "geo", "user"}) {
+        m_kafka.create_topic(topic(kind), partitions);
+    }
+}
+
+std::string PipelineTest::topic(std::string_view kind) const {
+    return fmt::format("{}.{}", m_prefix, kind);
+}
+
+std::vector<std::string> PipelineTest::with_connection(std::vector<std::string> args) const {
+    for (const std::string& option :
+         {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
+          std::string("--topic-prefix"), m_prefix}) {
+        args.push_back(option);
+    }
+    return args;
+}
+
+void PipelineTest::emulate(int count, int seed) const {
+    const auto run = run_pinpipe(with_connection(
+        {"emulate", "--count", std::to_string(count), "--seed", std::to_string(seed)}));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+}
+
+void PipelineTest::produce(const std::string& topic, int32_t partition,
+                           const std::vector<std::pair<std::string, std::string>>& messages) const {
+    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
+                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
+    for (const auto& [key, value] : messages) {
+        producer.produce(topic, key, value, nullptr, partition);
+    }
+    producer.flush(std::chrono::seconds(10));
+}
+
+util::ChildProcess PipelineTest::start(const std::string& command, std::vector<std::string> extra,
+                                       const std::string& failpoints) const {
+    std::vector<std::string> argv = {PINPIPE_BINARY, command};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return util::ChildProcess(with_connection(std::move(argv)), failpoint_env(failpoints));
+}
+
+long long PipelineTest::query_number(const std::string& sql) const {
+    pg::Connection cx = pg::Connection::open(m_dsn, "pinpipe-test");
+    const pg::Result result = cx.exec(sql);
+    return result.is_null(0, 0) ? 0 : std::stoll(std::string(result.get(0, 0)));
+}
+
+void PipelineTest::exec(const std::string& sql) const {
+    pg::Connection cx = pg::Connection::open(m_dsn, "pinpipe-test");
+    cx.exec(sql);
+}
+
+}  // namespace pinpipe::testing
