@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "load/batch.hpp"
-#include "load/copy_encoding.hpp"
+#include "pg/copy_encoding.hpp"
 
 namespace pinpipe::ops {
 namespace {
@@ -77,8 +77,8 @@ ImportPlan plan_import(std::string_view content, std::string_view content_sha256
     const std::string file_topic = import_topic(content_sha256);
     const auto dead_letter = [&](const std::string& topic, int64_t line, std::string_view text,
                                  std::string_view reason, std::string_view error) {
-        const load::KafkaCoordinates at{topic, 0, line, timestamp_ms, std::nullopt};
-        load::append_dead_letter_row(plan.dead_letters, import_consumer, at, text, reason, error);
+        const events::MessageOrigin at{topic, 0, line, timestamp_ms, std::nullopt};
+        pg::append_dead_letter_row(plan.dead_letters, import_consumer, at, text, reason, error);
         ++plan.dead_letter_count;
     };
     const auto add = [&](events::EventKind kind, int64_t line, std::string_view text) {
@@ -90,7 +90,7 @@ ImportPlan plan_import(std::string_view content, std::string_view content_sha256
             return;
         }
         const std::string key = std::to_string(verdict.ind);
-        plan.rows[load::kind_index(kind)].append({topic, 0, line, timestamp_ms, key}, text);
+        plan.rows[events::kind_index(kind)].append({topic, 0, line, timestamp_ms, key}, text);
     };
 
     for (const Record& record : split_records(content)) {

@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "load/batch.hpp"
-#include "load/dead_letters.hpp"
+#include "pg/dead_letters.hpp"
 #include "load/staging_copy.hpp"
 #include "ops/import_plan.hpp"
 #include "pg/migrations.hpp"
@@ -55,13 +55,13 @@ ImportOutcome import_file(pg::Connection& cx, const std::filesystem::path& file,
         return outcome;  // the transaction rolls back: nothing to write
     }
     for (const events::EventKind kind : events::all_event_kinds) {
-        const load::StagingRows& rows = plan.rows[load::kind_index(kind)];
+        const load::StagingRows& rows = plan.rows[events::kind_index(kind)];
         if (!rows.empty()) {
             load::copy_staging_rows(cx, kind, rows);
         }
-        outcome.rows[load::kind_index(kind)] = rows.count();
+        outcome.rows[events::kind_index(kind)] = rows.count();
     }
-    load::copy_dead_letters(cx, plan.dead_letters);
+    pg::copy_dead_letters(cx, plan.dead_letters);
     cx.exec(
         "UPDATE etl.imported_files SET records = $2, staged_rows = $3, dead_letters = $4 "
         "WHERE content_sha256 = $1",
