@@ -10,9 +10,9 @@
 #include <stdexcept>
 
 #include "load/batch.hpp"
-#include "pg/dead_letters.hpp"
 #include "load/staging_copy.hpp"
 #include "ops/import_plan.hpp"
+#include "pg/dead_letters.hpp"
 #include "pg/migrations.hpp"
 
 namespace pinpipe::ops {
