@@ -14,7 +14,6 @@
 #include <functional>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
@@ -49,14 +48,7 @@ int firing_hit(std::string_view point) {
 }
 
 bool eventually(const std::function<bool()>& condition) {
-    const auto deadline = std::chrono::steady_clock::now() + bound;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) {
-            return true;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
-    return condition();
+    return testing::eventually(condition, bound);
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <thread>
-
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "obs/failpoints.hpp"
@@ -295,13 +293,9 @@ TEST_F(LoadTest, PostgresRestartMidRunRollsBackAndTheNextRunResumes) {
 TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
     util::ChildProcess loader = start_load({"--follow", "--max-batch-ms", "100"});
     emulate(1000, 7);
-    for (int attempt = 0; attempt < 200 && staged("user") < 1000; ++attempt) {
-        std::this_thread::sleep_for(50ms);
-    }
+    ASSERT_TRUE(testing::eventually([&] { return staged("user") >= 1000; }));
     emulate(500, 8);
-    for (int attempt = 0; attempt < 200 && staged("user") < 1500; ++attempt) {
-        std::this_thread::sleep_for(50ms);
-    }
+    ASSERT_TRUE(testing::eventually([&] { return staged("user") >= 1500; }));
     loader.send_signal(SIGTERM);
     EXPECT_EQ(loader.wait_for(5s), 0);
     expect_exactly(1500);
@@ -310,9 +304,7 @@ TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
 TEST_F(LoadTest, FollowersShareThePartitionsAndTakeOverFromACrashedOne) {
     const auto wait_for_rows = [&](long long expected) {
         const auto all_staged = [&] { return staged("pin") + staged("geo") + staged("user"); };
-        for (int attempt = 0; attempt < 400 && all_staged() < 3 * expected; ++attempt) {
-            std::this_thread::sleep_for(50ms);
-        }
+        testing::eventually([&] { return all_staged() >= 3 * expected; });
         return all_staged() / 3;
     };
     const std::vector<std::string> follow = {"--follow", "--max-batch-ms", "100"};
@@ -320,12 +312,10 @@ TEST_F(LoadTest, FollowersShareThePartitionsAndTakeOverFromACrashedOne) {
     util::ChildProcess second = start_load(follow);
     util::ChildProcess third = start_load(follow);
     // 18 partitions, 3 instances: 6 each once all have registered and claimed their shares.
-    for (int attempt = 0; attempt < 400 && query_number("SELECT count(*) FROM "
-                                                        "etl.consumer_instances WHERE partitions "
-                                                        "= 6") < 3;
-         ++attempt) {
-        std::this_thread::sleep_for(50ms);
-    }
+    ASSERT_TRUE(testing::eventually([&] {
+        return query_number("SELECT count(*) FROM etl.consumer_instances WHERE partitions = 6") ==
+               3;
+    })) << "the partitions were not split 6/6/6";
     emulate(1500, 10);
     ASSERT_EQ(wait_for_rows(1500), 1500);
 

@@ -111,14 +111,7 @@ class StreamTest : public testing::PipelineTest {
     // Polls until the condition holds (the writer is asynchronous); fails after a generous
     // bound that only a hang reaches. Not a speed assertion: speed is measured in bench/.
     static bool eventually(const std::function<bool()>& condition) {
-        const auto deadline = std::chrono::steady_clock::now() + settle_timeout;
-        while (std::chrono::steady_clock::now() < deadline) {
-            if (condition()) {
-                return true;
-            }
-            std::this_thread::sleep_for(50ms);
-        }
-        return condition();
+        return testing::eventually(condition, settle_timeout);
     }
 
     void wait_for_streamed(long long messages) const {

@@ -113,4 +113,15 @@ PinpipeRun run_pinpipe(const std::vector<std::string>& args) {
     return {result.exit_code, result.output};
 }
 
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds bound) {
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return condition();
+}
+
 }  // namespace pinpipe::testing

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,11 @@ std::string relation_contents(pg::Connection& cx, const std::string& relation);
 
 // A name unique within this test run, for databases, topics and groups.
 std::string unique_name(const std::string& prefix);
+
+// Polls condition until it holds or bound passes (then one last look): for the observable state
+// an asynchronous process leaves. The bound is one only a hang reaches, never a speed assertion.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds bound = std::chrono::seconds(60));
 
 // Runs the pinpipe binary with args; returns exit code and stdout+stderr.
 struct PinpipeRun {
