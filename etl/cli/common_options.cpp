@@ -102,7 +102,8 @@ void add_claim_lease_option(cxxopts::Options& options) {
         "claim-lease-ms",
         "an instance that shows no sign of life for this long (stopped, hung on a disk, in a "
         "debugger) has its PostgreSQL session ended by the others, which take its partitions "
-        "over; it starts a new session when it resumes",
+        "over; when it resumes it starts a new session (stream, load --follow) or fails and "
+        "leaves the rest to the next run (a cron load)",
         cxxopts::value<int>()->default_value(std::to_string(pg::default_claim_lease.count())));
 }
 

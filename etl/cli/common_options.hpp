@@ -35,8 +35,8 @@ void apply_logging_options(const cxxopts::ParseResult& result);
 // The --topic-prefix flag, else PINPIPE_TOPIC_PREFIX, else "pinterest".
 std::string resolve_topic_prefix(const std::string& flag);
 
-// --claim-lease-ms of the long-running consumers (stream, load --follow): how long a hung
-// instance keeps its partitions. claim_lease() checks it against the heartbeat interval.
+// --claim-lease-ms of the consumers (stream, load, load --follow): how long a hung instance
+// keeps its partitions. claim_lease() checks it against the heartbeat interval.
 void add_claim_lease_option(cxxopts::Options& options);
 std::chrono::milliseconds claim_lease(const cxxopts::ParseResult& result,
                                       std::chrono::milliseconds heartbeat_interval);

@@ -103,7 +103,9 @@ class Session {
           m_run(run),
           m_store(options.group),
           m_membership(options.group, util::host_name(), static_cast<int>(getpid()),
+                       options.follow ? pg::MemberRole::follower : pg::MemberRole::cron,
                        options.claim_lease),
+          m_member_cx(pg::Connection::open(options.dsn, options.application_name)),
           m_consumer(options.kafka_properties),
           m_validator(options.max_message_bytes) {
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
@@ -124,9 +126,14 @@ class Session {
             // or another consumer's fenced on ours) survives without it (issue #5).
             on_writer(*writer, [&writer] { writer->cx->exec("SET synchronous_commit = off"); });
         }
-        if (m_options.follow) {
-            on_writer(*m_writers[0], [this] { m_membership.join(*m_writers[0]->cx); });
-        } else {
+        m_membership.join(m_member_cx);
+        for (const auto& writer : m_writers) {
+            on_writer(*writer, [this, &writer] { m_membership.attach(*writer->cx); });
+        }
+        if (!m_options.follow) {
+            // Before claiming: ends the sessions of a hung run whose lease ran out, so that its
+            // partitions are free to claim.
+            heartbeat_when_due();
             plan();
         }
         obs::log_info("consumer session started",
@@ -146,6 +153,7 @@ class Session {
                     rebalance();
                 }
             } else {
+                heartbeat_when_due();
                 claim_more();
                 if (m_active.empty() && m_pending.empty() && m_claims.empty()) {
                     break;
@@ -178,9 +186,7 @@ class Session {
         for (const auto& writer : m_writers) {
             collect(*writer, /*wait=*/true);
         }
-        if (m_membership.joined()) {
-            on_writer(*m_writers[0], [this] { m_membership.leave(*m_writers[0]->cx); });
-        }
+        m_membership.leave(m_member_cx);
     }
 
     // After a failure: waits for the batches still with the writers, accounts for those that
@@ -335,9 +341,8 @@ class Session {
         for (const auto& [tp, state] : m_active) {
             owned.insert(tp);
         }
-        Writer& first = *m_writers[0];
-        const pg::ClaimPlan plan = on_writer(
-            first, [&] { return m_membership.rebalance(*first.cx, m_store, m_partitions, owned); });
+        const pg::ClaimPlan plan =
+            m_membership.rebalance(m_member_cx, m_store, m_partitions, owned);
         for (const TopicPartition& tp : plan.release) {
             finish_partition(tp);
         }
@@ -648,6 +653,15 @@ class Session {
     }
 
     // Cron: a run must not wait forever for a broker that is gone.
+    // Cron: the heartbeat that keeps a running load's claims, and ends those of a hung one.
+    void heartbeat_when_due() {
+        if (Clock::now() < m_next_heartbeat) {
+            return;
+        }
+        m_membership.heartbeat(m_member_cx, m_active.size());
+        m_next_heartbeat = Clock::now() + m_options.rebalance_interval;
+    }
+
     void check_kafka_silence() {
         if (m_options.follow || m_active.empty() ||
             Clock::now() - m_last_kafka_activity < m_options.kafka_timeout) {
@@ -665,7 +679,12 @@ class Session {
     BatchSink& m_sink;
     ConsumerRun& m_run;
     pg::OffsetStore m_store;
-    pg::Membership m_membership;  // follow only; used on the first writer's thread
+    pg::Membership m_membership;
+    // The instance's registration, heartbeat and fair share, used on this thread: never queued
+    // behind a batch, which may wait for a lock that a hung instance holds (the live state's
+    // fold lock) until this heartbeat ends that instance's sessions. The writers' connections
+    // hold the instance's liveness lock too (Membership::attach).
+    pg::Connection m_member_cx;
     kafka::Consumer m_consumer;
     events::EventValidator m_validator;
     std::map<std::string, events::EventKind> m_kind_of_topic;
@@ -683,6 +702,7 @@ class Session {
     uint64_t m_lost = 0;  // messages of batches whose commit failed
     // Last member: the writers' threads stop (finishing their queued jobs) before the rest goes.
     std::vector<std::unique_ptr<Writer>> m_writers;
+    Clock::time_point m_next_heartbeat;  // cron
 };
 
 std::runtime_error stopped_without_commit(const ConsumerOptions& options,

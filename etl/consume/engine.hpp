@@ -125,9 +125,10 @@ struct ConsumerOptions {
     size_t parallel_partitions = 8;  // cron: partitions read at once (the rest wait)
     // Kafka requests; and in cron mode how long Kafka may stay silent with partitions behind.
     std::chrono::milliseconds kafka_timeout{30000};
-    std::chrono::milliseconds rebalance_interval{3000};  // follow: re-check the fair share
-    StartAt start = StartAt::earliest;                   // follow: partitions never read
-    // follow: a hung instance's partitions are taken over after this long (pg::Membership).
+    // Heartbeat; follow: re-check the fair share too.
+    std::chrono::milliseconds rebalance_interval{3000};
+    StartAt start = StartAt::earliest;  // follow: partitions never read
+    // A hung instance's partitions are taken over after this long (pg::Membership).
     std::chrono::milliseconds claim_lease = pg::default_claim_lease;
     EngineFailpoints failpoints{obs::Failpoint::load_after_claim, obs::Failpoint::load_mid_batch,
                                 obs::Failpoint::load_after_commit};

@@ -51,7 +51,12 @@ Properties Consumer::default_properties(const std::string& group) {
 
 Consumer::Consumer(const Properties& properties)
     : m_rk(make_client(RD_KAFKA_CONSUMER, make_conf(properties))),
-      m_queue(rd_kafka_queue_get_consumer(m_rk.get())) {}
+      m_queue(rd_kafka_queue_get_consumer(m_rk.get())) {
+    // Client errors (a broker down, all brokers down) are events on the main queue, which
+    // nothing else serves: forwarded to the consumer queue, our consume calls hand them to the
+    // error callback, so that an outage shows in the log.
+    rd_kafka_poll_set_consumer(m_rk.get());
+}
 
 Consumer::~Consumer() {
     // No group membership to leave (we never subscribe); close stops fetchers cleanly.

@@ -74,16 +74,17 @@ std::string Membership::lock_name(int64_t id) const {
     return fmt::format("pinpipe-instance/{}/{}", m_consumer, id);
 }
 
-Membership::Membership(std::string consumer, std::string host, int pid,
+Membership::Membership(std::string consumer, std::string host, int pid, MemberRole role,
                        std::chrono::milliseconds claim_lease)
     : m_consumer(std::move(consumer)),
       m_host(std::move(host)),
       m_pid(pid),
+      m_role(role),
       m_claim_lease(claim_lease) {}
 
 void Membership::end_lapsed_sessions(Connection& cx) const {
-    // The backend holding a lapsed instance's liveness lock is its claiming session. Waiting up
-    // to a second for it to exit lets this same heartbeat see its partitions free.
+    // The backends holding a lapsed instance's liveness lock are its claiming sessions. Waiting
+    // up to a second for each to exit lets this same heartbeat see its partitions free.
     const std::string lapsed_backends = fmt::format(
         "SELECT pg_catalog.pg_terminate_backend(l.pid, 1000) "
         "FROM etl.consumer_instances i JOIN pg_catalog.pg_locks l "
@@ -116,17 +117,22 @@ void Membership::end_lapsed_sessions(Connection& cx) const {
 void Membership::join(Connection& cx) {
     Transaction tx(cx);
     const Result row = cx.exec(
-        "INSERT INTO etl.consumer_instances (consumer, host, pid) VALUES ($1, $2, $3) "
-        "RETURNING id",
-        {m_consumer, m_host, std::to_string(m_pid)});
-    const int64_t id = std::stoll(std::string(row.get(0, 0)));
-    // Session-level: the lock outlives this transaction and lives as long as the connection.
-    cx.exec("SELECT pg_advisory_lock(hashtextextended($1, 0))", {lock_name(id)});
+        "INSERT INTO etl.consumer_instances (consumer, host, pid, follows) "
+        "VALUES ($1, $2, $3, $4) RETURNING id",
+        {m_consumer, m_host, std::to_string(m_pid),
+         m_role == MemberRole::follower ? "true" : "false"});
+    m_id = std::stoll(std::string(row.get(0, 0)));
+    attach(cx);
     tx.commit();
-    m_id = id;
 }
 
-LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
+void Membership::attach(Connection& cx) const {
+    // Session-level, so it outlives the transaction and lives as long as the connection; shared,
+    // so that every connection of the instance can hold it at once.
+    cx.exec("SELECT pg_advisory_lock_shared(hashtextextended($1, 0))", {lock_name(m_id)});
+}
+
+void Membership::heartbeat(Connection& cx, size_t owned_partitions) {
     if (!joined()) {
         join(cx);
     }
@@ -142,11 +148,15 @@ LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
     cx.exec(fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
                         live_condition),
             {m_consumer});
-    const Result live = cx.exec(
-        fmt::format("SELECT i.id FROM etl.consumer_instances i WHERE i.consumer = $1 AND {} "
-                    "ORDER BY i.id",
-                    live_condition),
-        {m_consumer});
+}
+
+LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
+    heartbeat(cx, owned_partitions);
+    const Result live =
+        cx.exec(fmt::format("SELECT i.id FROM etl.consumer_instances i "
+                            "WHERE i.consumer = $1 AND i.follows AND {} ORDER BY i.id",
+                            live_condition),
+                {m_consumer});
     LiveMembers members{static_cast<size_t>(live.rows()), 0};
     for (int row = 0; row < live.rows(); ++row) {
         if (std::stoll(std::string(live.get(row, 0))) == m_id) {
@@ -178,7 +188,7 @@ void Membership::leave(Connection& cx) {
     if (!joined()) {
         return;
     }
-    cx.exec("SELECT pg_advisory_unlock(hashtextextended($1, 0))", {lock_name(m_id)});
+    cx.exec("SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))", {lock_name(m_id)});
     cx.exec("DELETE FROM etl.consumer_instances WHERE id = $1", {std::to_string(m_id)});
     m_id = 0;
 }

@@ -57,15 +57,20 @@ struct LiveMembers {
 // claims, so a lease is what frees them.
 constexpr std::chrono::milliseconds default_claim_lease{10000};
 
-// One registered instance of a consumer group. Every call takes the connection the instance
-// claims partitions on: the instance is live exactly as long as that connection, so a killed
-// process frees its share as soon as PostgreSQL drops the connection (keepalives included), and
-// a hung one when its lease runs out: the live instances end its session (pg_terminate_backend),
-// which rolls back its open transaction and releases its claims; when it resumes, its next
-// statement fails and it starts a new session from the stored offsets.
+// Whether an instance shares the group's partitions fairly (stream, load --follow) or only
+// registers so that its lease can run out (a cron load, which claims partitions one by one).
+enum class MemberRole { follower, cron };
+
+// One registered instance of a consumer group. join() and refresh() take the connection the
+// instance registered on, attach() each other connection it claims partitions with: the
+// instance is live exactly as long as those connections, so a killed process frees its
+// partitions as soon as PostgreSQL drops them (keepalives included), and a hung one when its
+// lease runs out: the live instances end all its sessions (pg_terminate_backend), which rolls
+// back its open transactions and releases its claims; when it resumes, its next statement fails
+// and it starts a new session from the stored offsets (or, a cron load, exits 1).
 class Membership {
   public:
-    Membership(std::string consumer, std::string host, int pid,
+    Membership(std::string consumer, std::string host, int pid, MemberRole role,
                std::chrono::milliseconds claim_lease = default_claim_lease);
 
     const std::string& consumer() const { return m_consumer; }
@@ -75,9 +80,14 @@ class Membership {
     // Registers the instance and takes its liveness lock, in one transaction, so that nobody
     // sees the row without the lock (and removes it as dead).
     void join(Connection& cx);
-    // Heartbeat: records how many partitions this instance owns, ends the sessions of instances
-    // whose lease ran out, removes the rows of dead instances, and tells how many are live and
-    // where this one ranks. Re-registers when the row was lost (an operator deleted it).
+    // Takes the liveness lock on another connection of this instance (a further writer's), so
+    // that ending a lapsed instance also ends that connection's session and frees its claims.
+    void attach(Connection& cx) const;
+    // Records that this instance lives and how many partitions it owns, ends the sessions of
+    // instances whose lease ran out and removes the rows of dead ones. Re-registers when the
+    // row was lost (an operator deleted it).
+    void heartbeat(Connection& cx, size_t owned_partitions);
+    // Heartbeat, then how many followers are live and where this one ranks among them.
     LiveMembers refresh(Connection& cx, size_t owned_partitions);
     // Heartbeat, then the plan that brings this instance to its fair share of `all`.
     ClaimPlan rebalance(Connection& cx, const OffsetStore& store,
@@ -93,6 +103,7 @@ class Membership {
     std::string m_consumer;
     std::string m_host;
     int m_pid;
+    MemberRole m_role;
     std::chrono::milliseconds m_claim_lease;
     int64_t m_id = 0;
 };

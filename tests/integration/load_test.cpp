@@ -290,6 +290,71 @@ TEST_F(LoadTest, PostgresRestartMidRunRollsBackAndTheNextRunResumes) {
     expect_exactly(events);
 }
 
+TEST_F(LoadTest, AHungCronLoadLosesItsClaimsOnceItsLeaseRunsOutAndTheNextRunLoadsAll) {
+    constexpr int events = 6000;
+    emulate(events, 12);
+    const auto with_lease = [](const char* lease_ms) {
+        return std::vector<std::string>{"--max-batch-rows", "500",   "--writers", "2",
+                                        "--claim-lease-ms", lease_ms};
+    };
+    // Stopped with its third batch copied, COMMIT not sent: it holds claims on both writers'
+    // connections, and in its open transaction the live state's fold lock, which every other
+    // load's batch must wait for.
+    util::ChildProcess hung = start_load(with_lease("7000"), "load.before_commit=stop@3");
+    ASSERT_TRUE(testing::wait_until_stopped(hung.pid()));
+    ASSERT_TRUE(testing::eventually(
+        [&] {
+            return query_number(
+                       fmt::format("SELECT count(*) FROM etl.consumer_instances WHERE pid = {} AND "
+                                   "NOT follows AND heartbeat_at < now() - interval '7 s'",
+                                   hung.pid())) == 1;
+        },
+        30s))
+        << "the hung load is not registered, or it still heartbeats";
+
+    // Once it has lapsed, the next run ends its sessions, claims everything and loads it.
+    const auto next = load(with_lease("7000"));
+    ASSERT_EQ(next.exit_code, 0) << next.output;
+    expect_exactly(events);
+    EXPECT_EQ(query_number(fmt::format("SELECT count(*) FROM etl.consumer_instances WHERE pid = {}",
+                                       hung.pid())),
+              0);
+
+    // Resumed, it finds its session ended: its COMMIT fails and nothing counts twice.
+    hung.send_signal(SIGCONT);
+    EXPECT_EQ(hung.wait_for(30s).value_or(-1), 1);
+    expect_exactly(events);
+}
+
+TEST_F(LoadTest, AHungFollowerInItsTransactionIsEndedByTheOtherWhichThenLoadsAll) {
+    constexpr int events = 6000;
+    const std::vector<std::string> follow = {"--follow", "--max-batch-rows", "500",
+                                             "--claim-lease-ms", "7000"};
+    // Alone, it claims all 18 partitions; stopped before its third COMMIT, it holds them and
+    // the live state's fold lock, so the survivor's batches wait until its lease runs out.
+    util::ChildProcess hung = start_load(follow, "load.before_commit=stop@3");
+    emulate(events, 13);
+    ASSERT_TRUE(testing::wait_until_stopped(hung.pid()));
+    util::ChildProcess survivor = start_load(follow);
+    ASSERT_TRUE(testing::eventually(
+        [&] { return staged("pin") + staged("geo") + staged("user") == 3 * events; }, 60s))
+        << "the survivor did not take the hung follower's partitions over";
+    EXPECT_EQ(query_number(fmt::format("SELECT count(*) FROM etl.consumer_instances WHERE pid = {}",
+                                       hung.pid())),
+              0);
+    // Resumed, it starts a new session and rejoins; nothing counts twice.
+    hung.send_signal(SIGCONT);
+    ASSERT_TRUE(testing::eventually([&] {
+        return query_number("SELECT count(*) FROM etl.consumer_instances WHERE partitions = 9") ==
+               2;
+    })) << "the resumed follower did not rejoin";
+    hung.send_signal(SIGTERM);
+    survivor.send_signal(SIGTERM);
+    EXPECT_EQ(hung.wait_for(30s).value_or(-1), 0);
+    EXPECT_EQ(survivor.wait_for(30s).value_or(-1), 0);
+    expect_exactly(events);
+}
+
 TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
     util::ChildProcess loader = start_load({"--follow", "--max-batch-ms", "100"});
     emulate(1000, 7);

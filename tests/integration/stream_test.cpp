@@ -346,14 +346,30 @@ TEST_F(StreamTest, PostgresRestartWhileEventsFlowLosesAndDoublesNothing) {
 TEST_F(StreamTest, BrokerOutageWhileStreamingLosesAndDoublesNothing) {
     constexpr int events = 20000;
     emulate(events, 18);
-    util::ChildProcess stream = start_stream({"--max-batch-rows", "500"});
-    ASSERT_TRUE(eventually([&] { return streamed_messages() > 0; }));
+    const std::filesystem::path log =
+        std::filesystem::temp_directory_path() / (m_prefix + ".stderr");
+    // Stopped as it claims its first partition, before it fetched a message: the broker goes
+    // down before the stream has read anything, so it cannot finish from what it prefetched.
+    util::ChildProcess stream =
+        start("stream", {"--max-batch-rows", "500", "--rebalance-ms", "300"},
+              "stream.after_claim=stop@1", log);
+    ASSERT_TRUE(testing::wait_until_stopped(stream.pid()));
     m_kafka.set_brokers_down(true);
-    std::this_thread::sleep_for(1500ms);
+    stream.send_signal(SIGCONT);
+    const auto read_log = [&] {
+        std::ifstream file(log);
+        return std::string(std::istreambuf_iterator<char>(file), {});
+    };
+    EXPECT_TRUE(eventually([&] {
+        return read_log().find("Kafka client error") != std::string::npos;
+    })) << "the stream never noticed the outage: "
+        << read_log();
+    EXPECT_LT(streamed_messages(), 3 * events) << "the outage came after the stream had read all";
     m_kafka.set_brokers_down(false);
     wait_for_streamed(3 * events);
     stop(stream);
     expect_realtime_equals_recount(3 * events);
+    std::filesystem::remove(log);
 }
 
 // GET /metrics with a real HTTP client, retried while the child starts listening.

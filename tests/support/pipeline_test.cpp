@@ -49,10 +49,12 @@ void PipelineTest::produce(const std::string& topic, int32_t partition,
 }
 
 util::ChildProcess PipelineTest::start(const std::string& command, std::vector<std::string> extra,
-                                       const std::string& failpoints) const {
+                                       const std::string& failpoints,
+                                       const std::filesystem::path& stderr_file) const {
     std::vector<std::string> argv = {PINPIPE_BINARY, command};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return util::ChildProcess(with_connection(std::move(argv)), failpoint_env(failpoints));
+    return util::ChildProcess(with_connection(std::move(argv)), failpoint_env(failpoints),
+                              stderr_file);
 }
 
 long long PipelineTest::query_number(const std::string& sql) const {

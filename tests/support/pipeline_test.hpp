@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,9 +31,11 @@ class PipelineTest : public ::testing::Test {
     void produce(const std::string& topic, int32_t partition,
                  const std::vector<std::pair<std::string, std::string>>& messages) const;
     // pinpipe command extra... with the connection options, as a child process whose
-    // failpoints spec arms (PINPIPE_FAILPOINTS; empty: none armed).
+    // failpoints spec arms (PINPIPE_FAILPOINTS; empty: none armed); its stderr goes to
+    // stderr_file when one is given.
     util::ChildProcess start(const std::string& command, std::vector<std::string> extra = {},
-                             const std::string& failpoints = "") const;
+                             const std::string& failpoints = "",
+                             const std::filesystem::path& stderr_file = {}) const;
     // The first column of the first row of sql, as a number; NULL is 0.
     long long query_number(const std::string& sql) const;
     void exec(const std::string& sql) const;
