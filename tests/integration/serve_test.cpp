@@ -550,9 +550,7 @@ TEST_F(ServeTest, StopAnswersRequestsInFlightAndClosesIdleConnections) {
     });
     obs::Gauge& in_flight = registry.gauge("pinpipe_serve_requests_in_flight",
                                            "requests being handled (including waiting for Kafka)");
-    for (int i = 0; i < 1000 && in_flight.value() < 1; ++i) {
-        std::this_thread::sleep_for(10ms);
-    }
+    ASSERT_TRUE(testing::eventually([&] { return in_flight.value() >= 1; }, 10s));
     ASSERT_EQ(in_flight.value(), 1);
     server->stop();  // returns once run() has: the request in flight was answered first
     runner.join();

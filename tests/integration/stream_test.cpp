@@ -376,10 +376,12 @@ TEST_F(StreamTest, BrokerOutageWhileStreamingLosesAndDoublesNothing) {
 httplib::Result scrape(int port) {
     httplib::Client client("127.0.0.1", port);
     httplib::Result response = client.Get("/metrics");
-    for (int attempt = 0; attempt < 200 && !response; ++attempt) {
-        std::this_thread::sleep_for(50ms);
-        response = client.Get("/metrics");
-    }
+    testing::eventually(
+        [&] {
+            response = client.Get("/metrics");
+            return static_cast<bool>(response);
+        },
+        10s);
     return response;
 }
 
