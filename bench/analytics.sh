@@ -1,8 +1,8 @@
 #!/bin/sh
 # The live analytics on 1M emulated events: each answer read, refresh --verify and the rebuild
 # from staging, as medians (goals of DESIGN §12: read < 10 ms, verify < 60 s on 1M).
-# Seeds a throwaway cluster by COPY into staging, the triggers keeping clean.* and the counts
-# (several minutes on 1M events), then runs the benchmarks.
+# Seeds a throwaway cluster by COPY into staging with the triggers off, then one rebuild of
+# clean.* and the counts (the fast path of a bulk seed), then runs the benchmarks.
 #   bench/analytics.sh [build-dir] [extra Google Benchmark flags]
 # Environment: PINPIPE_BENCH_EVENTS (default 1000000), PINPIPE_BENCH_SEED (default 42),
 # PINPIPE_BENCH_DSN (reuse a database; seeded only when its staging is empty),

@@ -4,7 +4,7 @@
 -- value, even counts, ties), each checked on the answers right after the insert that caused it.
 -- Ends with a rebuild from staging, which must give the same clean rows and counts.
 BEGIN;
-SELECT plan(25);
+SELECT plan(28);
 
 CREATE FUNCTION pg_temp.pin(part int, off bigint, ts text, ind int, category text, followers text, poster text DEFAULT 'P')
 RETURNS void LANGUAGE sql AS $$
@@ -114,6 +114,23 @@ SELECT pg_temp.pin(2, 6, '2024-02-02 10:00', 103, 'diy', '3');
 SELECT results_eq('SELECT median_follower_count FROM analytics.median_followers_per_join_year_and_age_group WHERE join_year = 2030',
                   $$VALUES (3::double precision)$$, 'a tie in the middle: 3, 3, 3, 3, 7, 10 has median 3');
 
+-- The middle positions in buckets of their own: 95 and 105 (buckets [90, 100) and
+-- [100, 200)), then a third value that moves the median into the upper bucket.
+SELECT pg_temp.pin(3, n, '2024-03-01 10:00', 200 + n, 'diy', v)
+FROM (VALUES (0, '95'), (1, '105'), (2, '1M')) AS t (n, v);
+SELECT pg_temp.usr(3, n, '2024-03-01 10:00', 200 + n, 30, '2031-06-01 00:00:00') FROM generate_series(0, 1) AS n;
+SELECT results_eq('SELECT median_follower_count FROM analytics.median_followers_per_join_year WHERE join_year = 2031',
+                  $$VALUES (100::double precision)$$, 'two values in two buckets: halfway between 95 and 105');
+SELECT pg_temp.usr(3, 2, '2024-03-01 10:00', 202, 30, '2031-06-01 00:00:00');
+SELECT results_eq('SELECT median_follower_count FROM analytics.median_followers_per_join_year WHERE join_year = 2031',
+                  $$VALUES (105::double precision)$$, 'a third value (1M): the median moves to 105');
+SELECT is((SELECT count(*)::int
+           FROM (SELECT age_group, join_year, analytics.follower_bucket(follower_count) AS bucket, sum(pins) AS pins
+                 FROM analytics.follower_age_group_join_year_counts GROUP BY 1, 2, 3) AS v
+           FULL JOIN analytics.follower_bucket_age_group_join_year_counts AS b USING (age_group, join_year, bucket)
+           WHERE v.pins IS DISTINCT FROM b.pins), 0,
+          'every bucket holds the sum of its follower counts');
+
 -- Every live answer equals its plain §7 recomputation, and a rebuild from staging gives the same
 -- clean rows and counts.
 CREATE TEMP TABLE before_rebuild AS
@@ -123,7 +140,9 @@ UNION ALL SELECT 'users', to_jsonb(u) FROM clean.users AS u
 UNION ALL SELECT 'c1', to_jsonb(c) FROM analytics.category_country_counts AS c WHERE pins > 0
 UNION ALL SELECT 'c2', to_jsonb(c) FROM analytics.poster_follower_counts AS c WHERE pins > 0
 UNION ALL SELECT 'c3', to_jsonb(c) FROM analytics.follower_age_group_join_year_counts AS c WHERE pins > 0
-UNION ALL SELECT 'c4', to_jsonb(c) FROM analytics.user_join_year_counts AS c WHERE users > 0;
+UNION ALL SELECT 'c4', to_jsonb(c) FROM analytics.user_join_year_counts AS c WHERE users > 0
+UNION ALL SELECT 'c5', to_jsonb(c) FROM analytics.follower_bucket_age_group_join_year_counts AS c WHERE pins > 0
+UNION ALL SELECT 'c6', to_jsonb(c) FROM analytics.follower_bucket_join_year_counts AS c WHERE pins > 0;
 SELECT analytics.rebuild_live_state();
 SELECT set_eq($$SELECT 'pins' AS t, to_jsonb(p) AS r FROM clean.pins AS p
 UNION ALL SELECT 'geo', to_jsonb(g) FROM clean.geolocations AS g
@@ -131,7 +150,9 @@ UNION ALL SELECT 'users', to_jsonb(u) FROM clean.users AS u
 UNION ALL SELECT 'c1', to_jsonb(c) FROM analytics.category_country_counts AS c WHERE pins > 0
 UNION ALL SELECT 'c2', to_jsonb(c) FROM analytics.poster_follower_counts AS c WHERE pins > 0
 UNION ALL SELECT 'c3', to_jsonb(c) FROM analytics.follower_age_group_join_year_counts AS c WHERE pins > 0
-UNION ALL SELECT 'c4', to_jsonb(c) FROM analytics.user_join_year_counts AS c WHERE users > 0$$,
+UNION ALL SELECT 'c4', to_jsonb(c) FROM analytics.user_join_year_counts AS c WHERE users > 0
+UNION ALL SELECT 'c5', to_jsonb(c) FROM analytics.follower_bucket_age_group_join_year_counts AS c WHERE pins > 0
+UNION ALL SELECT 'c6', to_jsonb(c) FROM analytics.follower_bucket_join_year_counts AS c WHERE pins > 0$$,
               'SELECT * FROM before_rebuild', 'a rebuild from staging gives the rows the triggers kept');
 
 SELECT * FROM finish();
