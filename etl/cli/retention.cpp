@@ -29,7 +29,8 @@ int retention_command(const Args& args) {
     cxxopts::Options options(
         args.at(0),
         "Drop every day partition of staging.pin_events, geo_events and user_events whose whole "
-        "day is older than now - --keep (a DROP: no row is read, the space is free at once), "
+        "day is older than now - --keep (detached, then dropped: no row is read, the space is "
+        "free at once, and loads wait only for the detach), "
         "delete the older rows of their default partitions, and make the day partitions of the "
         "next 7 days (filing into them rows that waited in a default partition). Prints each "
         "dropped partition with its range and rows. clean.*, the counts and the nine answers "
@@ -48,7 +49,7 @@ int retention_command(const Args& args) {
         "exact-counts",
         "count the rows of each dropped partition with count(*) instead of the statistics' "
         "estimate")("lock-timeout-s",
-                    "how long to wait for running loads before giving up on a table (a DROP "
+                    "how long to wait for running loads before giving up on a table (a DETACH "
                     "locks the whole staging table; loads wait behind it)",
                     cxxopts::value<int>()->default_value("10"));
     const auto result = parse_options(options, args);

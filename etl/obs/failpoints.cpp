@@ -55,6 +55,9 @@ constexpr std::array<FailpointInfo, failpoint_count> catalog = {{
      "the batch is committed; Kafka group offsets not committed yet"},
     {Failpoint::serve_after_produce_before_answer, "serve.after_produce_before_answer",
      "Kafka acknowledged a request's records; the HTTP answer is not sent yet"},
+    {Failpoint::retention_after_detach, "retention.after_detach",
+     "a staging table's expired partitions are detached and that is committed; the detached "
+     "tables are not dropped yet"},
 }};
 
 struct ArmedPoint {

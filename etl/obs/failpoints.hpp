@@ -30,8 +30,9 @@ enum class Failpoint : uint8_t {
     stream_before_commit,
     stream_after_commit,
     serve_after_produce_before_answer,
+    retention_after_detach,
 };
-constexpr size_t failpoint_count = 13;
+constexpr size_t failpoint_count = 14;
 
 struct FailpointInfo {
     Failpoint point;

@@ -9,6 +9,7 @@
 #include "ops/dead_letter_store.hpp"
 #include "ops/sql_text.hpp"
 #include "ops/text_table.hpp"
+#include "pg/failpoint.hpp"
 #include "util/errors.hpp"
 
 namespace pinpipe::ops {
@@ -31,8 +32,43 @@ int64_t count_rows(pg::Connection& cx, const std::string& table, const std::stri
         cx.exec(fmt::format("SELECT count(*) FROM {}{}", table, where), params).get(0, 0));
 }
 
-// One staging table: its expired day partitions and default rows, dropped and deleted in one
-// transaction unless dry_run.
+// Staging day partitions that are no longer attached: detached by a run that stopped before it
+// dropped them. Their rows left staging when the detach committed.
+std::vector<std::string> detached_day_tables(pg::Connection& cx) {
+    const pg::Result tables = cx.exec(
+        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'staging' AND c.relkind = 'r' AND NOT c.relispartition "
+        "AND c.relname ~ '^(pin|geo|user)_events_p[0-9]{8}$' ORDER BY c.relname");
+    std::vector<std::string> names;
+    for (int row = 0; row < tables.rows(); ++row) {
+        names.emplace_back(tables.get(row, 0));
+    }
+    return names;
+}
+
+// Detached tables are no longer part of staging, so dropping them locks no staging table:
+// loads go on while the files are truncated, the one part of a drop that grows with the data
+// (about 0.7 s per GB on this project's test machines).
+void drop_detached(pg::Connection& cx, const std::vector<std::string>& tables,
+                   const RetentionOptions& options) {
+    if (tables.empty()) {
+        return;
+    }
+    pg::Transaction tx(cx);
+    cx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
+    std::string list;
+    for (const std::string& table : tables) {
+        list += (list.empty() ? "" : ", ") + table;
+    }
+    cx.exec("DROP TABLE " + list);
+    tx.commit();
+}
+
+// One staging table: its expired day partitions detached and its expired default rows deleted
+// in one transaction, unless dry_run; then the detached partitions dropped. The transaction that
+// holds the staging table's lock, and so makes loads wait, writes only the catalog: no file is
+// truncated while it runs.
 void expire_table(pg::Connection& cx, const std::string& table, const RetentionOptions& options,
                   RetentionOutcome& outcome) {
     pg::Transaction tx(cx);
@@ -58,7 +94,7 @@ void expire_table(pg::Connection& cx, const std::string& table, const RetentionO
             partition.exact = true;
         }
         if (!options.dry_run) {
-            cx.exec("DROP TABLE " + partition.partition);
+            cx.exec(fmt::format("ALTER TABLE {} DETACH PARTITION {}", table, partition.partition));
         }
         partition_rows += partition.rows;
         partitions.push_back(std::move(partition));
@@ -83,6 +119,14 @@ void expire_table(pg::Connection& cx, const std::string& table, const RetentionO
              std::to_string(partition_rows + default_rows.rows)});
     }
     tx.commit();
+    if (!options.dry_run) {
+        pg::failpoint(obs::Failpoint::retention_after_detach);
+        std::vector<std::string> detached;
+        for (const ExpiredPartition& partition : partitions) {
+            detached.push_back(partition.partition);
+        }
+        drop_detached(cx, detached, options);
+    }
     outcome.partitions.insert(outcome.partitions.end(), partitions.begin(), partitions.end());
     if (default_rows.rows > 0) {
         outcome.default_rows.push_back(std::move(default_rows));
@@ -143,6 +187,11 @@ void require_age(std::string_view option, const TimeBound& bound) {
 RetentionOutcome run_retention(pg::Connection& cx, const RetentionOptions& options) {
     RetentionOutcome outcome;
     outcome.dry_run = options.dry_run;
+    outcome.leftovers = detached_day_tables(cx);
+    if (!options.dry_run) {
+        with_lock_hint("the detached staging partitions", options,
+                       [&] { drop_detached(cx, outcome.leftovers, options); });
+    }
     if (options.keep) {
         outcome.cutoff = cutoff_of(cx, *options.keep);
         for (const events::EventKind kind : events::all_event_kinds) {
@@ -168,6 +217,10 @@ RetentionOutcome run_retention(pg::Connection& cx, const RetentionOptions& optio
 std::string render_retention(const RetentionOutcome& outcome) {
     const std::string verb = outcome.dry_run ? "would drop" : "dropped";
     std::string out;
+    for (const std::string& table : outcome.leftovers) {
+        out += fmt::format("{} {}, detached by an earlier run that stopped before dropping it\n",
+                           verb, table);
+    }
     if (!outcome.cutoff.empty()) {
         out += fmt::format("staging keeps messages from {} on (UTC)\n", outcome.cutoff);
         if (!outcome.partitions.empty()) {

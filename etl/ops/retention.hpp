@@ -1,5 +1,5 @@
-// pinpipe retention (DESIGN §5): staging keeps a bounded window of the Kafka log. Drops the day
-// partitions of the staging tables wholly older than now - keep (O(1) each, no row is read) and
+// pinpipe retention (DESIGN §5): staging keeps a bounded window of the Kafka log. Detaches, then
+// drops, the day partitions of the staging tables wholly older than now - keep (no row is read) and
 // the older rows of their default partitions, makes day partitions ahead, and deletes old dead
 // letters. clean.* and the answers are kept outside staging, so none of this changes them.
 #pragma once
@@ -24,8 +24,8 @@ struct RetentionOptions {
     std::optional<TimeBound> keep_dead_letters;  // an age; nullopt: keep every dead letter
     bool dry_run = false;
     bool exact_counts = false;  // count(*) each dropped partition instead of its estimate
-    // How long a DROP may wait for running loads: a DROP locks the whole staging table, and
-    // loads queued behind a waiting DROP wait too.
+    // How long a DETACH may wait for running loads: it locks the whole staging table, and loads
+    // queued behind a waiting DETACH wait too.
     std::chrono::seconds lock_timeout{10};
 };
 
@@ -55,7 +55,9 @@ struct RetentionOutcome {
     std::vector<ExpiredPartition> partitions;
     std::vector<ExpiredDefaultRows> default_rows;  // only tables with such rows
     std::vector<MadePartition> made;               // empty in a dry run
-    std::string dead_letter_cutoff;                // empty without --keep-dead-letters
+    // Day tables detached by an earlier run that stopped before dropping them: dropped first.
+    std::vector<std::string> leftovers;
+    std::string dead_letter_cutoff;  // empty without --keep-dead-letters
     int64_t dead_letters = 0;
 
     int64_t staging_rows() const;
@@ -64,8 +66,9 @@ struct RetentionOutcome {
 // Throws UsageError naming the option when bound is not an age ("90d", "12h").
 void require_age(std::string_view option, const TimeBound& bound);
 
-// Unless dry_run, commits one transaction per staging table (its drops and deletes), one for
-// the partitions made ahead and one for the dead letters. Throws naming the table when a DROP
+// Unless dry_run, commits per staging table one transaction that detaches its expired partitions
+// and deletes its expired default rows, and one that drops the detached tables; then one for the
+// partitions made ahead and one for the dead letters. Throws naming the table when a DETACH
 // cannot get its lock within lock_timeout (nothing of that table is dropped then).
 RetentionOutcome run_retention(pg::Connection& cx, const RetentionOptions& options);
 

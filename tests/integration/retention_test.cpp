@@ -13,9 +13,12 @@
 #include "events/validation.hpp"
 #include "load/staging_copy.hpp"
 #include "load/staging_rows.hpp"
+#include "obs/failpoints.hpp"
 #include "pg/connection.hpp"
 #include "pg/migrations.hpp"
+#include "support/faults.hpp"
 #include "support/harness.hpp"
+#include "util/process.hpp"
 
 namespace pinpipe {
 namespace {
@@ -138,6 +141,42 @@ TEST_F(Retention, RowsOfAnyTimestampLandAndOnlyOlderPartitionsAreDropped) {
         std::string::npos)
         << rebuild.output;
     EXPECT_EQ(count(m_cx, "SELECT count(*) FROM clean.pins"), 510) << "inds 10 to 199 are gone";
+}
+
+TEST_F(Retention, ARunStoppedAfterDetachingIsFinishedByTheNext) {
+    const std::int64_t now = now_ms();
+    copy_events(m_cx, 0, 100, now - 400 * day_ms, /*partition=*/0);
+    copy_events(m_cx, 100, 200, now, /*partition=*/1);
+    ASSERT_EQ(run_pinpipe({"retention", "--dsn", m_dsn}).exit_code, 0);  // files last year's rows
+    const std::string before = snapshot();
+
+    // Crashes once the first table's expired partition is detached and that is committed.
+    util::ChildProcess crashed({PINPIPE_BINARY, "retention", "--dsn", m_dsn, "--keep", "90d"},
+                               testing::failpoint_env("retention.after_detach=crash"));
+    ASSERT_EQ(crashed.wait(), obs::failpoint_crash_exit_code);
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM staging.pin_events"), 100)
+        << "the detached rows left staging with the detach";
+    EXPECT_EQ(count(m_cx,
+                    "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+                    "n ON n.oid = c.relnamespace WHERE n.nspname = 'staging' AND c.relkind = "
+                    "'r' AND NOT c.relispartition AND c.relname ~ '_p[0-9]{8}$'"),
+              1);
+
+    const auto next = run_pinpipe({"retention", "--dsn", m_dsn, "--keep", "90d"});
+    ASSERT_EQ(next.exit_code, 0) << next.output;
+    EXPECT_NE(next.output.find("detached by an earlier run that stopped before dropping it"),
+              std::string::npos)
+        << next.output;
+    EXPECT_NE(next.output.find("retention: dropped 2 partitions and 200 rows of staging"),
+              std::string::npos)
+        << next.output;
+    EXPECT_EQ(count(m_cx,
+                    "SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace "
+                    "n ON n.oid = c.relnamespace WHERE n.nspname = 'staging' AND c.relkind = "
+                    "'r' AND NOT c.relispartition AND c.relname ~ '_p[0-9]{8}$'"),
+              0);
+    EXPECT_EQ(count(m_cx, "SELECT sum(partitions_dropped) FROM etl.retention_runs"), 3);
+    EXPECT_EQ(snapshot(), before) << "retention must change neither clean.* nor an answer";
 }
 
 TEST_F(Retention, NeverTwoRowsForOneKafkaMessage) {
