@@ -63,10 +63,12 @@ struct Fixture {
             cluster->create_database("bench");
             dsn = cluster->dsn("bench");
         }
-        pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(dsn, "pinpipe-bench");
+        pinpipe::pg::Connection cx(dsn, "pinpipe-bench");
         pinpipe::pg::apply_migrations(
             cx, pinpipe::pg::parse_migrations(pinpipe::pg::embedded_migrations()));
-        if (cx.exec("SELECT EXISTS (SELECT FROM staging.pin_events)").get(0, 0) == "t") {
+        if (pqxx::nontransaction(cx)
+                .exec1("SELECT EXISTS (SELECT FROM staging.pin_events)")[0]
+                .as<bool>()) {
             return;
         }
         pinpipe::analytics::StagingSeed seed;
@@ -77,7 +79,7 @@ struct Fixture {
         std::cerr << fmt::format("seeded {} events (3 staging rows each) in {:.1f} s\n",
                                  seed.events, seconds_since(started));
         started = std::chrono::steady_clock::now();
-        cx.exec("VACUUM ANALYZE");
+        pqxx::nontransaction(cx).exec("VACUUM ANALYZE");  // not inside a transaction block
         std::cerr << fmt::format("vacuumed and analyzed in {:.1f} s\n", seconds_since(started));
     }
 };
@@ -88,17 +90,17 @@ Fixture& fixture() {
 }
 
 void read_all_rows(benchmark::State& state, const std::string& sql) {
-    pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(fixture().dsn, "pinpipe-bench");
-    int rows = 0;
+    pinpipe::pg::Connection cx(fixture().dsn, "pinpipe-bench");
+    size_t rows = 0;
     for (auto _ : state) {
-        rows = cx.exec(sql).rows();
+        rows = pqxx::nontransaction(cx).exec(sql).size();
         benchmark::DoNotOptimize(rows);
     }
-    state.counters["rows"] = rows;
+    state.counters["rows"] = static_cast<double>(rows);
 }
 
 void verify(benchmark::State& state) {
-    pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(fixture().dsn, "pinpipe-bench");
+    pinpipe::pg::Connection cx(fixture().dsn, "pinpipe-bench");
     for (auto _ : state) {
         for (const auto& check : pinpipe::analytics::verify_answers(cx)) {
             if (!check.equal()) {
@@ -109,7 +111,7 @@ void verify(benchmark::State& state) {
 }
 
 void rebuild(benchmark::State& state) {
-    pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(fixture().dsn, "pinpipe-bench");
+    pinpipe::pg::Connection cx(fixture().dsn, "pinpipe-bench");
     for (auto _ : state) {
         benchmark::DoNotOptimize(pinpipe::analytics::rebuild_live_state(cx).pins);
     }

@@ -81,7 +81,7 @@ Membership::Membership(std::string consumer, std::string host, int pid,
       m_pid(pid),
       m_claim_lease(claim_lease) {}
 
-void Membership::end_lapsed_sessions(Connection& cx) const {
+void Membership::end_lapsed_sessions(pqxx::transaction_base& tx) const {
     // The backend holding a lapsed instance's liveness lock is its claiming session. Waiting up
     // to a second for it to exit lets this same heartbeat see its partitions free.
     const std::string lapsed_backends = fmt::format(
@@ -96,61 +96,66 @@ void Membership::end_lapsed_sessions(Connection& cx) const {
         "  AND i.heartbeat_at < now() - $3::bigint * interval '1 millisecond'",
         instance_lock_name_sql);
     try {
-        const Result ended = cx.exec(lapsed_backends, {m_consumer, std::to_string(m_id),
-                                                       std::to_string(m_claim_lease.count())});
-        for (int row = 0; row < ended.rows(); ++row) {
+        const pqxx::result ended =
+            tx.exec_params(lapsed_backends, m_consumer, m_id, m_claim_lease.count());
+        for (size_t row = 0; row < ended.size(); ++row) {
             obs::log_warning(
                 "ended the session of a consumer instance whose lease ran out",
                 {{"group", m_consumer}, {"lease_ms", std::to_string(m_claim_lease.count())}});
         }
-    } catch (const Error& error) {
+    } catch (const pqxx::insufficient_privilege& error) {
         // 42501: its session runs as a role this one may not signal (see migration 0075).
-        if (error.sqlstate() != "42501") {
-            throw;
-        }
         obs::log_warning("could not end the session of a consumer instance whose lease ran out",
-                         {{"group", m_consumer}, {"error", error.what()}});
+                         {{"group", m_consumer}, {"error", error_message(error)}});
     }
 }
 
-void Membership::join(Connection& cx) {
-    Transaction tx(cx);
-    const Result row = cx.exec(
-        "INSERT INTO etl.consumer_instances (consumer, host, pid) VALUES ($1, $2, $3) "
-        "RETURNING id",
-        {m_consumer, m_host, std::to_string(m_pid)});
-    const int64_t id = std::stoll(std::string(row.get(0, 0)));
+void Membership::join(pqxx::connection_base& cx) {
+    pqxx::work tx(cx);
+    const auto id = tx.exec_params1(
+                          "INSERT INTO etl.consumer_instances (consumer, host, pid) "
+                          "VALUES ($1, $2, $3) RETURNING id",
+                          m_consumer, m_host, m_pid)[0]
+                        .as<int64_t>();
     // Session-level: the lock outlives this transaction and lives as long as the connection.
-    cx.exec("SELECT pg_advisory_lock(hashtextextended($1, 0))", {lock_name(id)});
+    tx.exec_params("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock_name(id));
     tx.commit();
     m_id = id;
 }
 
-LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
+LiveMembers Membership::refresh(pqxx::connection_base& cx, size_t owned_partitions) {
     if (!joined()) {
         join(cx);
     }
-    const Result updated = cx.exec(
-        "UPDATE etl.consumer_instances SET heartbeat_at = now(), partitions = $2 "
-        "WHERE id = $1",
-        {std::to_string(m_id), std::to_string(owned_partitions)});
-    if (updated.affected_rows() == 0) {
+    bool row_lost = false;
+    {
+        pqxx::nontransaction session(cx);
+        row_lost = session
+                       .exec_params(
+                           "UPDATE etl.consumer_instances "
+                           "SET heartbeat_at = now(), partitions = $2 WHERE id = $1",
+                           m_id, owned_partitions)
+                       .affected_rows() == 0;
+    }
+    if (row_lost) {
         leave(cx);
         join(cx);
     }
-    end_lapsed_sessions(cx);
-    cx.exec(fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
-                        live_condition),
-            {m_consumer});
-    const Result live = cx.exec(
+    pqxx::nontransaction session(cx);
+    end_lapsed_sessions(session);
+    session.exec_params(
+        fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
+                    live_condition),
+        m_consumer);
+    const pqxx::result live = session.exec_params(
         fmt::format("SELECT i.id FROM etl.consumer_instances i WHERE i.consumer = $1 AND {} "
                     "ORDER BY i.id",
                     live_condition),
-        {m_consumer});
-    LiveMembers members{static_cast<size_t>(live.rows()), 0};
-    for (int row = 0; row < live.rows(); ++row) {
-        if (std::stoll(std::string(live.get(row, 0))) == m_id) {
-            members.rank = static_cast<size_t>(row);
+        m_consumer);
+    LiveMembers members{live.size(), 0};
+    for (size_t row = 0; row < live.size(); ++row) {
+        if (live[row][0].as<int64_t>() == m_id) {
+            members.rank = row;
             return members;
         }
     }
@@ -160,12 +165,13 @@ LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
         m_id, m_consumer));
 }
 
-ClaimPlan Membership::rebalance(Connection& cx, const OffsetStore& store,
+ClaimPlan Membership::rebalance(pqxx::connection_base& cx, const OffsetStore& store,
                                 const std::vector<kafka::TopicPartition>& all,
                                 const std::set<kafka::TopicPartition>& owned) {
     const LiveMembers members = refresh(cx, owned.size());
     std::set<kafka::TopicPartition> claimed_by_others;
-    for (const kafka::TopicPartition& tp : store.claimed_by_anyone(cx, all)) {
+    pqxx::nontransaction session(cx);
+    for (const kafka::TopicPartition& tp : store.claimed_by_anyone(session, all)) {
         if (!owned.contains(tp)) {
             claimed_by_others.insert(tp);
         }
@@ -174,12 +180,13 @@ ClaimPlan Membership::rebalance(Connection& cx, const OffsetStore& store,
                        fair_share(all.size(), members.count, members.rank));
 }
 
-void Membership::leave(Connection& cx) {
+void Membership::leave(pqxx::connection_base& cx) {
     if (!joined()) {
         return;
     }
-    cx.exec("SELECT pg_advisory_unlock(hashtextextended($1, 0))", {lock_name(m_id)});
-    cx.exec("DELETE FROM etl.consumer_instances WHERE id = $1", {std::to_string(m_id)});
+    pqxx::nontransaction session(cx);
+    session.exec_params("SELECT pg_advisory_unlock(hashtextextended($1, 0))", lock_name(m_id));
+    session.exec_params("DELETE FROM etl.consumer_instances WHERE id = $1", m_id);
     m_id = 0;
 }
 

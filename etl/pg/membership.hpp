@@ -74,21 +74,21 @@ class Membership {
 
     // Registers the instance and takes its liveness lock, in one transaction, so that nobody
     // sees the row without the lock (and removes it as dead).
-    void join(Connection& cx);
+    void join(pqxx::connection_base& cx);
     // Heartbeat: records how many partitions this instance owns, ends the sessions of instances
     // whose lease ran out, removes the rows of dead instances, and tells how many are live and
     // where this one ranks. Re-registers when the row was lost (an operator deleted it).
-    LiveMembers refresh(Connection& cx, size_t owned_partitions);
+    LiveMembers refresh(pqxx::connection_base& cx, size_t owned_partitions);
     // Heartbeat, then the plan that brings this instance to its fair share of `all`.
-    ClaimPlan rebalance(Connection& cx, const OffsetStore& store,
+    ClaimPlan rebalance(pqxx::connection_base& cx, const OffsetStore& store,
                         const std::vector<kafka::TopicPartition>& all,
                         const std::set<kafka::TopicPartition>& owned);
     // Deletes the row and releases the liveness lock (a clean exit; a crash needs neither).
-    void leave(Connection& cx);
+    void leave(pqxx::connection_base& cx);
 
   private:
     std::string lock_name(int64_t id) const;
-    void end_lapsed_sessions(Connection& cx) const;
+    void end_lapsed_sessions(pqxx::transaction_base& tx) const;
 
     std::string m_consumer;
     std::string m_host;

@@ -107,9 +107,9 @@ class CrashMatrix : public ::testing::TestWithParam<Case> {
     }
 
     long long number(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "crash_matrix_test");
-        const pg::Result result = cx.exec(sql);
-        return result.is_null(0, 0) ? 0 : std::stoll(std::string(result.get(0, 0)));
+        pg::Connection cx(m_dsn, "crash_matrix_test");
+        const pqxx::result result = testing::exec(cx, sql);
+        return result[0][0].as<long long>(0);
     }
 
     // Arms the case's point in a process started with args: it crashes there (exit 70), or it

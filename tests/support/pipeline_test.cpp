@@ -56,14 +56,14 @@ util::ChildProcess PipelineTest::start(const std::string& command, std::vector<s
 }
 
 long long PipelineTest::query_number(const std::string& sql) const {
-    pg::Connection cx = pg::Connection::open(m_dsn, "pinpipe-test");
-    const pg::Result result = cx.exec(sql);
-    return result.is_null(0, 0) ? 0 : std::stoll(std::string(result.get(0, 0)));
+    pg::Connection cx(m_dsn, "pinpipe-test");
+    const pqxx::result result = testing::exec(cx, sql);
+    return result[0][0].as<long long>(0);
 }
 
 void PipelineTest::exec(const std::string& sql) const {
-    pg::Connection cx = pg::Connection::open(m_dsn, "pinpipe-test");
-    cx.exec(sql);
+    pg::Connection cx(m_dsn, "pinpipe-test");
+    testing::exec(cx, sql);
 }
 
 }  // namespace pinpipe::testing
