@@ -8,11 +8,13 @@
 // below derives from largeobject for nothing else. The COPY then runs on the very session of
 // the caller's pqxx::work, so the rows, the dead letters and the fenced offsets stay one
 // transaction.
-// The risk of this route: libpqxx does not know the COPY ran, so it must be finished (every
+// The risks of this route: libpqxx does not know the COPY ran, so it must be finished (every
 // result read) before libpqxx sends anything else, which copy_in does on every path, errors
-// included; libpqxx 7 removed largeobject's raw_connection (it has its own binary-capable
-// streams and a public raw_connection()), so a move to libpqxx 7 must change this file, and only
-// this file.
+// included; libpqxx begins a transaction lazily, so the COPY must follow a statement of
+// libpqxx's in it (copy_binary sends an empty one: without it a subtransaction's SAVEPOINT was
+// never sent and a rejected row aborted the whole transaction); libpqxx 7 removed largeobject's
+// raw_connection (it has its own binary-capable streams and a public raw_connection()), so a move
+// to libpqxx 7 must change this file, and only this file.
 #include "load/staging_copy.hpp"
 
 #include <fmt/format.h>
@@ -120,6 +122,10 @@ void copy_binary(pqxx::dbtransaction& tx, events::EventKind kind,
     parts.push_back(binary_copy_header());
     parts.insert(parts.end(), rows.begin(), rows.end());
     parts.push_back(binary_copy_trailer());
+    // libpqxx begins a transaction when it sends its first statement (a subtransaction's
+    // SAVEPOINT is sent no sooner), and it cannot see this COPY: one empty statement through tx
+    // makes sure that the COPY runs inside it.
+    tx.exec("");
     copy_in(RawConnection::of(tx), copy_sql, parts);
 }
 
