@@ -11,8 +11,8 @@
 
 namespace pinpipe::load {
 
-// COPY ... (FORMAT binary) into staging.<kind>_events, inside the caller's transaction (a
-// pqxx::work or subtransaction): all of rows, in partition order, or a single row of them.
+// COPY ... FROM STDIN (pqxx::stream_to) into staging.<kind>_events, inside the caller's
+// transaction (a pqxx::work or subtransaction): all of rows, in partition order, or one row.
 // Throws libpqxx's exception classes, as its own statements do.
 void copy_staging_rows(pqxx::dbtransaction& tx, events::EventKind kind, const StagingRows& rows);
 void copy_staging_row(pqxx::dbtransaction& tx, events::EventKind kind, std::string_view row);
