@@ -109,7 +109,8 @@ class CrashMatrix : public ::testing::TestWithParam<Case> {
     long long number(const std::string& sql) const {
         pg::Connection cx(m_dsn, "crash_matrix_test");
         const pqxx::result result = testing::exec(cx, sql);
-        return result[0][0].as<long long>(0);
+        // std::stoll reads the integer part of a numeric, e.g. of extract(epoch ...) * 1e6.
+        return result[0][0].is_null() ? 0 : std::stoll(result[0][0].as<std::string>());
     }
 
     // Arms the case's point in a process started with args: it crashes there (exit 70), or it

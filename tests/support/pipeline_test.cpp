@@ -58,7 +58,8 @@ util::ChildProcess PipelineTest::start(const std::string& command, std::vector<s
 long long PipelineTest::query_number(const std::string& sql) const {
     pg::Connection cx(m_dsn, "pinpipe-test");
     const pqxx::result result = testing::exec(cx, sql);
-    return result[0][0].as<long long>(0);
+    // std::stoll reads the integer part of a numeric, e.g. of extract(epoch ...) * 1e6.
+    return result[0][0].is_null() ? 0 : std::stoll(result[0][0].as<std::string>());
 }
 
 void PipelineTest::exec(const std::string& sql) const {
