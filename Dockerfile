@@ -1,7 +1,8 @@
 # The pinpipe image. Stage 1 is Debian bookworm with exactly the packages CI installs: it runs
 # .ci/install-deps, which reads .ci/packages.txt, so the list lives in one place. Stage 2 is
 # bookworm-slim with only the shared libraries the built binary links (found by
-# deploy/runtime-packages.sh), so that the running image carries no compiler.
+# deploy/runtime-packages.sh from ldd: libpqxx-6.4 and libpq5 among them), so that the running
+# image carries no compiler.
 #
 #   docker build -t pinpipe .
 #   docker run --rm pinpipe --help

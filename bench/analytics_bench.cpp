@@ -63,10 +63,12 @@ struct Fixture {
             cluster->create_database("bench");
             dsn = cluster->dsn("bench");
         }
-        pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(dsn, "pinpipe-bench");
+        pinpipe::pg::Connection cx(dsn, "pinpipe-bench");
         pinpipe::pg::apply_migrations(
             cx, pinpipe::pg::parse_migrations(pinpipe::pg::embedded_migrations()));
-        if (cx.exec("SELECT EXISTS (SELECT FROM staging.pin_events)").get(0, 0) == "t") {
+        if (pqxx::nontransaction(cx)
+                .exec1("SELECT EXISTS (SELECT FROM staging.pin_events)")[0]
+                .as<bool>()) {
             return;
         }
         pinpipe::analytics::StagingSeed seed;
@@ -75,9 +77,9 @@ struct Fixture {
         // The fast path of a bulk seed: COPY with the staging triggers off (replica role: the
         // bench runs as a superuser), then one set-based rebuild of clean.* and the counts.
         auto started = std::chrono::steady_clock::now();
-        cx.exec("SET session_replication_role = replica");
+        pqxx::nontransaction(cx).exec("SET session_replication_role = replica");
         pinpipe::analytics::copy_generated_events(cx, seed);
-        cx.exec("RESET session_replication_role");
+        pqxx::nontransaction(cx).exec("RESET session_replication_role");
         std::cerr << fmt::format("copied {} events (3 staging rows each) in {:.1f} s\n",
                                  seed.events, seconds_since(started));
         started = std::chrono::steady_clock::now();
@@ -85,7 +87,7 @@ struct Fixture {
         std::cerr << fmt::format("rebuilt clean.* and the counts in {:.1f} s\n",
                                  seconds_since(started));
         started = std::chrono::steady_clock::now();
-        cx.exec("VACUUM ANALYZE");
+        pqxx::nontransaction(cx).exec("VACUUM ANALYZE");  // not inside a transaction block
         std::cerr << fmt::format("vacuumed and analyzed in {:.1f} s\n", seconds_since(started));
     }
 };
@@ -96,17 +98,17 @@ Fixture& fixture() {
 }
 
 void read_all_rows(benchmark::State& state, const std::string& sql) {
-    pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(fixture().dsn, "pinpipe-bench");
-    int rows = 0;
+    pinpipe::pg::Connection cx(fixture().dsn, "pinpipe-bench");
+    size_t rows = 0;
     for (auto _ : state) {
-        rows = cx.exec(sql).rows();
+        rows = pqxx::nontransaction(cx).exec(sql).size();
         benchmark::DoNotOptimize(rows);
     }
-    state.counters["rows"] = rows;
+    state.counters["rows"] = static_cast<double>(rows);
 }
 
 void verify(benchmark::State& state) {
-    pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(fixture().dsn, "pinpipe-bench");
+    pinpipe::pg::Connection cx(fixture().dsn, "pinpipe-bench");
     for (auto _ : state) {
         for (const auto& check : pinpipe::analytics::verify_answers(cx)) {
             if (!check.equal()) {
@@ -117,7 +119,7 @@ void verify(benchmark::State& state) {
 }
 
 void rebuild(benchmark::State& state) {
-    pinpipe::pg::Connection cx = pinpipe::pg::Connection::open(fixture().dsn, "pinpipe-bench");
+    pinpipe::pg::Connection cx(fixture().dsn, "pinpipe-bench");
     for (auto _ : state) {
         benchmark::DoNotOptimize(pinpipe::analytics::rebuild_live_state(cx).pins);
     }

@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "obs/failpoints.hpp"
 #include "obs/log.hpp"
+#include "pg/connection.hpp"
 #include "util/errors.hpp"
 
 namespace {
@@ -43,7 +44,9 @@ int main(int argc, char** argv) {
         std::cerr << "pinpipe " << command->name << ": " << error.what() << "\n";
         return exit_usage;
     } catch (const std::exception& error) {
-        pinpipe::obs::log_error(error.what(), {{"command", std::string(command->name)}});
+        // PostgreSQL's errors in pinpipe's style: one line, the statement, the SQLSTATE.
+        pinpipe::obs::log_error(pinpipe::pg::error_message(error),
+                                {{"command", std::string(command->name)}});
         return exit_failure;
     }
 }

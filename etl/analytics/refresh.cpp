@@ -88,51 +88,48 @@ const std::vector<AnswerDefinition>& answer_definitions() {
     return definitions;
 }
 
-std::vector<AnswerCheck> verify_answers(pg::Connection& cx) {
-    pg::Transaction tx(cx);
-    cx.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+std::vector<AnswerCheck> verify_answers(pqxx::connection_base& cx) {
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(cx);
     // The recomputation joins every clean row: JIT compiling it costs more than it saves here.
-    cx.exec("SET LOCAL jit = off");
+    tx.exec("SET LOCAL jit = off");
     std::vector<AnswerCheck> checks;
     for (const AnswerDefinition& answer : definitions) {
         // EXCEPT ALL both ways: a row missing, extra or duplicated on either side counts.
-        const pg::Result result = cx.exec(fmt::format(
+        const pqxx::row result = tx.exec1(fmt::format(
             R"(WITH live AS MATERIALIZED (SELECT * FROM analytics.{0}),
 recomputed AS MATERIALIZED ({1})
 SELECT (SELECT count(*) FROM live), (SELECT count(*) FROM recomputed),
        (SELECT count(*) FROM ((TABLE live EXCEPT ALL TABLE recomputed)
                               UNION ALL (TABLE recomputed EXCEPT ALL TABLE live)) AS d))",
             answer.name, answer.recompute_sql));
-        checks.push_back({std::string(answer.name), std::stoll(std::string(result.get(0, 0))),
-                          std::stoll(std::string(result.get(0, 1))),
-                          std::stoll(std::string(result.get(0, 2)))});
+        checks.push_back({std::string(answer.name), result[0].as<int64_t>(),
+                          result[1].as<int64_t>(), result[2].as<int64_t>()});
     }
     tx.commit();
     return checks;
 }
 
-RebuildSummary rebuild_live_state(pg::Connection& cx) {
-    pg::Transaction tx(cx);
-    cx.exec("SET LOCAL jit = off");
+RebuildSummary rebuild_live_state(pqxx::connection_base& cx) {
+    pqxx::work tx(cx);
+    tx.exec("SET LOCAL jit = off");
     try {
-        cx.exec("SELECT analytics.rebuild_live_state()");
-    } catch (const pg::Error& error) {
-        throw pg::Error(
+        tx.exec("SELECT analytics.rebuild_live_state()");
+    } catch (const pqxx::sql_error& error) {
+        throw pqxx::sql_error(
             fmt::format("could not rebuild clean.* and the analytics counts: {}{}", error.what(),
                         error.sqlstate() == "42501"
                             ? " (run pinpipe refresh --rebuild as the role that ran pinpipe "
                               "migrate)"
                             : ""),
-            error.sqlstate(), error.connection_lost());
+            "", error.sqlstate().c_str());
     }
-    const pg::Result counts = cx.exec(
+    const pqxx::row counts = tx.exec1(
         "SELECT (SELECT count(*) FROM clean.pins), (SELECT count(*) FROM clean.geolocations), "
         "(SELECT count(*) FROM clean.users), (SELECT to_char(max(cutoff) AT TIME ZONE 'UTC', "
         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') FROM etl.retention_runs)");
     tx.commit();
-    return {std::stoll(std::string(counts.get(0, 0))), std::stoll(std::string(counts.get(0, 1))),
-            std::stoll(std::string(counts.get(0, 2))),
-            counts.is_null(0, 3) ? std::string() : std::string(counts.get(0, 3))};
+    return {counts[0].as<int64_t>(), counts[1].as<int64_t>(), counts[2].as<int64_t>(),
+            counts[3].as<std::string>(std::string())};
 }
 
 }  // namespace pinpipe::analytics

@@ -30,7 +30,7 @@ struct AnswerCheck {
 
 // Compares every live answer with its recomputation, all in one REPEATABLE READ snapshot, so that
 // loaders committing meanwhile cannot make them differ. cx must not be inside a transaction.
-std::vector<AnswerCheck> verify_answers(pg::Connection& cx);
+std::vector<AnswerCheck> verify_answers(pqxx::connection_base& cx);
 
 struct RebuildSummary {
     long long pins = 0;
@@ -45,6 +45,6 @@ struct RebuildSummary {
 // (analytics.rebuild_live_state), under the lock writers of the live state take: loads wait
 // meanwhile. Exact while retention has dropped no staging partition. cx must not be inside a
 // transaction; its role must be the one that ran pinpipe migrate.
-RebuildSummary rebuild_live_state(pg::Connection& cx);
+RebuildSummary rebuild_live_state(pqxx::connection_base& cx);
 
 }  // namespace pinpipe::analytics

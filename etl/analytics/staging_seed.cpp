@@ -13,7 +13,7 @@
 namespace pinpipe::analytics {
 
 std::int64_t copy_generated_events(
-    pg::Connection& cx, const StagingSeed& seed,
+    pqxx::connection_base& cx, const StagingSeed& seed,
     const std::function<void(const events::GeneratedEvent&)>& on_event) {
     std::array<std::string, events::event_kind_count> topics;
     for (const events::EventKind kind : events::all_event_kinds) {
@@ -25,7 +25,9 @@ std::int64_t copy_generated_events(
         for (const events::EventKind kind : events::all_event_kinds) {
             load::StagingRows& kind_rows = rows[events::kind_index(kind)];
             if (!kind_rows.empty()) {
-                load::copy_staging_rows(cx, kind, kind_rows);
+                pqxx::work tx(cx);  // one COPY, committed on its own
+                load::copy_staging_rows(tx, kind, kind_rows);
+                tx.commit();
                 kind_rows = {};
             }
         }

@@ -27,7 +27,7 @@ struct StagingSeed {
 // on_event, when given, sees every event in order (tests compute expected results from them).
 // Returns the number of events written.
 std::int64_t copy_generated_events(
-    pg::Connection& cx, const StagingSeed& seed,
+    pqxx::connection_base& cx, const StagingSeed& seed,
     const std::function<void(const events::GeneratedEvent&)>& on_event = {});
 
 }  // namespace pinpipe::analytics

@@ -94,16 +94,17 @@ class DemoChild {
     util::ChildProcess m_process;
 };
 
-int64_t committed_messages(pg::Connection& cx, const std::string& group) {
-    const pg::Result result = cx.exec(
-        "SELECT coalesce(sum(next_offset), 0) FROM etl.consumer_offsets WHERE consumer = $1",
-        {group});
-    return std::stoll(std::string(result.get(0, 0)));
+int64_t committed_messages(pqxx::connection_base& cx, const std::string& group) {
+    return pqxx::nontransaction(cx)
+        .exec_params1(
+            "SELECT coalesce(sum(next_offset), 0) FROM etl.consumer_offsets WHERE consumer = $1",
+            group)[0]
+        .as<int64_t>();
 }
 
-std::string query_text(pg::Connection& cx, const std::string& sql) {
-    const pg::Result result = cx.exec(sql);
-    return result.rows() == 0 || result.is_null(0, 0) ? "-" : std::string(result.get(0, 0));
+std::string query_text(pqxx::connection_base& cx, const std::string& sql) {
+    const pqxx::result result = pqxx::nontransaction(cx).exec(sql);
+    return result.empty() ? "-" : result[0][0].as<std::string>("-");
 }
 
 // psql prints what analysts will see when they connect: the same aligned tables.
@@ -150,15 +151,16 @@ std::string start_database(const std::filesystem::path& root, int port) {
     pg::LocalCluster cluster(pg_options);
     // Every run starts from an empty database: the mock Kafka cluster starts empty too, and
     // offsets stored by an earlier run would point past its new messages.
-    pg::Connection admin = pg::Connection::open(cluster.dsn(), "pinpipe-demo");
-    admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", demo_database));
-    admin.exec(fmt::format("CREATE DATABASE {}", demo_database));
+    pg::Connection admin(cluster.dsn(), "pinpipe-demo");
+    pqxx::nontransaction databases(admin);  // neither statement runs inside a transaction
+    databases.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", demo_database));
+    databases.exec(fmt::format("CREATE DATABASE {}", demo_database));
     return cluster.dsn(demo_database);
 }
 
 void migrate(const std::string& dsn) {
     step("migrating");
-    pg::Connection cx = pg::Connection::open(dsn, "pinpipe-demo");
+    pg::Connection cx(dsn, "pinpipe-demo");
     const auto migrations = pg::parse_migrations(pg::embedded_migrations());
     const auto applied = pg::apply_migrations(cx, migrations);
     std::cout << fmt::format("    {} migrations applied, schema at version {:04d}\n",
@@ -168,7 +170,7 @@ void migrate(const std::string& dsn) {
 // Waits until load and stream have committed every produced message, showing progress.
 void wait_for_pipeline(const std::string& dsn, const DemoSettings& settings, DemoChild& emulator,
                        std::vector<DemoChild*> consumers, const std::filesystem::path& log) {
-    pg::Connection cx = pg::Connection::open(dsn, "pinpipe-demo");
+    pg::Connection cx(dsn, "pinpipe-demo");
     const int64_t messages = settings.events * 3;
     const bool on_terminal = isatty(STDOUT_FILENO) != 0;
     const auto started = Clock::now();
@@ -267,7 +269,7 @@ void refresh(const std::string& dsn) {
 void print_results(const std::string& dsn) {
     // The live answers, ordered by definition (age groups in age order).
     step("the nine analytics answers");
-    pg::Connection cx = pg::Connection::open(dsn, "pinpipe-demo");
+    pg::Connection cx(dsn, "pinpipe-demo");
     for (const char* view : analytics_views) {
         const std::string rows =
             query_text(cx, fmt::format("SELECT count(*) FROM analytics.{}", view));

@@ -262,7 +262,7 @@ int dlq_command(const Args& args) {
         throw UsageError("--max-message-bytes must be positive");
     }
 
-    pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-dlq");
+    pg::Connection cx(settings.dsn, "pinpipe-dlq");
     if (filter.failed_since) {
         ops::check_time_bound(cx, "--since", *filter.failed_since);
     }

@@ -57,7 +57,7 @@ int import_command(const Args& args) {
         throw UsageError("--max-message-bytes must be positive");
     }
     const ConnectionSettings settings = connection_settings(*result);
-    pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-import");
+    pg::Connection cx(settings.dsn, "pinpipe-import");
 
     uint64_t imported = 0;
     uint64_t skipped = 0;

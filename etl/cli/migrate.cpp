@@ -17,7 +17,7 @@ std::vector<pg::Migration> load_migrations(const std::string& directory) {
                                                   : pg::read_migration_directory(directory));
 }
 
-int print_status(pg::Connection& cx, const std::vector<pg::Migration>& migrations) {
+int print_status(pqxx::connection_base& cx, const std::vector<pg::Migration>& migrations) {
     const std::vector<pg::MigrationStatus> statuses = pg::migration_status(cx, migrations);
     std::cout << fmt::format("{:<7} {:<8} {:<19} {}\n", "version", "state", "applied_at", "file");
     bool drift = false;
@@ -62,7 +62,7 @@ int migrate_command(const Args& args) {
     const ConnectionSettings settings = connection_settings(*result);
     const std::vector<pg::Migration> migrations =
         load_migrations((*result)["dir"].as<std::string>());
-    pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-migrate");
+    pg::Connection cx(settings.dsn, "pinpipe-migrate");
     if (status_only) {
         return print_status(cx, migrations);
     }

@@ -16,7 +16,7 @@
 namespace pinpipe::cli {
 
 void refresh_analytics(const std::string& dsn) {
-    pg::Connection cx = pg::Connection::open(dsn, "pinpipe-refresh");
+    pg::Connection cx(dsn, "pinpipe-refresh");
     std::vector<std::string> differing;
     for (const analytics::AnswerCheck& check : analytics::verify_answers(cx)) {
         std::cout << fmt::format("{} analytics.{}: {} rows{}\n", check.equal() ? "ok" : "DIFFERS",
@@ -67,7 +67,7 @@ int refresh_command(const Args& args) {
     const ConnectionSettings settings = connection_settings(*result);
 
     if (rebuild) {
-        pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-refresh");
+        pg::Connection cx(settings.dsn, "pinpipe-refresh");
         const auto started = std::chrono::steady_clock::now();
         const analytics::RebuildSummary summary = analytics::rebuild_live_state(cx);
         std::cout << fmt::format(

@@ -69,7 +69,7 @@ int retention_command(const Args& args) {
         throw UsageError("--lock-timeout-s must be positive");
     }
 
-    pg::Connection cx = pg::Connection::open(settings.dsn, "pinpipe-retention");
+    pg::Connection cx(settings.dsn, "pinpipe-retention");
     std::cout << ops::render_retention(ops::run_retention(cx, retention)) << std::flush;
     return 0;
 }

@@ -69,8 +69,7 @@ struct InFlight {
 // thread that commits its batches in order.
 struct Writer {
     Writer(const ConsumerOptions& options, BatchSink& sink)
-        : cx(std::make_unique<pg::Connection>(
-              pg::Connection::open(options.dsn, options.application_name))),
+        : cx(std::make_unique<pg::Connection>(options.dsn, options.application_name)),
           batch(sink.new_batch()) {}
 
     std::unique_ptr<pg::Connection> cx;  // used on `thread` only
@@ -105,7 +104,7 @@ class Session {
           m_membership(options.group, util::host_name(), static_cast<int>(getpid()),
                        options.follow ? pg::MemberRole::follower : pg::MemberRole::cron,
                        options.claim_lease),
-          m_member_cx(pg::Connection::open(options.dsn, options.application_name)),
+          m_member_cx(options.dsn, options.application_name),
           m_consumer(options.kafka_properties),
           m_validator(options.max_message_bytes) {
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
@@ -124,7 +123,9 @@ class Session {
             // one transaction, so a commit that a crash loses takes its offsets with it and
             // those messages are read again. WAL is flushed in order, so no later commit (ours
             // or another consumer's fenced on ours) survives without it (issue #5).
-            on_writer(*writer, [&writer] { writer->cx->exec("SET synchronous_commit = off"); });
+            on_writer(*writer, [&writer] {
+                pqxx::nontransaction(*writer->cx).exec("SET synchronous_commit = off");
+            });
         }
         m_membership.join(m_member_cx);
         for (const auto& writer : m_writers) {
@@ -251,7 +252,10 @@ class Session {
     // seen now, in a random rotation so that concurrent loaders start apart and meet.
     void plan() {
         Writer& first = *m_writers[0];
-        const auto stored = on_writer(first, [&] { return m_store.stored_offsets(*first.cx); });
+        const auto stored = on_writer(first, [&] {
+            pqxx::nontransaction session(*first.cx);
+            return m_store.stored_offsets(session);
+        });
         for (const TopicPartition& tp : m_partitions) {
             const kafka::Watermarks watermarks = m_consumer.watermarks(tp, m_options.kafka_timeout);
             const auto found = stored.find(tp);
@@ -296,13 +300,14 @@ class Session {
         Writer& w = *m_writers[writer];
         return w.thread.submit([this, &w, tp = partition.tp, low = partition.watermarks.low,
                                 target = partition.watermarks.high]() -> std::optional<int64_t> {
-            if (!m_store.try_claim(*w.cx, tp)) {
+            pqxx::nontransaction session(*w.cx);
+            if (!m_store.try_claim(session, tp)) {
                 return std::nullopt;
             }
-            const int64_t offset = m_store.stored_or_initialize(*w.cx, tp, low);
+            const int64_t offset = m_store.stored_or_initialize(session, tp, low);
             pg::failpoint(m_options.failpoints.after_claim);
             if (offset >= target) {
-                m_store.release(*w.cx, tp);  // finished by someone else meanwhile
+                m_store.release(session, tp);  // finished by someone else meanwhile
                 return std::nullopt;
             }
             return offset;
@@ -356,7 +361,10 @@ class Session {
     size_t acquire(const std::vector<TopicPartition>& partitions) {
         const auto began = Clock::now();
         Writer& first = *m_writers[0];
-        const auto stored = on_writer(first, [&] { return m_store.stored_offsets(*first.cx); });
+        const auto stored = on_writer(first, [&] {
+            pqxx::nontransaction session(*first.cx);
+            return m_store.stored_offsets(session);
+        });
         // A partition never read before is read from its oldest message, or from its end with
         // StartAt::latest; only those need a request to Kafka.
         std::vector<std::vector<std::pair<TopicPartition, int64_t>>> per_writer(m_writers.size());
@@ -387,10 +395,11 @@ class Session {
             Writer& w = *m_writers[writer];
             claims.push_back(w.thread.submit([this, &w, wanted = per_writer[writer]] {
                 kafka::PartitionOffsets positions;
+                pqxx::nontransaction session(*w.cx);
                 for (const auto& [tp, start_offset] : wanted) {
-                    if (m_store.try_claim(*w.cx, tp)) {  // false: another instance was quicker
+                    if (m_store.try_claim(session, tp)) {  // false: another instance was quicker
                         positions.emplace_back(
-                            tp, m_store.stored_or_initialize(*w.cx, tp, start_offset));
+                            tp, m_store.stored_or_initialize(session, tp, start_offset));
                         pg::failpoint(m_options.failpoints.after_claim);
                     }
                 }
@@ -601,12 +610,13 @@ class Session {
                         "twice");
                 }
                 break;
-            } catch (const pg::Error& error) {
+            } catch (const pqxx::failure& error) {
                 if (next_step(error) != NextStep::retry_batch || attempt == max_commit_attempts) {
                     throw;
                 }
-                obs::log_warning("PostgreSQL aborted the batch's transaction; running it again",
-                                 {{"error", error.what()}, {"attempt", std::to_string(attempt)}});
+                obs::log_warning(
+                    "PostgreSQL aborted the batch's transaction; running it again",
+                    {{"error", pg::error_message(error)}, {"attempt", std::to_string(attempt)}});
             }
         }
         done.committed_at_ms = now_epoch_ms();
@@ -710,7 +720,7 @@ std::runtime_error stopped_without_commit(const ConsumerOptions& options,
     return std::runtime_error(fmt::format(
         "stopped while {} could not commit ({}); {} messages read since the last commit were "
         "not written and will be read again when it starts again",
-        options.application_name, error.what(), uncommitted));
+        options.application_name, pg::error_message(error), uncommitted));
 }
 
 }  // namespace
@@ -734,10 +744,10 @@ ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
             return run;
         } catch (const std::exception& error) {
             const NextStep step = next_step(error);
-            const auto* pg_error = dynamic_cast<const pg::Error*>(&error);
-            if (pg_error != nullptr && pg_error->sqlstate() == "42P01") {  // undefined_table
-                throw std::runtime_error(fmt::format(
-                    "{} (has the database been migrated? run pinpipe migrate)", error.what()));
+            if (dynamic_cast<const pqxx::undefined_table*>(&error) != nullptr) {
+                throw std::runtime_error(
+                    fmt::format("{} (has the database been migrated? run pinpipe migrate)",
+                                pg::error_message(error)));
             }
             // A retry_batch error here came back max_commit_attempts times: an outage too.
             const bool outage = step == NextStep::new_session || step == NextStep::retry_batch;
@@ -750,7 +760,7 @@ ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
             const std::chrono::milliseconds retry_delay =
                 backoff.after_session(/*progressed=*/run.batches > batches_before);
             obs::log_warning("consumer session ended; starting a new one, nothing is written twice",
-                             {{"error", error.what()},
+                             {{"error", pg::error_message(error)},
                               {"next_step", std::string(next_step_name(step))},
                               {"uncommitted_messages", std::to_string(uncommitted)},
                               {"retry_in_ms", std::to_string(retry_delay.count())}});

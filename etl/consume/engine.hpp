@@ -74,9 +74,9 @@ class BatchSink {
     // Adds a valid message; returns why not when it must become a dead letter after all.
     virtual std::optional<events::Verdict> add(Batch& batch, const Message& msg) = 0;
     // Writes the batch, dead letters and the fenced offset advance in one transaction (rolled
-    // back when the fence was lost). Throws pg::Error otherwise; the engine runs it again when
-    // next_step says retry_batch.
-    virtual pg::CommitOutcome commit(pg::Connection& cx, const pg::OffsetStore& store,
+    // back when the fence was lost). Throws libpqxx's errors otherwise; the engine runs it again
+    // when next_step says retry_batch.
+    virtual pg::CommitOutcome commit(pqxx::connection_base& cx, const pg::OffsetStore& store,
                                      Batch& batch) = 0;
     // On the consuming thread, once the batch has committed.
     virtual void committed(const Batch& /*batch*/, const CommitDone& /*done*/) {}

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "pg/connection.hpp"
+#include <pqxx/except>
 
 namespace pinpipe::consume {
 
@@ -25,26 +25,35 @@ NextStep next_step(const std::exception& error) {
         dynamic_cast<const KafkaUnavailable*>(&error) != nullptr) {
         return NextStep::new_session;
     }
-    const auto* pg_error = dynamic_cast<const pg::Error*>(&error);
-    if (pg_error == nullptr) {
-        return NextStep::exit;
-    }
-    if (pg_error->connection_lost()) {
+    // libpqxx throws broken_connection whenever the connection is gone, whatever the statement's
+    // own state, and for class 08 (connection exception) and 53300 (too_many_connections, a
+    // subclass); in_doubt_error when it went during COMMIT: the fence makes the next session's
+    // stored positions right either way.
+    if (dynamic_cast<const pqxx::broken_connection*>(&error) != nullptr ||
+        dynamic_cast<const pqxx::in_doubt_error*>(&error) != nullptr) {
         return NextStep::new_session;
     }
-    const std::string& state = pg_error->sqlstate();
-    // 40001 serialization_failure, 40P01 deadlock_detected: the other transaction goes on.
-    if (state == "40001" || state == "40P01") {
+    // 40001, 40P01: the other transaction goes on, and this one can run again.
+    if (dynamic_cast<const pqxx::serialization_failure*>(&error) != nullptr ||
+        dynamic_cast<const pqxx::deadlock_detected*>(&error) != nullptr) {
         return NextStep::retry_batch;
     }
-    // 08 connection exception, 57P0x admin shutdown / crash shutdown / cannot connect now,
-    // 53 insufficient resources (too many connections, disk full, out of memory).
-    if (state.starts_with("08") || state.starts_with("57P") || state.starts_with("53")) {
-        return NextStep::new_session;
-    }
     // 22 data exception: bad jsonb, a value out of range, an invalid byte sequence.
-    if (state.starts_with("22")) {
+    if (dynamic_cast<const pqxx::data_exception*>(&error) != nullptr) {
         return NextStep::dead_letter;
+    }
+    const auto* sql_error = dynamic_cast<const pqxx::sql_error*>(&error);
+    if (sql_error == nullptr) {
+        return NextStep::exit;
+    }
+    const std::string& state = sql_error->sqlstate();
+    // No SQLSTATE: the error came from libpq, not the server (after a server crash libpq may
+    // still call the connection open until the next call). 57P0x admin shutdown / crash
+    // shutdown / cannot connect now, 53 insufficient resources (disk full, out of memory) have no
+    // libpqxx class that says "reconnect"; 08 arrives here from the raw COPY of staging_copy.cpp.
+    if (state.empty() || state.starts_with("57P") || state.starts_with("53") ||
+        state.starts_with("08")) {
+        return NextStep::new_session;
     }
     return NextStep::exit;
 }

@@ -35,7 +35,7 @@ class StagingSink final : public consume::BatchSink {
         return std::nullopt;
     }
 
-    pg::CommitOutcome commit(pg::Connection& cx, const pg::OffsetStore& store,
+    pg::CommitOutcome commit(pqxx::connection_base& cx, const pg::OffsetStore& store,
                              consume::Batch& batch) override {
         auto& load_batch = static_cast<LoadBatch&>(batch);
         load_batch.written = commit_batch(cx, store, load_batch);
@@ -56,27 +56,27 @@ class StagingSink final : public consume::BatchSink {
 };
 
 int64_t record_run_start(const LoaderOptions& options) {
-    pg::Connection cx = pg::Connection::open(options.dsn, "pinpipe-load");
-    return std::stoll(std::string(
-        cx.exec("INSERT INTO etl.load_runs (consumer, host) VALUES ($1, $2) RETURNING id",
-                {options.group, util::host_name()})
-            .get(0, 0)));
+    pg::Connection cx(options.dsn, "pinpipe-load");
+    pqxx::nontransaction tx(cx);
+    return tx
+        .exec_params1("INSERT INTO etl.load_runs (consumer, host) VALUES ($1, $2) RETURNING id",
+                      options.group, util::host_name())[0]
+        .as<int64_t>();
 }
 
 void record_run_end(const LoaderOptions& options, int64_t run_id, const LoadSummary& summary,
                     const std::string& outcome, const std::string& detail) {
     try {
-        pg::Connection cx = pg::Connection::open(options.dsn, "pinpipe-load");
-        cx.exec(
+        pg::Connection cx(options.dsn, "pinpipe-load");
+        pqxx::nontransaction(cx).exec_params(
             "UPDATE etl.load_runs SET finished_at = now(), pin_rows = $2, geo_rows = $3, "
             "user_rows = $4, dead_letters = $5, outcome = $6, detail = NULLIF($7, '') "
             "WHERE id = $1",
-            {std::to_string(run_id), std::to_string(summary.rows[0]),
-             std::to_string(summary.rows[1]), std::to_string(summary.rows[2]),
-             std::to_string(summary.dead_letters), outcome, detail});
+            run_id, summary.rows[0], summary.rows[1], summary.rows[2], summary.dead_letters,
+            outcome, detail);
     } catch (const std::exception& error) {
         obs::log_warning("could not record the end of the load run in etl.load_runs",
-                         {{"run", std::to_string(run_id)}, {"error", error.what()}});
+                         {{"run", std::to_string(run_id)}, {"error", pg::error_message(error)}});
     }
 }
 
@@ -99,7 +99,7 @@ LoadSummary run_load(const LoaderOptions& options) {
         summary.partitions_read = run.partitions_read;
         summary.stopped_by_signal = run.stopped_by_signal;
     } catch (const std::exception& error) {
-        record_run_end(options, run_id, summary, "failed", error.what());
+        record_run_end(options, run_id, summary, "failed", pg::error_message(error));
         throw;
     }
     summary.seconds =

@@ -2,17 +2,19 @@
 // seeds, so that all of them store events the same way.
 #pragma once
 
+#include <pqxx/dbtransaction>
+
 #include <string_view>
 
 #include "events/validation.hpp"
 #include "load/staging_rows.hpp"
-#include "pg/connection.hpp"
 
 namespace pinpipe::load {
 
-// COPY ... (FORMAT binary) into staging.<kind>_events, inside the caller's transaction: all of
-// rows, in partition order, or a single row of them.
-void copy_staging_rows(pg::Connection& cx, events::EventKind kind, const StagingRows& rows);
-void copy_staging_row(pg::Connection& cx, events::EventKind kind, std::string_view row);
+// COPY ... FROM STDIN (pqxx::stream_to) into staging.<kind>_events, inside the caller's
+// transaction (a pqxx::work or subtransaction): all of rows, in partition order, or one row.
+// Throws libpqxx's exception classes, as its own statements do.
+void copy_staging_rows(pqxx::dbtransaction& tx, events::EventKind kind, const StagingRows& rows);
+void copy_staging_row(pqxx::dbtransaction& tx, events::EventKind kind, std::string_view row);
 
 }  // namespace pinpipe::load

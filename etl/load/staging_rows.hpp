@@ -1,9 +1,9 @@
-// Staging rows in PostgreSQL's binary COPY format: pure, no I/O.
+// Staging rows in PostgreSQL's binary COPY tuple format: pure, no I/O.
 //
-// Binary rather than text because it is cheaper at both ends: the loader copies payloads
-// without escaping them, and the server reads the Kafka coordinates as plain integers instead
-// of parsing numbers, a timestamp and hex. That is most of what separates a Kafka loader from a
-// file \copy of the same rows (issue #3).
+// A compact store of a batch's rows with their boundaries, each readable back
+// (decode_staging_row). They were sent as a binary COPY through libpq (issue #3); libpqxx 6.4
+// streams text only, and its stream_to measured no slower under the staging triggers, so
+// load/staging_copy.cpp decodes them for it (issue #16).
 #pragma once
 
 #include <cstdint>

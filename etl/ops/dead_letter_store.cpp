@@ -4,9 +4,9 @@
 
 #include <stdexcept>
 
-#include "consume/errors.hpp"
 #include "load/batch_writer.hpp"
 #include "ops/sql_text.hpp"
+#include "pg/connection.hpp"
 #include "pg/offset_store.hpp"
 #include "util/errors.hpp"
 
@@ -15,22 +15,18 @@ namespace {
 
 constexpr int payload_preview_bytes = 120;
 
-int64_t to_int(std::string_view text) {
-    return std::stoll(std::string(text));
-}
-
-std::optional<std::string> optional_text(const pg::Result& result, int row, int column) {
-    if (result.is_null(row, column)) {
+std::optional<std::string> optional_text(const pqxx::field& field) {
+    if (field.is_null()) {
         return std::nullopt;
     }
-    return std::string(result.get(row, column));
+    return field.as<std::string>();
 }
 
-std::optional<std::string> optional_bytes(const pg::Result& result, int row, int column) {
-    if (result.is_null(row, column)) {
+std::optional<std::string> optional_bytes(const pqxx::field& field) {
+    if (field.is_null()) {
         return std::nullopt;
     }
-    std::optional<std::string> bytes = decode_hex(result.get(row, column));
+    std::optional<std::string> bytes = decode_hex(std::string_view(field.c_str(), field.size()));
     if (!bytes) {
         throw std::runtime_error("PostgreSQL returned a bytea that is not hex");
     }
@@ -48,10 +44,12 @@ std::string staged_check(std::string_view table) {
         table);
 }
 
-std::vector<DeadLetter> select_for_replay(pg::Connection& cx, const DeadLetterFilter& filter,
+std::vector<DeadLetter> select_for_replay(pqxx::connection_base& cx, const DeadLetterFilter& filter,
                                           size_t limit) {
     const SqlCondition condition = filter_condition(filter);
-    const pg::Result rows = cx.exec(
+    pqxx::nontransaction tx(cx);
+    const pqxx::result rows = pg::exec_params(
+        tx,
         fmt::format("SELECT d.id, d.topic, d.partition, d.\"offset\", "
                     "(extract(epoch FROM d.kafka_timestamp) * 1000)::bigint, "
                     "encode(d.key, 'hex'), encode(d.payload, 'hex'), d.reason, "
@@ -61,20 +59,20 @@ std::vector<DeadLetter> select_for_replay(pg::Connection& cx, const DeadLetterFi
                     staged_check("staging.user_events"), condition.sql, limit_clause(limit)),
         condition.params);
     std::vector<DeadLetter> letters;
-    letters.reserve(static_cast<size_t>(rows.rows()));
-    for (int row = 0; row < rows.rows(); ++row) {
+    letters.reserve(rows.size());
+    for (const pqxx::row& row : rows) {
         DeadLetter letter;
-        letter.id = to_int(rows.get(row, 0));
-        letter.topic = rows.get(row, 1);
-        letter.partition = static_cast<int32_t>(to_int(rows.get(row, 2)));
-        letter.offset = to_int(rows.get(row, 3));
-        if (!rows.is_null(row, 4)) {
-            letter.timestamp_ms = to_int(rows.get(row, 4));
+        letter.id = row[0].as<int64_t>();
+        letter.topic = row[1].as<std::string>();
+        letter.partition = row[2].as<int32_t>();
+        letter.offset = row[3].as<int64_t>();
+        if (!row[4].is_null()) {
+            letter.timestamp_ms = row[4].as<int64_t>();
         }
-        letter.key = optional_bytes(rows, row, 5);
-        letter.payload = optional_bytes(rows, row, 6);
-        letter.reason = rows.get(row, 7);
-        letter.already_staged = rows.get(row, 8) == "t";
+        letter.key = optional_bytes(row[5]);
+        letter.payload = optional_bytes(row[6]);
+        letter.reason = row[7].as<std::string>();
+        letter.already_staged = row[8].as<bool>();
         letters.push_back(std::move(letter));
     }
     return letters;
@@ -91,13 +89,10 @@ std::vector<std::string> as_text(const std::vector<int64_t>& ids) {
 
 }  // namespace
 
-void check_time_bound(pg::Connection& cx, std::string_view option, const TimeBound& bound) {
+void check_time_bound(pqxx::connection_base& cx, std::string_view option, const TimeBound& bound) {
     try {
-        cx.exec("SELECT " + time_bound_sql(bound, 1), {bound.value});
-    } catch (const pg::Error& error) {
-        if (consume::next_step(error) != consume::NextStep::dead_letter) {
-            throw;
-        }
+        pqxx::nontransaction(cx).exec_params("SELECT " + time_bound_sql(bound, 1), bound.value);
+    } catch (const pqxx::data_exception&) {
         throw UsageError(fmt::format(
             "{} \"{}\" is not a time PostgreSQL understands (e.g. 2024-05-01, \"2024-05-01 "
             "10:00+02\", or an age: 30m, 12h, 7d)",
@@ -105,10 +100,12 @@ void check_time_bound(pg::Connection& cx, std::string_view option, const TimeBou
     }
 }
 
-std::vector<DeadLetterSummary> list_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter,
-                                                 size_t limit) {
+std::vector<DeadLetterSummary> list_dead_letters(pqxx::connection_base& cx,
+                                                 const DeadLetterFilter& filter, size_t limit) {
     const SqlCondition condition = filter_condition(filter);
-    const pg::Result rows = cx.exec(
+    pqxx::nontransaction tx(cx);
+    const pqxx::result rows = pg::exec_params(
+        tx,
         fmt::format("SELECT d.id, {}, d.consumer, d.topic, d.partition, d.\"offset\", {}, "
                     "encode(d.key, 'escape'), octet_length(d.payload), "
                     "encode(substring(d.payload FROM 1 FOR {}), 'escape'), d.reason, d.error "
@@ -117,37 +114,38 @@ std::vector<DeadLetterSummary> list_dead_letters(pg::Connection& cx, const DeadL
                     payload_preview_bytes, condition.sql, limit_clause(limit)),
         condition.params);
     std::vector<DeadLetterSummary> out;
-    for (int row = 0; row < rows.rows(); ++row) {
+    for (const pqxx::row& row : rows) {
         DeadLetterSummary letter;
-        letter.id = to_int(rows.get(row, 0));
-        letter.failed_at = rows.get(row, 1);
-        letter.consumer = rows.get(row, 2);
-        letter.topic = rows.get(row, 3);
-        letter.partition = static_cast<int32_t>(to_int(rows.get(row, 4)));
-        letter.offset = to_int(rows.get(row, 5));
-        letter.kafka_timestamp = optional_text(rows, row, 6).value_or("");
-        letter.key = optional_text(rows, row, 7);
-        if (!rows.is_null(row, 8)) {
-            letter.payload_bytes = to_int(rows.get(row, 8));
+        letter.id = row[0].as<int64_t>();
+        letter.failed_at = row[1].as<std::string>();
+        letter.consumer = row[2].as<std::string>();
+        letter.topic = row[3].as<std::string>();
+        letter.partition = row[4].as<int32_t>();
+        letter.offset = row[5].as<int64_t>();
+        letter.kafka_timestamp = optional_text(row[6]).value_or("");
+        letter.key = optional_text(row[7]);
+        if (!row[8].is_null()) {
+            letter.payload_bytes = row[8].as<int64_t>();
         }
-        letter.payload_preview = optional_text(rows, row, 9).value_or("");
-        letter.reason = rows.get(row, 10);
-        letter.error = rows.get(row, 11);
+        letter.payload_preview = optional_text(row[9]).value_or("");
+        letter.reason = row[10].as<std::string>();
+        letter.error = row[11].as<std::string>();
         out.push_back(std::move(letter));
     }
     return out;
 }
 
-int64_t count_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter) {
+int64_t count_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter) {
     const SqlCondition condition = filter_condition(filter);
-    return to_int(
-        cx.exec(fmt::format("SELECT count(*) FROM etl.dead_letters d WHERE {}", condition.sql),
-                condition.params)
-            .get(0, 0));
+    pqxx::nontransaction tx(cx);
+    return pg::exec_params(
+               tx, fmt::format("SELECT count(*) FROM etl.dead_letters d WHERE {}", condition.sql),
+               condition.params)[0][0]
+        .as<int64_t>();
 }
 
-ReplayOutcome replay_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter, size_t limit,
-                                  size_t max_message_bytes, bool dry_run) {
+ReplayOutcome replay_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter,
+                                  size_t limit, size_t max_message_bytes, bool dry_run) {
     if (!filter.consumer) {
         throw std::logic_error("dlq replay needs the consumer group of the dead letters");
     }
@@ -176,11 +174,11 @@ ReplayOutcome replay_dead_letters(pg::Connection& cx, const DeadLetterFilter& fi
     // staging or in etl.dead_letters, never in neither.
     const pg::OffsetStore store(*filter.consumer);
     const load::CommitResult result =
-        load::commit_batch(cx, store, plan.batch, [&](pg::Connection& tx_cx) {
-            const pg::Result deleted =
-                tx_cx.exec("DELETE FROM etl.dead_letters WHERE id = ANY($1::bigint[])",
-                           {array_literal(as_text(removed))});
-            if (deleted.affected_rows() != static_cast<long long>(removed.size())) {
+        load::commit_batch(cx, store, plan.batch, [&](pqxx::work& tx) {
+            const pqxx::result deleted =
+                tx.exec_params("DELETE FROM etl.dead_letters WHERE id = ANY($1::bigint[])",
+                               array_literal(as_text(removed)));
+            if (deleted.affected_rows() != removed.size()) {
                 throw std::runtime_error(
                     "dead letters selected for replay were removed by another process meanwhile "
                     "(a concurrent dlq replay or purge?); nothing was changed, run dlq replay "
@@ -198,15 +196,17 @@ ReplayOutcome replay_dead_letters(pg::Connection& cx, const DeadLetterFilter& fi
     return outcome;
 }
 
-int64_t purge_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter, bool dry_run) {
+int64_t purge_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter,
+                           bool dry_run) {
     if (dry_run) {
         return count_dead_letters(cx, filter);
     }
     const SqlCondition condition = filter_condition(filter);
-    return cx
-        .exec(fmt::format("DELETE FROM etl.dead_letters d WHERE {}", condition.sql),
-              condition.params)
-        .affected_rows();
+    pqxx::nontransaction tx(cx);
+    return static_cast<int64_t>(
+        pg::exec_params(tx, fmt::format("DELETE FROM etl.dead_letters d WHERE {}", condition.sql),
+                        condition.params)
+            .affected_rows());
 }
 
 }  // namespace pinpipe::ops

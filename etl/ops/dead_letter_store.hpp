@@ -15,7 +15,7 @@
 namespace pinpipe::ops {
 
 // Throws UsageError naming the option when PostgreSQL cannot read a time bound as a time.
-void check_time_bound(pg::Connection& cx, std::string_view option, const TimeBound& bound);
+void check_time_bound(pqxx::connection_base& cx, std::string_view option, const TimeBound& bound);
 
 struct DeadLetterSummary {
     int64_t id = 0;
@@ -33,9 +33,9 @@ struct DeadLetterSummary {
 };
 
 // Newest first; limit 0 means all.
-std::vector<DeadLetterSummary> list_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter,
-                                                 size_t limit);
-int64_t count_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter);
+std::vector<DeadLetterSummary> list_dead_letters(pqxx::connection_base& cx,
+                                                 const DeadLetterFilter& filter, size_t limit);
+int64_t count_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter);
 
 struct ReplayOutcome {
     int64_t selected = 0;
@@ -51,10 +51,10 @@ struct ReplayOutcome {
 // Unless dry_run, commits in one transaction: staging rows, the deletion of exactly the dead
 // letters that moved, and (if PostgreSQL still rejects a payload) its dead letter again.
 // Throws, with nothing changed, when another process removed a selected dead letter meanwhile.
-ReplayOutcome replay_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter, size_t limit,
-                                  size_t max_message_bytes, bool dry_run);
+ReplayOutcome replay_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter,
+                                  size_t limit, size_t max_message_bytes, bool dry_run);
 
 // Deletes (or with dry_run, counts) the dead letters of filter; returns how many.
-int64_t purge_dead_letters(pg::Connection& cx, const DeadLetterFilter& filter, bool dry_run);
+int64_t purge_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter, bool dry_run);
 
 }  // namespace pinpipe::ops

@@ -31,7 +31,7 @@ std::string read_file(const std::filesystem::path& file) {
 
 }  // namespace
 
-ImportOutcome import_file(pg::Connection& cx, const std::filesystem::path& file,
+ImportOutcome import_file(pqxx::connection_base& cx, const std::filesystem::path& file,
                           std::optional<events::EventKind> forced_kind, size_t max_message_bytes) {
     const std::string content = read_file(file);
     ImportOutcome outcome;
@@ -43,30 +43,29 @@ ImportOutcome import_file(pg::Connection& cx, const std::filesystem::path& file,
     const ImportPlan plan =
         plan_import(content, outcome.content_sha256, forced_kind, now_ms, validator);
 
-    pg::Transaction tx(cx);
+    pqxx::work tx(cx);
     // The claim on the content: a concurrent import of the same content waits here for this
     // transaction and then finds the row.
-    const pg::Result claimed = cx.exec(
+    const pqxx::result claimed = tx.exec_params(
         "INSERT INTO etl.imported_files (content_sha256, file_name, bytes) VALUES ($1, $2, $3) "
         "ON CONFLICT (content_sha256) DO NOTHING RETURNING content_sha256",
-        {outcome.content_sha256, file.string(), std::to_string(content.size())});
-    if (claimed.rows() == 0) {
+        outcome.content_sha256, file.string(), content.size());
+    if (claimed.empty()) {
         outcome.already_imported = true;
         return outcome;  // the transaction rolls back: nothing to write
     }
     for (const events::EventKind kind : events::all_event_kinds) {
         const load::StagingRows& rows = plan.rows[events::kind_index(kind)];
         if (!rows.empty()) {
-            load::copy_staging_rows(cx, kind, rows);
+            load::copy_staging_rows(tx, kind, rows);
         }
         outcome.rows[events::kind_index(kind)] = rows.count();
     }
-    pg::copy_dead_letters(cx, plan.dead_letters);
-    cx.exec(
+    pg::copy_dead_letters(tx, plan.dead_letters);
+    tx.exec_params(
         "UPDATE etl.imported_files SET records = $2, staged_rows = $3, dead_letters = $4 "
         "WHERE content_sha256 = $1",
-        {outcome.content_sha256, std::to_string(plan.records), std::to_string(plan.row_count()),
-         std::to_string(plan.dead_letter_count)});
+        outcome.content_sha256, plan.records, plan.row_count(), plan.dead_letter_count);
     tx.commit();
     outcome.records = plan.records;
     outcome.dead_letters = plan.dead_letter_count;

@@ -23,7 +23,7 @@ struct ImportOutcome {
 };
 
 // Throws std::runtime_error naming the file when it cannot be read.
-ImportOutcome import_file(pg::Connection& cx, const std::filesystem::path& file,
+ImportOutcome import_file(pqxx::connection_base& cx, const std::filesystem::path& file,
                           std::optional<events::EventKind> forced_kind, size_t max_message_bytes);
 
 }  // namespace pinpipe::ops

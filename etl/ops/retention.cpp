@@ -17,32 +17,29 @@ namespace {
 
 constexpr std::string_view lock_not_available = "55P03";
 
-int64_t to_int(std::string_view text) {
-    return std::stoll(std::string(text));
+std::string cutoff_of(pqxx::connection_base& cx, const TimeBound& age) {
+    return pqxx::nontransaction(cx)
+        .exec_params1("SELECT " + iso_utc_sql("now() - $1::interval"), age.value)[0]
+        .as<std::string>();
 }
 
-std::string cutoff_of(pg::Connection& cx, const TimeBound& age) {
-    return std::string(
-        cx.exec("SELECT " + iso_utc_sql("now() - $1::interval"), {age.value}).get(0, 0));
-}
-
-int64_t count_rows(pg::Connection& cx, const std::string& table, const std::string& where,
+int64_t count_rows(pqxx::transaction_base& tx, const std::string& table, const std::string& where,
                    const std::vector<pg::Param>& params) {
-    return to_int(
-        cx.exec(fmt::format("SELECT count(*) FROM {}{}", table, where), params).get(0, 0));
+    return pg::exec_params(tx, fmt::format("SELECT count(*) FROM {}{}", table, where), params)[0][0]
+        .as<int64_t>();
 }
 
 // Staging day partitions that are no longer attached: detached by a run that stopped before it
 // dropped them. Their rows left staging when the detach committed.
-std::vector<std::string> detached_day_tables(pg::Connection& cx) {
-    const pg::Result tables = cx.exec(
+std::vector<std::string> detached_day_tables(pqxx::connection_base& cx) {
+    const pqxx::result tables = pqxx::nontransaction(cx).exec(
         "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = 'staging' AND c.relkind = 'r' AND NOT c.relispartition "
         "AND c.relname ~ '^(pin|geo|user)_events_p[0-9]{8}$' ORDER BY c.relname");
     std::vector<std::string> names;
-    for (int row = 0; row < tables.rows(); ++row) {
-        names.emplace_back(tables.get(row, 0));
+    for (const pqxx::row& row : tables) {
+        names.push_back(row[0].as<std::string>());
     }
     return names;
 }
@@ -50,18 +47,18 @@ std::vector<std::string> detached_day_tables(pg::Connection& cx) {
 // Detached tables are no longer part of staging, so dropping them locks no staging table:
 // loads go on while the files are truncated, the one part of a drop that grows with the data
 // (about 0.7 s per GB on this project's test machines).
-void drop_detached(pg::Connection& cx, const std::vector<std::string>& tables,
+void drop_detached(pqxx::connection_base& cx, const std::vector<std::string>& tables,
                    const RetentionOptions& options) {
     if (tables.empty()) {
         return;
     }
-    pg::Transaction tx(cx);
-    cx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
+    pqxx::work tx(cx);
+    tx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
     std::string list;
     for (const std::string& table : tables) {
         list += (list.empty() ? "" : ", ") + table;
     }
-    cx.exec("DROP TABLE " + list);
+    tx.exec("DROP TABLE " + list);
     tx.commit();
 }
 
@@ -69,54 +66,56 @@ void drop_detached(pg::Connection& cx, const std::vector<std::string>& tables,
 // in one transaction, unless dry_run; then the detached partitions dropped. The transaction that
 // holds the staging table's lock, and so makes loads wait, writes only the catalog: no file is
 // truncated while it runs.
-void expire_table(pg::Connection& cx, const std::string& table, const RetentionOptions& options,
-                  RetentionOutcome& outcome) {
-    pg::Transaction tx(cx);
-    cx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
-    const pg::Result expired = cx.exec(
+void expire_table(pqxx::connection_base& cx, const std::string& table,
+                  const RetentionOptions& options, RetentionOutcome& outcome) {
+    pqxx::work tx(cx);
+    tx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
+    const pqxx::result expired = tx.exec_params(
         fmt::format("SELECT partition_name, {}, {}, estimated_rows FROM etl.staging_partitions "
                     "WHERE staging_table = $1 AND NOT is_default AND range_to <= $2::timestamptz "
                     "ORDER BY range_from",
                     iso_utc_sql("range_from"), iso_utc_sql("range_to")),
-        {table, outcome.cutoff});
+        table, outcome.cutoff);
     std::vector<ExpiredPartition> partitions;
     int64_t partition_rows = 0;
-    for (int row = 0; row < expired.rows(); ++row) {
+    for (const pqxx::row& row : expired) {
         ExpiredPartition partition{table,
-                                   std::string(expired.get(row, 0)),
-                                   std::string(expired.get(row, 1)),
-                                   std::string(expired.get(row, 2)),
-                                   to_int(expired.get(row, 3)),
+                                   row[0].as<std::string>(),
+                                   row[1].as<std::string>(),
+                                   row[2].as<std::string>(),
+                                   row[3].as<int64_t>(),
                                    /*exact=*/false};
         // reltuples is -1 until the first vacuum or analyze: then the partition is new, count it.
         if (options.exact_counts || partition.rows < 0) {
-            partition.rows = count_rows(cx, partition.partition, "", {});
+            partition.rows = count_rows(tx, partition.partition, "", {});
             partition.exact = true;
         }
         if (!options.dry_run) {
-            cx.exec(fmt::format("ALTER TABLE {} DETACH PARTITION {}", table, partition.partition));
+            tx.exec(fmt::format("ALTER TABLE {} DETACH PARTITION {}", table, partition.partition));
         }
         partition_rows += partition.rows;
         partitions.push_back(std::move(partition));
     }
     ExpiredDefaultRows default_rows;
-    default_rows.table = std::string(cx.exec("SELECT partition_name FROM etl.staging_partitions "
-                                             "WHERE staging_table = $1 AND is_default",
-                                             {table})
-                                         .get(0, 0));
+    default_rows.table = tx.exec_params1(
+                               "SELECT partition_name FROM etl.staging_partitions "
+                               "WHERE staging_table = $1 AND is_default",
+                               table)[0]
+                             .as<std::string>();
     const std::string where = " WHERE kafka_timestamp < $1::timestamptz";
-    default_rows.rows = options.dry_run
-                            ? count_rows(cx, default_rows.table, where, {outcome.cutoff})
-                            : cx.exec("DELETE FROM " + default_rows.table + where, {outcome.cutoff})
-                                  .affected_rows();
+    default_rows.rows =
+        options.dry_run
+            ? count_rows(tx, default_rows.table, where, {outcome.cutoff})
+            : static_cast<int64_t>(
+                  tx.exec_params("DELETE FROM " + default_rows.table + where, outcome.cutoff)
+                      .affected_rows());
     // Recorded in the same transaction as the drops: refresh --rebuild reads it to say that
     // staging no longer holds everything.
     if (!options.dry_run && (!partitions.empty() || default_rows.rows > 0)) {
-        cx.exec(
+        tx.exec_params(
             "INSERT INTO etl.retention_runs (staging_table, cutoff, partitions_dropped, "
             "rows_dropped) VALUES ($1, $2::timestamptz, $3::int, $4::bigint)",
-            {table, outcome.cutoff, std::to_string(partitions.size()),
-             std::to_string(partition_rows + default_rows.rows)});
+            table, outcome.cutoff, partitions.size(), partition_rows + default_rows.rows);
     }
     tx.commit();
     if (!options.dry_run) {
@@ -133,17 +132,17 @@ void expire_table(pg::Connection& cx, const std::string& table, const RetentionO
     }
 }
 
-void make_partitions_ahead(pg::Connection& cx, const RetentionOptions& options,
+void make_partitions_ahead(pqxx::connection_base& cx, const RetentionOptions& options,
                            RetentionOutcome& outcome) {
-    pg::Transaction tx(cx);
-    cx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
-    const pg::Result made = cx.exec(
+    pqxx::work tx(cx);
+    tx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
+    const pqxx::result made = tx.exec_params(
         "SELECT staging_table, partition_day::text, rows_moved "
         "FROM etl.make_staging_partitions($1::int)",
-        {std::to_string(staging_days_ahead)});
-    for (int row = 0; row < made.rows(); ++row) {
-        outcome.made.push_back({std::string(made.get(row, 0)), std::string(made.get(row, 1)),
-                                to_int(made.get(row, 2))});
+        staging_days_ahead);
+    for (const pqxx::row& row : made) {
+        outcome.made.push_back(
+            {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>()});
     }
     tx.commit();
 }
@@ -153,7 +152,7 @@ template <typename Step>
 void with_lock_hint(const std::string& table, const RetentionOptions& options, Step step) {
     try {
         step();
-    } catch (const pg::Error& error) {
+    } catch (const pqxx::sql_error& error) {
         if (error.sqlstate() != lock_not_available) {
             throw;
         }
@@ -184,7 +183,7 @@ void require_age(std::string_view option, const TimeBound& bound) {
     }
 }
 
-RetentionOutcome run_retention(pg::Connection& cx, const RetentionOptions& options) {
+RetentionOutcome run_retention(pqxx::connection_base& cx, const RetentionOptions& options) {
     RetentionOutcome outcome;
     outcome.dry_run = options.dry_run;
     outcome.leftovers = detached_day_tables(cx);

@@ -70,7 +70,7 @@ void require_age(std::string_view option, const TimeBound& bound);
 // and deletes its expired default rows, and one that drops the detached tables; then one for the
 // partitions made ahead and one for the dead letters. Throws naming the table when a DETACH
 // cannot get its lock within lock_timeout (nothing of that table is dropped then).
-RetentionOutcome run_retention(pg::Connection& cx, const RetentionOptions& options);
+RetentionOutcome run_retention(pqxx::connection_base& cx, const RetentionOptions& options);
 
 // What was (or in a dry run, would be) dropped, made and deleted, for people. Pure.
 std::string render_retention(const RetentionOutcome& outcome);

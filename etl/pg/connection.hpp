@@ -1,106 +1,57 @@
-// A libpq connection owned once (rule 3), with the few operations pinpipe needs: statements with
-// text parameters, COPY FROM STDIN, and transactions that roll back unless committed.
+// pinpipe's few additions to libpqxx, its PostgreSQL API (DESIGN §3): connections opened with
+// pinpipe's settings, errors in pinpipe's message style, and text[] parameters. Statements,
+// transactions, results and errors are libpqxx's own (pqxx::work, exec_params, field::as).
 #pragma once
 
-#include <libpq-fe.h>
+#include <pqxx/pqxx>
 
-#include <algorithm>
-#include <memory>
+#include <exception>
 #include <optional>
-#include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace pinpipe::pg {
 
-// A failed statement or connection, with its SQLSTATE; what the caller does next is decided in
-// one place, consume::next_step.
-class Error : public std::runtime_error {
+// Server notices as pinpipe's log lines: warnings (e.g. "could not create role") at warning
+// level, plain notices ("already exists, skipping") at debug level.
+class NoticeLog final : public pqxx::errorhandler {
   public:
-    Error(const std::string& message, std::string sqlstate, bool connection_lost)
-        : std::runtime_error(message),
-          m_sqlstate(std::move(sqlstate)),
-          m_connection_lost(connection_lost) {}
+    using pqxx::errorhandler::errorhandler;
+    bool operator()(const char message[]) noexcept override;
+};
 
-    const std::string& sqlstate() const { return m_sqlstate; }
-    bool connection_lost() const { return m_connection_lost; }
+// A pqxx::connection opened with pinpipe's settings, and nothing else of its own: TCP keepalives,
+// so that the advisory-lock claims of a machine that vanishes without closing its connection
+// drop within seconds (DESIGN §8); the application name, for pg_stat_activity; notices logged;
+// and no silent reconnection (libpqxx 6.4 reopens a broken connection on its next use outside
+// a transaction, which would drop the session's claims without the engine noticing).
+// dsn: a libpq connection string or URI; empty means libpq's defaults (PGHOST, PGPORT, ...,
+// ~/.pgpass). Throws pqxx::broken_connection with a hint when PostgreSQL cannot be reached.
+class Connection final : public pqxx::connection {
+  public:
+    Connection(const std::string& dsn, const std::string& application_name);
 
   private:
-    std::string m_sqlstate;
-    bool m_connection_lost;
+    NoticeLog m_notices{*this};
 };
 
-struct ResultDeleter {
-    void operator()(PGresult* result) const { PQclear(result); }
-};
+// The libpq connection string Connection opens: pinpipe's settings first, then the user's dsn,
+// so that the user's win. A URI keeps its form, pinpipe's settings first in its query.
+std::string connection_options(const std::string& dsn, const std::string& application_name);
 
-class Result {
-  public:
-    explicit Result(PGresult* result) : m_result(result) {}
+// Where cx goes (host/socket and port, database, user): never the password.
+std::string describe(pqxx::connection_base& cx);
 
-    int rows() const { return PQntuples(m_result.get()); }
-    int columns() const { return PQnfields(m_result.get()); }
-    bool is_null(int row, int column) const { return PQgetisnull(m_result.get(), row, column); }
-    std::string_view get(int row, int column) const {
-        return {PQgetvalue(m_result.get(), row, column),
-                static_cast<size_t>(PQgetlength(m_result.get(), row, column))};
-    }
-    std::string column_name(int column) const { return PQfname(m_result.get(), column); }
-    long long affected_rows() const;
-    const PGresult* raw() const { return m_result.get(); }
+// One line in pinpipe's style for any error, PostgreSQL's above all: what failed (the statement,
+// shortened), PostgreSQL's message with its detail and hint, and the SQLSTATE.
+std::string error_message(const std::exception& error);
 
-  private:
-    std::unique_ptr<PGresult, ResultDeleter> m_result;
-};
-
+// tx.exec_params with parameters counted at run time, each text or NULL (libpqxx 6.4 knows
+// neither std::optional nor std::string_view as a parameter).
 using Param = std::optional<std::string>;
-
-struct ConnectionDeleter {
-    void operator()(PGconn* cx) const { PQfinish(cx); }
-};
-
-class Connection {
-  public:
-    // dsn: a libpq connection string or URI; empty means libpq's defaults (PGHOST, PGPORT, ...,
-    // ~/.pgpass). TCP keepalives are on so that a vanished machine's claims drop within seconds.
-    static Connection open(const std::string& dsn, const std::string& application_name);
-
-    Result exec(std::string_view sql);
-    Result exec(const std::string& sql, const std::vector<Param>& params);
-
-    // COPY ... FROM STDIN: sends data (in the format copy_sql names) and ends the copy.
-    void copy_in(const std::string& copy_sql, std::string_view data);
-    // The same, the data given as consecutive parts (a binary COPY's header, rows, trailer).
-    void copy_in(const std::string& copy_sql, std::span<const std::string_view> parts);
-
-    // Where the connection goes (host/socket and port, database, user): never the password.
-    std::string describe() const;
-    PGconn* raw() const { return m_cx.get(); }
-
-  private:
-    explicit Connection(PGconn* cx) : m_cx(cx) {}
-    [[noreturn]] void fail(std::string_view what, const PGresult* result) const;
-    Result check(PGresult* result, std::string_view sql);
-
-    std::unique_ptr<PGconn, ConnectionDeleter> m_cx;
-};
-
-// BEGIN on construction, ROLLBACK on destruction unless commit() succeeded.
-class Transaction {
-  public:
-    explicit Transaction(Connection& cx);
-    ~Transaction();
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-
-    void commit();
-
-  private:
-    Connection& m_cx;
-    bool m_open = true;
-};
+pqxx::result exec_params(pqxx::transaction_base& tx, const std::string& sql,
+                         const std::vector<Param>& params);
 
 // A PostgreSQL array literal for a text[] parameter (or int[], bigint[] from decimal strings):
 // {"a","b\"c"}. Every element quoted, so empty strings, commas, braces and "NULL" stay text.

@@ -2,13 +2,20 @@
 // by load and stream, so that both keep bad messages the same way (DESIGN §4).
 #pragma once
 
-#include <string_view>
+#include <pqxx/transaction_base>
 
-#include "pg/connection.hpp"
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace pinpipe::pg {
 
-// Inside the caller's transaction; nothing is sent when copy_text is empty.
-void copy_dead_letters(pg::Connection& cx, std::string_view copy_text);
+// Inside the caller's transaction, through pqxx::stream_to; nothing is sent when copy_text is
+// empty.
+void copy_dead_letters(pqxx::transaction_base& tx, std::string_view copy_text);
+
+// The fields of one line of COPY text, unescaped; nullopt for \N. Pure.
+std::vector<std::optional<std::string>> decode_copy_text_line(std::string_view line);
 
 }  // namespace pinpipe::pg

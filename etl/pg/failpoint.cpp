@@ -1,13 +1,12 @@
 #include "pg/failpoint.hpp"
 
-#include "pg/connection.hpp"
+#include <pqxx/except>
 
 namespace pinpipe::pg {
 
 void throw_connection_lost_at(obs::Failpoint point) {
-    throw Error(obs::failpoint_error_message(point) +
-                    " (as if the server had closed the connection unexpectedly)",
-                "08006", /*connection_lost=*/true);
+    throw pqxx::broken_connection(obs::failpoint_error_message(point) +
+                                  " (as if the server had closed the connection unexpectedly)");
 }
 
 }  // namespace pinpipe::pg

@@ -1,6 +1,6 @@
-// Failpoints on PostgreSQL write paths (load and stream): their `error` action throws what a lost
-// connection throws (SQLSTATE 08006), the fault a server crash or a network cut causes there, so
-// that the engines handle it exactly as they handle the real one.
+// Failpoints on PostgreSQL write paths (load and stream): their `error` action throws what libpqxx
+// throws for a lost connection (pqxx::broken_connection), the fault a server crash or a network cut
+// causes there, so that the engines handle it exactly as they handle the real one.
 #pragma once
 
 #include "obs/failpoints.hpp"

@@ -204,8 +204,9 @@ std::string LocalCluster::dsn(const std::string& database) const {
 }
 
 void LocalCluster::create_database(const std::string& name) const {
-    Connection cx = Connection::open(dsn(), "pinpipe");
-    cx.exec(fmt::format("CREATE DATABASE \"{}\"", name));
+    Connection cx(dsn(), "pinpipe");
+    // CREATE DATABASE cannot run inside a transaction block.
+    pqxx::nontransaction(cx).exec(fmt::format("CREATE DATABASE \"{}\"", name));
 }
 
 }  // namespace pinpipe::pg

@@ -82,7 +82,7 @@ Membership::Membership(std::string consumer, std::string host, int pid, MemberRo
       m_role(role),
       m_claim_lease(claim_lease) {}
 
-void Membership::end_lapsed_sessions(Connection& cx) const {
+void Membership::end_lapsed_sessions(pqxx::transaction_base& tx) const {
     // The backends holding a lapsed instance's liveness lock are its claiming sessions. Waiting
     // up to a second for each to exit lets this same heartbeat see its partitions free.
     const std::string lapsed_backends = fmt::format(
@@ -97,70 +97,77 @@ void Membership::end_lapsed_sessions(Connection& cx) const {
         "  AND i.heartbeat_at < now() - $3::bigint * interval '1 millisecond'",
         instance_lock_name_sql);
     try {
-        const Result ended = cx.exec(lapsed_backends, {m_consumer, std::to_string(m_id),
-                                                       std::to_string(m_claim_lease.count())});
-        for (int row = 0; row < ended.rows(); ++row) {
+        const pqxx::result ended =
+            tx.exec_params(lapsed_backends, m_consumer, m_id, m_claim_lease.count());
+        for (size_t row = 0; row < ended.size(); ++row) {
             obs::log_warning(
                 "ended the session of a consumer instance whose lease ran out",
                 {{"group", m_consumer}, {"lease_ms", std::to_string(m_claim_lease.count())}});
         }
-    } catch (const Error& error) {
+    } catch (const pqxx::insufficient_privilege& error) {
         // 42501: its session runs as a role this one may not signal (see migration 0075).
-        if (error.sqlstate() != "42501") {
-            throw;
-        }
         obs::log_warning("could not end the session of a consumer instance whose lease ran out",
-                         {{"group", m_consumer}, {"error", error.what()}});
+                         {{"group", m_consumer}, {"error", error_message(error)}});
     }
 }
 
-void Membership::join(Connection& cx) {
-    Transaction tx(cx);
-    const Result row = cx.exec(
-        "INSERT INTO etl.consumer_instances (consumer, host, pid, follows) "
-        "VALUES ($1, $2, $3, $4) RETURNING id",
-        {m_consumer, m_host, std::to_string(m_pid),
-         m_role == MemberRole::follower ? "true" : "false"});
-    m_id = std::stoll(std::string(row.get(0, 0)));
-    attach(cx);
+void Membership::join(pqxx::connection_base& cx) {
+    pqxx::work tx(cx);
+    const auto id = tx.exec_params1(
+                          "INSERT INTO etl.consumer_instances (consumer, host, pid, follows) "
+                          "VALUES ($1, $2, $3, $4) RETURNING id",
+                          m_consumer, m_host, m_pid, m_role == MemberRole::follower)[0]
+                        .as<int64_t>();
+    // Session-level, so it outlives this transaction and lives as long as the connection;
+    // shared, so that every connection of the instance can hold it at once (attach).
+    tx.exec_params("SELECT pg_advisory_lock_shared(hashtextextended($1, 0))", lock_name(id));
     tx.commit();
+    m_id = id;
 }
 
-void Membership::attach(Connection& cx) const {
-    // Session-level, so it outlives the transaction and lives as long as the connection; shared,
-    // so that every connection of the instance can hold it at once.
-    cx.exec("SELECT pg_advisory_lock_shared(hashtextextended($1, 0))", {lock_name(m_id)});
+void Membership::attach(pqxx::connection_base& cx) const {
+    pqxx::nontransaction(cx).exec_params("SELECT pg_advisory_lock_shared(hashtextextended($1, 0))",
+                                         lock_name(m_id));
 }
 
-void Membership::heartbeat(Connection& cx, size_t owned_partitions) {
+void Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
     if (!joined()) {
         join(cx);
     }
-    const Result updated = cx.exec(
-        "UPDATE etl.consumer_instances SET heartbeat_at = now(), partitions = $2 "
-        "WHERE id = $1",
-        {std::to_string(m_id), std::to_string(owned_partitions)});
-    if (updated.affected_rows() == 0) {
+    bool row_lost = false;
+    {
+        pqxx::nontransaction session(cx);
+        row_lost = session
+                       .exec_params(
+                           "UPDATE etl.consumer_instances "
+                           "SET heartbeat_at = now(), partitions = $2 WHERE id = $1",
+                           m_id, owned_partitions)
+                       .affected_rows() == 0;
+    }
+    if (row_lost) {
         leave(cx);
         join(cx);
     }
-    end_lapsed_sessions(cx);
-    cx.exec(fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
-                        live_condition),
-            {m_consumer});
+    pqxx::nontransaction session(cx);
+    end_lapsed_sessions(session);
+    session.exec_params(
+        fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
+                    live_condition),
+        m_consumer);
 }
 
-LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
+LiveMembers Membership::refresh(pqxx::connection_base& cx, size_t owned_partitions) {
     heartbeat(cx, owned_partitions);
-    const Result live =
-        cx.exec(fmt::format("SELECT i.id FROM etl.consumer_instances i "
-                            "WHERE i.consumer = $1 AND i.follows AND {} ORDER BY i.id",
-                            live_condition),
-                {m_consumer});
-    LiveMembers members{static_cast<size_t>(live.rows()), 0};
-    for (int row = 0; row < live.rows(); ++row) {
-        if (std::stoll(std::string(live.get(row, 0))) == m_id) {
-            members.rank = static_cast<size_t>(row);
+    pqxx::nontransaction session(cx);
+    const pqxx::result live =
+        session.exec_params(fmt::format("SELECT i.id FROM etl.consumer_instances i "
+                                        "WHERE i.consumer = $1 AND i.follows AND {} ORDER BY i.id",
+                                        live_condition),
+                            m_consumer);
+    LiveMembers members{live.size(), 0};
+    for (size_t row = 0; row < live.size(); ++row) {
+        if (live[row][0].as<int64_t>() == m_id) {
+            members.rank = row;
             return members;
         }
     }
@@ -170,12 +177,13 @@ LiveMembers Membership::refresh(Connection& cx, size_t owned_partitions) {
         m_id, m_consumer));
 }
 
-ClaimPlan Membership::rebalance(Connection& cx, const OffsetStore& store,
+ClaimPlan Membership::rebalance(pqxx::connection_base& cx, const OffsetStore& store,
                                 const std::vector<kafka::TopicPartition>& all,
                                 const std::set<kafka::TopicPartition>& owned) {
     const LiveMembers members = refresh(cx, owned.size());
     std::set<kafka::TopicPartition> claimed_by_others;
-    for (const kafka::TopicPartition& tp : store.claimed_by_anyone(cx, all)) {
+    pqxx::nontransaction session(cx);
+    for (const kafka::TopicPartition& tp : store.claimed_by_anyone(session, all)) {
         if (!owned.contains(tp)) {
             claimed_by_others.insert(tp);
         }
@@ -184,12 +192,14 @@ ClaimPlan Membership::rebalance(Connection& cx, const OffsetStore& store,
                        fair_share(all.size(), members.count, members.rank));
 }
 
-void Membership::leave(Connection& cx) {
+void Membership::leave(pqxx::connection_base& cx) {
     if (!joined()) {
         return;
     }
-    cx.exec("SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))", {lock_name(m_id)});
-    cx.exec("DELETE FROM etl.consumer_instances WHERE id = $1", {std::to_string(m_id)});
+    pqxx::nontransaction session(cx);
+    session.exec_params("SELECT pg_advisory_unlock_shared(hashtextextended($1, 0))",
+                        lock_name(m_id));
+    session.exec_params("DELETE FROM etl.consumer_instances WHERE id = $1", m_id);
     m_id = 0;
 }
 

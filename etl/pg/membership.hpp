@@ -79,26 +79,26 @@ class Membership {
 
     // Registers the instance and takes its liveness lock, in one transaction, so that nobody
     // sees the row without the lock (and removes it as dead).
-    void join(Connection& cx);
+    void join(pqxx::connection_base& cx);
     // Takes the liveness lock on another connection of this instance (a further writer's), so
     // that ending a lapsed instance also ends that connection's session and frees its claims.
-    void attach(Connection& cx) const;
+    void attach(pqxx::connection_base& cx) const;
     // Records that this instance lives and how many partitions it owns, ends the sessions of
     // instances whose lease ran out and removes the rows of dead ones. Re-registers when the
     // row was lost (an operator deleted it).
-    void heartbeat(Connection& cx, size_t owned_partitions);
+    void heartbeat(pqxx::connection_base& cx, size_t owned_partitions);
     // Heartbeat, then how many followers are live and where this one ranks among them.
-    LiveMembers refresh(Connection& cx, size_t owned_partitions);
+    LiveMembers refresh(pqxx::connection_base& cx, size_t owned_partitions);
     // Heartbeat, then the plan that brings this instance to its fair share of `all`.
-    ClaimPlan rebalance(Connection& cx, const OffsetStore& store,
+    ClaimPlan rebalance(pqxx::connection_base& cx, const OffsetStore& store,
                         const std::vector<kafka::TopicPartition>& all,
                         const std::set<kafka::TopicPartition>& owned);
     // Deletes the row and releases the liveness lock (a clean exit; a crash needs neither).
-    void leave(Connection& cx);
+    void leave(pqxx::connection_base& cx);
 
   private:
     std::string lock_name(int64_t id) const;
-    void end_lapsed_sessions(Connection& cx) const;
+    void end_lapsed_sessions(pqxx::transaction_base& tx) const;
 
     std::string m_consumer;
     std::string m_host;

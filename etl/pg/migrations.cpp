@@ -22,8 +22,8 @@ namespace {
 // One fixed key for the migration lock: every pinpipe of any version agrees on it.
 constexpr const char* lock_key_sql = "hashtext('pinpipe.migrate')";
 
-void ensure_bookkeeping_table(Connection& cx) {
-    cx.exec(
+void ensure_bookkeeping_table(pqxx::transaction_base& tx) {
+    tx.exec(
         "SET client_min_messages = warning;"
         "CREATE SCHEMA IF NOT EXISTS etl;"
         "CREATE TABLE IF NOT EXISTS etl.schema_migrations ("
@@ -35,20 +35,20 @@ void ensure_bookkeeping_table(Connection& cx) {
         "  'Migrations applied by pinpipe migrate, with the SHA-256 of each file';");
 }
 
-std::vector<AppliedMigration> read_applied(Connection& cx) {
-    const Result rows = cx.exec(
+std::vector<AppliedMigration> read_applied(pqxx::transaction_base& tx) {
+    const pqxx::result rows = tx.exec(
         "SELECT version, name, checksum, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') "
         "FROM etl.schema_migrations ORDER BY version");
     std::vector<AppliedMigration> applied;
-    for (int row = 0; row < rows.rows(); ++row) {
-        applied.push_back({std::stoi(std::string(rows.get(row, 0))), std::string(rows.get(row, 1)),
-                           std::string(rows.get(row, 2)), std::string(rows.get(row, 3))});
+    for (const pqxx::row& row : rows) {
+        applied.push_back({row[0].as<int>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                           row[3].as<std::string>()});
     }
     return applied;
 }
 
-bool bookkeeping_table_exists(Connection& cx) {
-    return cx.exec("SELECT to_regclass('etl.schema_migrations') IS NOT NULL").get(0, 0) == "t";
+bool bookkeeping_table_exists(pqxx::transaction_base& tx) {
+    return tx.exec1("SELECT to_regclass('etl.schema_migrations') IS NOT NULL")[0].as<bool>();
 }
 
 }  // namespace
@@ -170,23 +170,28 @@ std::string_view state_name(MigrationState state) {
 }
 
 std::vector<Migration> apply_migrations(
-    Connection& cx, const std::vector<Migration>& migrations,
+    pqxx::connection_base& cx, const std::vector<Migration>& migrations,
     const std::function<void(const Migration&, double seconds)>& on_applied) {
     // Session-level lock: a second `migrate` waits here and then finds nothing left to do.
-    cx.exec(fmt::format("SELECT pg_advisory_lock({})", lock_key_sql));
+    pqxx::nontransaction(cx).exec(fmt::format("SELECT pg_advisory_lock({})", lock_key_sql));
     struct Unlock {
-        Connection& cx;
+        pqxx::connection_base& cx;
         ~Unlock() {
             try {
-                cx.exec(fmt::format("SELECT pg_advisory_unlock({})", lock_key_sql));
-            } catch (const Error&) {
+                pqxx::nontransaction(cx).exec(
+                    fmt::format("SELECT pg_advisory_unlock({})", lock_key_sql));
+            } catch (const std::exception&) {
                 // The session is gone, and its lock with it.
             }
         }
     } unlock{cx};
 
-    ensure_bookkeeping_table(cx);
-    const std::vector<MigrationStatus> plan = plan_migrations(migrations, read_applied(cx));
+    std::vector<MigrationStatus> plan;
+    {
+        pqxx::nontransaction session(cx);
+        ensure_bookkeeping_table(session);
+        plan = plan_migrations(migrations, read_applied(session));
+    }
     for (const MigrationStatus& status : plan) {
         if (status.state == MigrationState::changed) {
             throw std::runtime_error(fmt::format(
@@ -210,16 +215,19 @@ std::vector<Migration> apply_migrations(
             continue;
         }
         const auto started = std::chrono::steady_clock::now();
-        Transaction tx(cx);
+        pqxx::work tx(cx);
+        const std::string failed =
+            fmt::format("migration {} failed and was rolled back: ", migration.file_name);
         try {
-            cx.exec(migration.sql);
-        } catch (const Error& error) {
-            throw Error(fmt::format("migration {} failed and was rolled back: {}",
-                                    migration.file_name, error.what()),
-                        error.sqlstate(), error.connection_lost());
+            tx.exec(migration.sql);
+        } catch (const pqxx::sql_error& error) {
+            throw pqxx::sql_error(failed + error.what(), "", error.sqlstate().c_str());
+        } catch (const pqxx::broken_connection& error) {
+            throw pqxx::broken_connection(failed + error.what());
         }
-        cx.exec("INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                {std::to_string(migration.version), migration.name, migration.checksum});
+        tx.exec_params(
+            "INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+            migration.version, migration.name, migration.checksum);
         tx.commit();
         applied.push_back(migration);
         if (on_applied) {
@@ -231,10 +239,11 @@ std::vector<Migration> apply_migrations(
     return applied;
 }
 
-std::vector<MigrationStatus> migration_status(Connection& cx,
+std::vector<MigrationStatus> migration_status(pqxx::connection_base& cx,
                                               const std::vector<Migration>& migrations) {
-    return plan_migrations(migrations, bookkeeping_table_exists(cx)
-                                           ? read_applied(cx)
+    pqxx::nontransaction session(cx);
+    return plan_migrations(migrations, bookkeeping_table_exists(session)
+                                           ? read_applied(session)
                                            : std::vector<AppliedMigration>{});
 }
 

@@ -2,14 +2,14 @@
 // order, each in its own transaction, checksums recorded so that an edited file is refused.
 #pragma once
 
+#include <pqxx/connection_base>
+
 #include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace pinpipe::pg {
-
-class Connection;
 
 struct MigrationFile {
     std::string file_name;  // e.g. 0001_create_schemas.sql
@@ -58,9 +58,9 @@ std::string_view state_name(MigrationState state);
 // refuses to apply anything when an applied file changed or the database is ahead of the
 // binary. Calls on_applied after each commit. Returns the migrations applied.
 std::vector<Migration> apply_migrations(
-    Connection& cx, const std::vector<Migration>& migrations,
+    pqxx::connection_base& cx, const std::vector<Migration>& migrations,
     const std::function<void(const Migration&, double seconds)>& on_applied = {});
-std::vector<MigrationStatus> migration_status(Connection& cx,
+std::vector<MigrationStatus> migration_status(pqxx::connection_base& cx,
                                               const std::vector<Migration>& migrations);
 
 }  // namespace pinpipe::pg

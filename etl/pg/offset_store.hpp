@@ -29,22 +29,24 @@ class OffsetStore {
 
     const std::string& group() const { return m_group; }
 
+    // Each call runs in the caller's transaction: claims, being session-level, also in a
+    // pqxx::nontransaction (autocommit).
     // Non-blocking: true when this session now owns tp (or already did).
-    bool try_claim(Connection& cx, const kafka::TopicPartition& tp) const;
-    void release(Connection& cx, const kafka::TopicPartition& tp) const;
+    bool try_claim(pqxx::transaction_base& tx, const kafka::TopicPartition& tp) const;
+    void release(pqxx::transaction_base& tx, const kafka::TopicPartition& tp) const;
     // Which of the given partitions some session (ours included) holds a claim on.
     std::vector<kafka::TopicPartition> claimed_by_anyone(
-        Connection& cx, const std::vector<kafka::TopicPartition>& partitions) const;
+        pqxx::transaction_base& tx, const std::vector<kafka::TopicPartition>& partitions) const;
 
     // Every stored next offset of this group.
-    std::map<kafka::TopicPartition, int64_t> stored_offsets(Connection& cx) const;
+    std::map<kafka::TopicPartition, int64_t> stored_offsets(pqxx::transaction_base& tx) const;
     // The stored next offset of tp; stores start_offset first when there is none.
-    int64_t stored_or_initialize(Connection& cx, const kafka::TopicPartition& tp,
+    int64_t stored_or_initialize(pqxx::transaction_base& tx, const kafka::TopicPartition& tp,
                                  int64_t start_offset) const;
     // Inside the caller's transaction: moves every partition from->to. Returns false (and
     // changes nothing that matters: the caller rolls back) when any stored offset is no longer
     // at its `from`: another consumer moved it.
-    bool advance(Connection& cx, const std::vector<OffsetAdvance>& advances) const;
+    bool advance(pqxx::transaction_base& tx, const std::vector<OffsetAdvance>& advances) const;
 
   private:
     std::string lock_name(const kafka::TopicPartition& tp) const;

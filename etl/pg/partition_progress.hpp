@@ -50,9 +50,13 @@ struct PartitionProgress {
     }
 
     // After the commit: the claims given up, and the next offsets (for Kafka's lag tools).
-    void release_claims(Connection& cx, const OffsetStore& store) const {
+    void release_claims(pqxx::connection_base& cx, const OffsetStore& store) const {
+        if (release_after_commit.empty()) {
+            return;
+        }
+        pqxx::nontransaction session(cx);
         for (const kafka::TopicPartition& tp : release_after_commit) {
-            store.release(cx, tp);
+            store.release(session, tp);
         }
     }
     std::vector<std::pair<kafka::TopicPartition, int64_t>> next_offsets() const {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "pg/connection.hpp"
 #include "pg/dead_letters.hpp"
 #include "pg/failpoint.hpp"
 #include "stream/upsert_sql.hpp"
@@ -21,25 +22,25 @@ double lap(Clock::time_point& since) {
 
 }  // namespace
 
-pg::CommitOutcome commit_metrics(pg::Connection& cx, const pg::OffsetStore& store,
+pg::CommitOutcome commit_metrics(pqxx::connection_base& cx, const pg::OffsetStore& store,
                                  StreamBatch& batch) {
     CommitTimings& timings = batch.timings;
     timings = {};
     auto since = Clock::now();
     const std::vector<Statement> statements = upsert_statements(batch.deltas);
     timings.build = lap(since);
-    pg::Transaction tx(cx);
+    pqxx::work tx(cx);
     for (const Statement& statement : statements) {
-        cx.exec(statement.sql, statement.params);
+        pg::exec_params(tx, statement.sql, statement.params);
     }
     timings.upserts = lap(since);
     pg::failpoint(obs::Failpoint::stream_after_upserts);
-    pg::copy_dead_letters(cx, batch.dead_letters);
+    pg::copy_dead_letters(tx, batch.dead_letters);
     if (!batch.dead_letters.empty()) {
         pg::failpoint(obs::Failpoint::stream_after_dead_letters);
     }
     timings.dead_letters = lap(since);
-    const bool advanced = store.advance(cx, batch.progress.offset_advances());
+    const bool advanced = store.advance(tx, batch.progress.offset_advances());
     timings.offsets = lap(since);
     if (!advanced) {
         return pg::CommitOutcome::fence_lost;  // tx rolls back as it goes out of scope

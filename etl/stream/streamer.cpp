@@ -53,7 +53,7 @@ class MetricSink final : public consume::BatchSink {
         return std::nullopt;
     }
 
-    pg::CommitOutcome commit(pg::Connection& cx, const pg::OffsetStore& store,
+    pg::CommitOutcome commit(pqxx::connection_base& cx, const pg::OffsetStore& store,
                              consume::Batch& batch) override {
         return commit_metrics(cx, store, static_cast<StreamBatch&>(batch));
     }

@@ -232,16 +232,17 @@ Expected compute_expected(const LatestByInd& pins, const LatestByInd& geos,
 
 // A relation's rows as text, medians normalized through double so that both sides print alike;
 // sorted, because the expected rows are sorted bytewise and the views by the database collation.
-Rows read_rows(pg::Connection& cx, const std::string& relation) {
-    const pg::Result result = cx.exec(fmt::format("SELECT * FROM {}", relation));
+Rows read_rows(pqxx::connection_base& cx, const std::string& relation) {
+    const pqxx::result result = testing::exec(cx, fmt::format("SELECT * FROM {}", relation));
     Rows rows;
-    for (int r = 0; r < result.rows(); ++r) {
+    for (size_t r = 0; r < result.size(); ++r) {
         Row row;
-        for (int c = 0; c < result.columns(); ++c) {
-            EXPECT_FALSE(result.is_null(r, c)) << relation << " row " << r << " column " << c;
-            const std::string text(result.get(r, c));
-            row.push_back(result.column_name(c) == "median_follower_count" ? number(std::stod(text))
-                                                                           : text);
+        for (pqxx::row::size_type c = 0; c < result.columns(); ++c) {
+            EXPECT_FALSE(result[r][c].is_null()) << relation << " row " << r << " column " << c;
+            const std::string text(result[r][c].as<std::string>());
+            row.push_back(std::string_view(result.column_name(c)) == "median_follower_count"
+                              ? number(std::stod(text))
+                              : text);
         }
         rows.push_back(std::move(row));
     }
@@ -297,9 +298,7 @@ size_t kinds_index(events::EventKind kind) {
 
 class LiveAnalytics : public ::testing::Test {
   protected:
-    LiveAnalytics()
-        : m_dsn(testing::migrated_database()),
-          m_cx(pg::Connection::open(m_dsn, "analytics_test")) {}
+    LiveAnalytics() : m_dsn(testing::migrated_database()), m_cx(m_dsn, "analytics_test") {}
 
     // The generated events, each delivered as the seeding COPY delivers it.
     void seed_generated_events() {
@@ -339,7 +338,9 @@ class LiveAnalytics : public ::testing::Test {
                                  {message.timestamp_ms, partition, offset, message.payload});
             }
             if (!rows.empty()) {
-                load::copy_staging_rows(m_cx, kind, rows);
+                pqxx::work tx(m_cx);  // one COPY, committed on its own
+                load::copy_staging_rows(tx, kind, rows);
+                tx.commit();
             }
         }
     }
@@ -387,7 +388,7 @@ TEST_F(LiveAnalytics, LatestMessageOfAnIndWins) {
     }
     deliver(resends);
     expect_answers_match(expected());
-    EXPECT_EQ(m_cx.exec("SELECT count(*) FROM clean.pins").get(0, 0),
+    EXPECT_EQ(testing::exec(m_cx, "SELECT count(*) FROM clean.pins")[0][0].as<std::string>(),
               std::to_string(m_pins.latest().size()));
 }
 
@@ -455,10 +456,10 @@ TEST_F(LiveAnalytics, ConcurrentWritersStayExactWithoutDeadlock) {
     for (int writer = 0; writer < writers; ++writer) {
         threads.emplace_back([&, writer] {
             try {
-                pg::Connection cx = pg::Connection::open(m_dsn, "analytics_test_writer");
+                pg::Connection cx(m_dsn, "analytics_test_writer");
                 std::int64_t offset = 0;
                 for (int t = 0; t < transactions; ++t) {
-                    pg::Transaction tx(cx);
+                    pqxx::work tx(cx);
                     for (const events::EventKind kind : orders[static_cast<size_t>(writer)]) {
                         const std::string topic = fmt::format("t.{}", events::kind_name(kind));
                         load::StagingRows rows;
@@ -476,7 +477,7 @@ TEST_F(LiveAnalytics, ConcurrentWritersStayExactWithoutDeadlock) {
                             latest(kind).add(
                                 ind, {message.timestamp_ms, writer, offset + i, message.payload});
                         }
-                        load::copy_staging_rows(cx, kind, rows);
+                        load::copy_staging_rows(tx, kind, rows);
                     }
                     offset += events_per_transaction;
                     tx.commit();
@@ -501,7 +502,7 @@ TEST_F(LiveAnalytics, ConcurrentWritersStayExactWithoutDeadlock) {
 TEST_F(LiveAnalytics, RebuildFromStagingGivesTheSameAnswers) {
     seed_generated_events();
     deliver(resend_as(3, kEvents / 2, 1'800'000'000'000));
-    m_cx.exec("TRUNCATE analytics.category_country_counts");
+    testing::exec(m_cx, "TRUNCATE analytics.category_country_counts");
     const analytics::RebuildSummary summary = analytics::rebuild_live_state(m_cx);
     EXPECT_EQ(summary.pins, static_cast<long long>(m_pins.latest().size()));
     EXPECT_EQ(summary.geolocations, static_cast<long long>(m_geos.latest().size()));
@@ -512,7 +513,7 @@ TEST_F(LiveAnalytics, RebuildFromStagingGivesTheSameAnswers) {
 // A migrated database with 500 generated events in staging (and so in the live state).
 std::string seeded_database() {
     const std::string dsn = testing::migrated_database();
-    pg::Connection cx = pg::Connection::open(dsn, "analytics_test");
+    pg::Connection cx(dsn, "analytics_test");
     analytics::StagingSeed seed;
     seed.events = 500;
     analytics::copy_generated_events(cx, seed);
@@ -540,10 +541,10 @@ TEST(RefreshCommand, VerifiesEveryAnswer) {
 TEST(RefreshCommand, NamesEveryDifferingAnswerAndRebuildRepairs) {
     const std::string dsn = seeded_database();
     {
-        pg::Connection cx = pg::Connection::open(dsn, "analytics_test");
+        pg::Connection cx(dsn, "analytics_test");
         // Damage two answers behind the triggers' back.
-        cx.exec("UPDATE analytics.user_join_year_counts SET users = users + 1");
-        cx.exec("DELETE FROM analytics.follower_join_year_counts");
+        testing::exec(cx, "UPDATE analytics.user_join_year_counts SET users = users + 1");
+        testing::exec(cx, "DELETE FROM analytics.follower_join_year_counts");
     }
     const testing::PinpipeRun verify = testing::run_pinpipe({"refresh", "--dsn", dsn});
     EXPECT_EQ(verify.exit_code, 1) << verify.output;

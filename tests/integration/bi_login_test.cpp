@@ -48,18 +48,21 @@ class BiLogin : public ::testing::Test {
                             "packages odbc-postgresql and unixodbc (.ci/packages.txt)";
         }
         m_dsn = testing::migrated_database();
-        pg::Connection cx = pg::Connection::open(m_dsn, "bi_login_test");
+        pg::Connection cx(m_dsn, "bi_login_test");
         // One pin, its geolocation and its user, as pinpipe load would stage them.
-        cx.exec(
+        testing::exec(
+            cx,
             "INSERT INTO staging.pin_events (kafka_topic, kafka_partition, kafka_offset, "
             "kafka_timestamp, payload) VALUES ('t.pin', 0, 0, now(), '{\"index\": 7, "
             "\"category\": \"art\", \"follower_count\": \"7k\", \"poster_name\": \"Ann\"}')");
-        cx.exec(
+        testing::exec(
+            cx,
             "INSERT INTO staging.geo_events (kafka_topic, kafka_partition, kafka_offset, "
             "kafka_timestamp, payload) VALUES ('t.geo', 0, 0, now(), '{\"ind\": 7, \"country\": "
             "\"Chad\", \"timestamp\": \"2020-05-01 10:00:00\", \"latitude\": 1, \"longitude\": "
             "2}')");
-        cx.exec(
+        testing::exec(
+            cx,
             "INSERT INTO staging.user_events (kafka_topic, kafka_partition, kafka_offset, "
             "kafka_timestamp, payload) VALUES ('t.user', 0, 0, now(), '{\"ind\": 7, "
             "\"first_name\": \"Ann\", \"last_name\": \"Lee\", \"age\": 30, \"date_joined\": "
@@ -132,14 +135,14 @@ TEST_F(BiLogin, IsRefusedStagingAndEtl) {
 TEST_F(BiLogin, ExistingRolesGetTheReaderRightsByOneGrant) {
     const std::string role = testing::unique_name("bi_existing");
     {
-        pg::Connection cx = pg::Connection::open(testing::test_cluster().dsn(), "bi_login_test");
-        cx.exec(fmt::format("CREATE ROLE {} LOGIN", role));
+        pg::Connection cx(testing::test_cluster().dsn(), "bi_login_test");
+        testing::exec(cx, fmt::format("CREATE ROLE {} LOGIN", role));
     }
     EXPECT_NE(isql(role, "SELECT count(*) FROM clean.pins").find("[42501]"), std::string::npos)
         << "a login without the grant reads nothing";
     {
-        pg::Connection cx = pg::Connection::open(testing::test_cluster().dsn(), "bi_login_test");
-        cx.exec(fmt::format("GRANT pinpipe_reader TO {}", role));
+        pg::Connection cx(testing::test_cluster().dsn(), "bi_login_test");
+        testing::exec(cx, fmt::format("GRANT pinpipe_reader TO {}", role));
     }
     EXPECT_TRUE(has_line(isql(role, "SELECT count(*) FROM clean.pins"), "1"));
 }

@@ -49,20 +49,20 @@ class RecordingSink final : public consume::BatchSink {
         return std::nullopt;
     }
 
-    pg::CommitOutcome commit(pg::Connection& cx, const pg::OffsetStore& store,
+    pg::CommitOutcome commit(pqxx::connection_base& cx, const pg::OffsetStore& store,
                              consume::Batch& batch) override {
         ++m_attempts;
         {
             const std::lock_guard lock(m_mutex);
-            m_backends.insert(std::string(cx.exec("SELECT pg_backend_pid()").get(0, 0)));
+            m_backends.insert(testing::exec(cx, "SELECT pg_backend_pid()")[0][0].as<std::string>());
         }
-        pg::Transaction tx(cx);
-        cx.exec("INSERT INTO public.consumed SELECT unnest($1::text[])",
-                {pg::text_array_literal(static_cast<OffsetBatch&>(batch).offsets)});
+        pqxx::work tx(cx);
+        tx.exec_params("INSERT INTO public.consumed SELECT unnest($1::text[])",
+                       pg::text_array_literal(static_cast<OffsetBatch&>(batch).offsets));
         if (const std::optional<std::string> failure = next_failure()) {
-            cx.exec(*failure);
+            tx.exec(*failure);
         }
-        if (!store.advance(cx, batch.progress.offset_advances())) {
+        if (!store.advance(tx, batch.progress.offset_advances())) {
             return pg::CommitOutcome::fence_lost;
         }
         tx.commit();
@@ -216,7 +216,7 @@ TEST_F(ConsumeTest, RetryBatchErrorsThatKeepComingBackStartANewSession) {
 TEST_F(ConsumeTest, ACronRunEndsAtAnOutageAndTheNextRunResumes) {
     RecordingSink sink;
     sink.fail_with({admin_shutdown});
-    EXPECT_THROW(consume::run_consumer(options(/*follow=*/false), sink), pg::Error);
+    EXPECT_THROW(consume::run_consumer(options(/*follow=*/false), sink), pqxx::failure);
     RecordingSink second;
     const consume::ConsumerRun run = consume::run_consumer(options(/*follow=*/false), second);
     EXPECT_EQ(run.sessions, 1u);
@@ -226,7 +226,7 @@ TEST_F(ConsumeTest, ACronRunEndsAtAnOutageAndTheNextRunResumes) {
 TEST_F(ConsumeTest, AnErrorOfNoKnownRemedyExitsAtOnceEvenWhenFollowing) {
     RecordingSink sink;
     sink.fail_with({data_exception});
-    EXPECT_THROW(consume::run_consumer(options(/*follow=*/true), sink), pg::Error);
+    EXPECT_THROW(consume::run_consumer(options(/*follow=*/true), sink), pqxx::data_exception);
     EXPECT_EQ(sink.attempts(), 1);
 }
 

@@ -107,9 +107,10 @@ class CrashMatrix : public ::testing::TestWithParam<Case> {
     }
 
     long long number(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "crash_matrix_test");
-        const pg::Result result = cx.exec(sql);
-        return result.is_null(0, 0) ? 0 : std::stoll(std::string(result.get(0, 0)));
+        pg::Connection cx(m_dsn, "crash_matrix_test");
+        const pqxx::result result = testing::exec(cx, sql);
+        // std::stoll reads the integer part of a numeric, e.g. of extract(epoch ...) * 1e6.
+        return result[0][0].is_null() ? 0 : std::stoll(result[0][0].as<std::string>());
     }
 
     // Arms the case's point in a process started with args: it crashes there (exit 70), or it

@@ -18,13 +18,14 @@ namespace {
 // The analytics answers the migrations define (views, the *_mv names of old dashboards aside),
 // from the catalog, so that a new answer must appear in the demo too.
 std::vector<std::string> analytics_views() {
-    pg::Connection cx = pg::Connection::open(testing::migrated_database(), "demo_test");
-    const pg::Result views = cx.exec(
-        "SELECT viewname FROM pg_views WHERE schemaname = 'analytics' "
-        "AND viewname NOT LIKE '%\\_mv' ORDER BY 1");
+    pg::Connection cx(testing::migrated_database(), "demo_test");
+    const pqxx::result views =
+        testing::exec(cx,
+                      "SELECT viewname FROM pg_views WHERE schemaname = 'analytics' "
+                      "AND viewname NOT LIKE '%\\_mv' ORDER BY 1");
     std::vector<std::string> names;
-    for (int row = 0; row < views.rows(); ++row) {
-        names.emplace_back(views.get(row, 0));
+    for (size_t row = 0; row < views.size(); ++row) {
+        names.emplace_back(views[row][0].as<std::string>());
     }
     return names;
 }

@@ -307,16 +307,15 @@ TEST(Deploy, PromtoolAcceptsTheConfigurationAndTheAlertRules) {
 TEST(Deploy, ExporterQueriesRunAsAReaderLogin) {
     // The roles exist once the first database of the cluster is migrated.
     const std::string owner_dsn = testing::migrated_database();
-    pg::Connection cx =
-        pg::Connection::open(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
+    pg::Connection cx(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
     const nlohmann::json& queries = deployment().at("facts").at("exporter_queries");
     EXPECT_GE(queries.size(), 3u);
     for (const auto& [name, query] : queries.items()) {
         try {
-            const pg::Result result = cx.exec(query.at("query").get<std::string>());
+            const pqxx::result result = testing::exec(cx, query.at("query").get<std::string>());
             EXPECT_EQ(static_cast<size_t>(result.columns()), query.at("metrics").size()) << name;
-        } catch (const pg::Error& error) {
-            ADD_FAILURE() << name << ": " << error.what();
+        } catch (const pqxx::sql_error& error) {
+            ADD_FAILURE() << name << ": " << pg::error_message(error);
         }
     }
     const nlohmann::json& exporter =
@@ -379,8 +378,7 @@ std::string expand_grafana_macros(std::string sql) {
 // As the reader login Grafana's datasource uses: a panel that reads staging or etl fails here.
 TEST(Deploy, DashboardQueriesRunAsAReaderLoginOnTheMigratedSchema) {
     const std::string owner_dsn = testing::migrated_database();
-    pg::Connection cx =
-        pg::Connection::open(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
+    pg::Connection cx(testing::dsn_as(owner_dsn, testing::create_reader_login()), "deploy");
     int postgres_targets = 0;
     std::set<std::string> read;
     const nlohmann::json board = dashboard();
@@ -392,9 +390,10 @@ TEST(Deploy, DashboardQueriesRunAsAReaderLoginOnTheMigratedSchema) {
             ++postgres_targets;
             const std::string sql = expand_grafana_macros(target.at("rawSql"));
             try {
-                cx.exec(sql);
-            } catch (const pg::Error& error) {
-                ADD_FAILURE() << panel.at("title") << ": " << error.what() << "\n" << sql;
+                testing::exec(cx, sql);
+            } catch (const pqxx::sql_error& error) {
+                ADD_FAILURE() << panel.at("title") << ": " << pg::error_message(error) << "\n"
+                              << sql;
             }
             for (size_t at = sql.find("FROM "); at != std::string::npos;
                  at = sql.find("FROM ", at + 1)) {

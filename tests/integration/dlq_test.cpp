@@ -61,8 +61,8 @@ class DlqTest : public testing::PipelineTest {
     }
 
     std::string text(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "dlq_test");
-        return std::string(cx.exec(sql).get(0, 0));
+        pg::Connection cx(m_dsn, "dlq_test");
+        return testing::exec(cx, sql)[0][0].as<std::string>();
     }
 
     // Offsets of <prefix>.pin in etl.dead_letters, as "2,3,4".

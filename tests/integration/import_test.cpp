@@ -39,8 +39,8 @@ class ImportTest : public ::testing::Test {
     }
 
     long long number(const std::string& sql) const {
-        pg::Connection cx = pg::Connection::open(m_dsn, "import_test");
-        return std::stoll(std::string(cx.exec(sql).get(0, 0)));
+        pg::Connection cx(m_dsn, "import_test");
+        return testing::exec(cx, sql)[0][0].as<long long>();
     }
 
     std::string m_dsn;

@@ -104,18 +104,19 @@ TEST_F(LoadTest, PayloadsAreStoredEqualInMeaningWithCoordinatesAndKey) {
                      nullptr, 3);
     producer.flush(10s);
     ASSERT_EQ(load().exit_code, 0);
-    pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
-    const pg::Result row = cx.exec(
-        "SELECT payload = '{\"index\": 42, \"title\": \"tab\\there, \\\"quoted\\\", "
-        "back\\\\slash, Zoë 😀\", \"dup\": 2}'::jsonb, kafka_partition, kafka_offset, "
-        "convert_from(kafka_key, 'UTF8'), kafka_timestamp IS NOT NULL "
-        "FROM staging.pin_events");
-    ASSERT_EQ(row.rows(), 1);
-    EXPECT_EQ(row.get(0, 0), "t");
-    EXPECT_EQ(row.get(0, 1), "3");
-    EXPECT_EQ(row.get(0, 2), "0");
-    EXPECT_EQ(row.get(0, 3), "42");
-    EXPECT_EQ(row.get(0, 4), "t");
+    pg::Connection cx(m_dsn, "load_test");
+    const pqxx::result row =
+        testing::exec(cx,
+                      "SELECT payload = '{\"index\": 42, \"title\": \"tab\\there, \\\"quoted\\\", "
+                      "back\\\\slash, Zoë 😀\", \"dup\": 2}'::jsonb, kafka_partition, kafka_offset, "
+                      "convert_from(kafka_key, 'UTF8'), kafka_timestamp IS NOT NULL "
+                      "FROM staging.pin_events");
+    ASSERT_EQ(row.size(), 1U);
+    EXPECT_EQ(row[0][0].as<std::string>(), "t");
+    EXPECT_EQ(row[0][1].as<std::string>(), "3");
+    EXPECT_EQ(row[0][2].as<std::string>(), "0");
+    EXPECT_EQ(row[0][3].as<std::string>(), "42");
+    EXPECT_EQ(row[0][4].as<std::string>(), "t");
 }
 
 TEST_F(LoadTest, NumbersBeyondDoubleAndInt64AreStoredExactly) {
@@ -125,15 +126,17 @@ TEST_F(LoadTest, NumbersBeyondDoubleAndInt64AreStoredExactly) {
                      R"({"index": 43, "big": 1e400, "huge": -123456789012345678901234567890})");
     producer.flush(10s);
     ASSERT_EQ(load().exit_code, 0);
-    pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
-    const pg::Result row = cx.exec(
+    pg::Connection cx(m_dsn, "load_test");
+    const pqxx::result row = testing::exec(
+        cx,
         "SELECT payload->>'index', (payload->'big')::numeric = 1e400, payload->>'huge' FROM "
         "staging.pin_events");
-    ASSERT_EQ(row.rows(), 1);
-    EXPECT_EQ(row.get(0, 0), "43");
-    EXPECT_EQ(row.get(0, 1), "t");
-    EXPECT_EQ(row.get(0, 2), "-123456789012345678901234567890");
-    EXPECT_EQ(cx.exec("SELECT count(*) FROM etl.dead_letters").get(0, 0), "0");
+    ASSERT_EQ(row.size(), 1U);
+    EXPECT_EQ(row[0][0].as<std::string>(), "43");
+    EXPECT_EQ(row[0][1].as<std::string>(), "t");
+    EXPECT_EQ(row[0][2].as<std::string>(), "-123456789012345678901234567890");
+    EXPECT_EQ(testing::exec(cx, "SELECT count(*) FROM etl.dead_letters")[0][0].as<std::string>(),
+              "0");
 }
 
 TEST_F(LoadTest, PoisonMessagesBecomeDeadLettersAndNeighboursLoad) {
@@ -156,10 +159,10 @@ TEST_F(LoadTest, PoisonMessagesBecomeDeadLettersAndNeighboursLoad) {
         {"{\"index\": 6, \"n\": \"abc\"}", "rejected_by_postgres"},
     };
     // A constraint a DBA might add: casting "abc" raises a data exception (SQLSTATE 22P02).
-    pg::Connection::open(m_dsn, "load_test")
-        .exec(
-            "ALTER TABLE staging.pin_events ADD CONSTRAINT n_is_positive "
-            "CHECK (coalesce((payload ->> 'n')::int, 1) > 0)");
+    pg::Connection admin(m_dsn, "load_test");
+    testing::exec(admin,
+                  "ALTER TABLE staging.pin_events ADD CONSTRAINT n_is_positive "
+                  "CHECK (coalesce((payload ->> 'n')::int, 1) > 0)");
     kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
                                                        {m_kafka.bootstrap_servers(), "", {}}, ""));
     // Each poison between two valid messages, all in partition 0.
@@ -177,23 +180,27 @@ TEST_F(LoadTest, PoisonMessagesBecomeDeadLettersAndNeighboursLoad) {
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_EQ(staged("pin"), valid);
 
-    pg::Connection cx = pg::Connection::open(m_dsn, "load_test");
-    const pg::Result letters = cx.exec(
+    pg::Connection cx(m_dsn, "load_test");
+    const pqxx::result letters = testing::exec(
+        cx,
         "SELECT \"offset\", reason, length(coalesce(payload, ''::bytea)), error, topic "
         "FROM etl.dead_letters ORDER BY \"offset\"");
-    ASSERT_EQ(letters.rows(), static_cast<int>(poisons.size()));
-    for (int i = 0; i < letters.rows(); ++i) {
-        const Poison& poison = poisons[static_cast<size_t>(i)];
-        EXPECT_EQ(letters.get(i, 0), std::to_string(2 * i + 1));
-        EXPECT_EQ(letters.get(i, 1), poison.reason) << i << ": " << letters.get(i, 3);
-        EXPECT_EQ(letters.get(i, 2), std::to_string(poison.value.size())) << poison.reason;
-        EXPECT_FALSE(letters.get(i, 3).empty());
-        EXPECT_EQ(letters.get(i, 4), m_prefix + ".pin");
+    ASSERT_EQ(letters.size(), poisons.size());
+    for (size_t i = 0; i < letters.size(); ++i) {
+        const Poison& poison = poisons[i];
+        EXPECT_EQ(letters[i][0].as<std::string>(), std::to_string(2 * i + 1));
+        EXPECT_EQ(letters[i][1].as<std::string>(), poison.reason)
+            << i << ": " << letters[i][3].as<std::string>();
+        EXPECT_EQ(letters[i][2].as<std::string>(), std::to_string(poison.value.size()))
+            << poison.reason;
+        EXPECT_FALSE(letters[i][3].as<std::string>().empty());
+        EXPECT_EQ(letters[i][4].as<std::string>(), m_prefix + ".pin");
     }
     // The raw bytes are kept as they came, invalid UTF-8 and NUL included.
-    EXPECT_EQ(cx.exec("SELECT payload = '\\x7b22696e646578223a20322c202274223a2022610062227d'"
-                      "::bytea FROM etl.dead_letters WHERE \"offset\" = 5")
-                  .get(0, 0),
+    EXPECT_EQ(testing::exec(cx,
+                            "SELECT payload = '\\x7b22696e646578223a20322c202274223a2022610062227d'"
+                            "::bytea FROM etl.dead_letters WHERE \"offset\" = 5")[0][0]
+                  .as<std::string>(),
               "t");
     EXPECT_NE(run.output.find(fmt::format("{} dead letters", poisons.size())), std::string::npos)
         << run.output;

@@ -15,8 +15,8 @@ namespace {
 using testing::fresh_database;
 using testing::run_pinpipe;
 
-long long count(pg::Connection& cx, const std::string& sql) {
-    return std::stoll(std::string(cx.exec(sql).get(0, 0)));
+long long count(pqxx::connection_base& cx, const std::string& sql) {
+    return testing::exec(cx, sql)[0][0].as<long long>();
 }
 
 const size_t embedded_count = pg::parse_migrations(pg::embedded_migrations()).size();
@@ -29,7 +29,7 @@ TEST(Migrate, EmptyDatabaseGetsSchemasTablesAndRoles) {
               std::string::npos)
         << run.output;
 
-    pg::Connection cx = pg::Connection::open(dsn, "test");
+    pg::Connection cx(dsn, "test");
     EXPECT_EQ(count(cx,
                     "SELECT count(*) FROM pg_namespace WHERE nspname IN "
                     "('staging','clean','analytics','realtime','etl')"),
@@ -37,8 +37,10 @@ TEST(Migrate, EmptyDatabaseGetsSchemasTablesAndRoles) {
     for (const char* table :
          {"etl.schema_migrations", "etl.consumer_offsets", "etl.dead_letters", "etl.load_runs",
           "staging.pin_events", "staging.geo_events", "staging.user_events"}) {
-        EXPECT_EQ(cx.exec(fmt::format("SELECT to_regclass('{}') IS NOT NULL", table)).get(0, 0),
-                  "t")
+        EXPECT_EQ(
+            testing::exec(cx, fmt::format("SELECT to_regclass('{}') IS NOT NULL", table))[0][0]
+                .as<std::string>(),
+            "t")
             << table;
     }
     EXPECT_EQ(count(cx,
@@ -62,7 +64,7 @@ TEST(Migrate, SecondRunAppliesNothing) {
 
 TEST(Migrate, ChangedFileIsRefusedNamingIt) {
     const std::string dsn = fresh_database();
-    pg::Connection cx = pg::Connection::open(dsn, "test");
+    pg::Connection cx(dsn, "test");
     pg::apply_migrations(cx,
                          pg::parse_migrations({{"0001_create_t.sql", "CREATE TABLE t (a int);"},
                                                {"0002_create_u.sql", "CREATE TABLE u (a int);"}}));
@@ -76,24 +78,26 @@ TEST(Migrate, ChangedFileIsRefusedNamingIt) {
         EXPECT_NE(std::string(error.what()).find("0001_create_t.sql"), std::string::npos)
             << error.what();
     }
-    EXPECT_EQ(cx.exec("SELECT to_regclass('v') IS NULL").get(0, 0), "t")
+    EXPECT_EQ(testing::exec(cx, "SELECT to_regclass('v') IS NULL")[0][0].as<std::string>(), "t")
         << "nothing may be applied when drift is found";
 }
 
 TEST(Migrate, FailingMigrationRollsBackAndNamesTheFile) {
     const std::string dsn = fresh_database();
-    pg::Connection cx = pg::Connection::open(dsn, "test");
+    pg::Connection cx(dsn, "test");
     try {
         pg::apply_migrations(
             cx, pg::parse_migrations({{"0001_create_t.sql", "CREATE TABLE t (a int);"},
                                       {"0002_break.sql", "CREATE TABLE w (a int); SELECT 1/0;"}}));
         FAIL() << "expected the failing migration to throw";
-    } catch (const pg::Error& error) {
+    } catch (const pqxx::sql_error& error) {
         EXPECT_NE(std::string(error.what()).find("0002_break.sql"), std::string::npos);
         EXPECT_EQ(error.sqlstate(), "22012");
     }
-    EXPECT_EQ(cx.exec("SELECT to_regclass('t') IS NOT NULL, to_regclass('w') IS NULL").get(0, 1),
-              "t");
+    EXPECT_EQ(
+        testing::exec(cx, "SELECT to_regclass('t') IS NOT NULL, to_regclass('w') IS NULL")[0][1]
+            .as<std::string>(),
+        "t");
     EXPECT_EQ(count(cx, "SELECT count(*) FROM etl.schema_migrations"), 1);
 }
 
@@ -106,7 +110,7 @@ TEST(Migrate, ConcurrentRunsApplyEachMigrationOnce) {
     for (util::ChildProcess& run : runs) {
         EXPECT_EQ(run.wait(), 0);
     }
-    pg::Connection cx = pg::Connection::open(dsn, "test");
+    pg::Connection cx(dsn, "test");
     EXPECT_EQ(count(cx, "SELECT count(*) FROM etl.schema_migrations"),
               static_cast<long long>(embedded_count));
 }
@@ -141,16 +145,16 @@ TEST(Migrate, UserWithoutCreateRoleStillMigrates) {
     options.root = pg::make_temp_directory("pinpipe-test-roles-");
     pg::LocalCluster cluster(options);
     {
-        pg::Connection admin = pg::Connection::open(cluster.dsn(), "test");
-        admin.exec("CREATE ROLE migrator LOGIN NOCREATEROLE");
-        admin.exec("CREATE DATABASE app OWNER migrator");
+        pg::Connection admin(cluster.dsn(), "test");
+        testing::exec(admin, "CREATE ROLE migrator LOGIN NOCREATEROLE");
+        testing::exec(admin, "CREATE DATABASE app OWNER migrator");
     }
     const std::string dsn = cluster.dsn("app") + " user=migrator";
     const auto run = run_pinpipe({"migrate", "--dsn", dsn});
     ASSERT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("could not create role pinpipe_loader"), std::string::npos)
         << run.output;
-    pg::Connection cx = pg::Connection::open(dsn, "test");
+    pg::Connection cx(dsn, "test");
     EXPECT_EQ(count(cx, "SELECT count(*) FROM etl.schema_migrations"),
               static_cast<long long>(embedded_count));
 }

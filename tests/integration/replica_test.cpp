@@ -41,16 +41,16 @@ TEST(ReadReplica, AnswersLoadedIntoThePrimaryAreReadOnTheStandby) {
     ASSERT_EQ(load.exit_code, 0) << load.output;
 
     testing::wait_for_replay(database_dsn, standby_dsn);
-    pg::Connection primary = pg::Connection::open(database_dsn, "replica_test");
-    pg::Connection replica = pg::Connection::open(standby_dsn, "replica_test");
-    EXPECT_EQ(replica.exec("SELECT pg_is_in_recovery()").get(0, 0), "t");
-    replica.exec("SET ROLE pinpipe_reader");
+    pg::Connection primary(database_dsn, "replica_test");
+    pg::Connection replica(standby_dsn, "replica_test");
+    EXPECT_EQ(testing::exec(replica, "SELECT pg_is_in_recovery()")[0][0].as<std::string>(), "t");
+    testing::exec(replica, "SET ROLE pinpipe_reader");
     for (const std::string& answer : testing::answer_relations()) {
         const std::string on_primary = testing::relation_contents(primary, answer);
         EXPECT_NE(on_primary.rfind("0:", 0), 0U) << answer << " is empty";
         EXPECT_EQ(testing::relation_contents(replica, answer), on_primary) << answer;
     }
-    EXPECT_THROW(replica.exec("SELECT count(*) FROM staging.pin_events"), pg::Error)
+    EXPECT_THROW(testing::exec(replica, "SELECT count(*) FROM staging.pin_events"), pqxx::sql_error)
         << "the reader role reads no staging, on the standby too";
 
     const auto status = run_pinpipe(

@@ -34,13 +34,13 @@ std::int64_t now_ms() {
         .count();
 }
 
-long long count(pg::Connection& cx, const std::string& sql) {
-    return std::stoll(std::string(cx.exec(sql).get(0, 0)));
+long long count(pqxx::connection_base& cx, const std::string& sql) {
+    return testing::exec(cx, sql)[0][0].as<long long>();
 }
 
 // COPYs the pin, geo and user messages of inds [first, last) into staging as the loader does,
 // each with Kafka timestamp at_ms (nullopt: none), on Kafka partition `partition`.
-void copy_events(pg::Connection& cx, std::int64_t first, std::int64_t last,
+void copy_events(pqxx::connection_base& cx, std::int64_t first, std::int64_t last,
                  std::optional<std::int64_t> at_ms, int partition) {
     const events::EventGenerator generator(kSeed);
     for (const events::EventKind kind : events::all_event_kinds) {
@@ -54,17 +54,15 @@ void copy_events(pg::Connection& cx, std::int64_t first, std::int64_t last,
                          std::to_string(ind)},
                         payload);
         }
-        pg::Transaction tx(cx);
-        load::copy_staging_rows(cx, kind, rows);
+        pqxx::work tx(cx);
+        load::copy_staging_rows(tx, kind, rows);
         tx.commit();
     }
 }
 
 class Retention : public ::testing::Test {
   protected:
-    Retention()
-        : m_dsn(testing::migrated_database()),
-          m_cx(pg::Connection::open(m_dsn, "retention_test")) {}
+    Retention() : m_dsn(testing::migrated_database()), m_cx(m_dsn, "retention_test") {}
 
     std::string snapshot() {
         std::string all;
@@ -188,7 +186,7 @@ TEST_F(Retention, NeverTwoRowsForOneKafkaMessage) {
         try {
             copy_events(m_cx, at ? 0 : 5, at ? 1 : 6, at, /*partition=*/0);
             FAIL() << "a second copy of a message must be refused";
-        } catch (const pg::Error& error) {
+        } catch (const pqxx::sql_error& error) {
             EXPECT_EQ(error.sqlstate(), "23505") << error.what();
         }
     }
@@ -196,7 +194,8 @@ TEST_F(Retention, NeverTwoRowsForOneKafkaMessage) {
 }
 
 TEST_F(Retention, DeadLettersGoOnlyWhenAsked) {
-    m_cx.exec(
+    testing::exec(
+        m_cx,
         "INSERT INTO etl.dead_letters (consumer, topic, partition, \"offset\", reason, error, "
         "failed_at) VALUES ('g', 't.pin', 0, 1, 'empty', 'empty', now() - interval '40 days'), "
         "('g', 't.pin', 0, 2, 'empty', 'empty', now())");
@@ -222,20 +221,21 @@ TEST_F(Retention, RefusesWhatIsNotADuration) {
 
 TEST_F(Retention, StatusShowsPartitionsAndSizes) {
     copy_events(m_cx, 0, 50, now_ms(), /*partition=*/0);
-    pg::Connection cx = pg::Connection::open(m_dsn, "retention_test");
-    const pg::Result partitions = cx.exec(
+    pg::Connection cx(m_dsn, "retention_test");
+    const pqxx::result partitions = testing::exec(
+        cx,
         "SELECT count(*) FILTER (WHERE NOT is_default), count(*) FILTER (WHERE is_default), "
         "min(range_from) <= now() AND max(range_to) > now() + interval '7 days' "
         "FROM etl.staging_partitions WHERE staging_table = 'staging.pin_events'");
-    EXPECT_EQ(partitions.get(0, 0), "8") << "today and 7 days ahead";
-    EXPECT_EQ(partitions.get(0, 1), "1");
-    EXPECT_EQ(partitions.get(0, 2), "t");
+    EXPECT_EQ(partitions[0][0].as<std::string>(), "8") << "today and 7 days ahead";
+    EXPECT_EQ(partitions[0][1].as<std::string>(), "1");
+    EXPECT_EQ(partitions[0][2].as<std::string>(), "t");
 }
 
 // The migration from unpartitioned staging (0030) to 0031: every row and every answer kept.
 TEST(StagingMigration, KeepsEveryRowAndEveryAnswer) {
     const std::string dsn = testing::fresh_database();
-    pg::Connection cx = pg::Connection::open(dsn, "retention_test");
+    pg::Connection cx(dsn, "retention_test");
     const std::vector<pg::Migration> all = pg::parse_migrations(pg::embedded_migrations());
     std::vector<pg::Migration> before_partitioning, partitioning;
     for (const pg::Migration& migration : all) {
@@ -272,9 +272,11 @@ TEST(StagingMigration, KeepsEveryRowAndEveryAnswer) {
         }
     }
     pg::apply_migrations(cx, through_partitioning);
-    EXPECT_EQ(cx.exec("SELECT relkind FROM pg_class WHERE oid = 'staging.pin_events'::regclass")
-                  .get(0, 0),
-              "p");
+    EXPECT_EQ(
+        testing::exec(
+            cx, "SELECT relkind FROM pg_class WHERE oid = 'staging.pin_events'::regclass")[0][0]
+            .as<std::string>(),
+        "p");
     EXPECT_EQ(snapshot(), before);
     EXPECT_EQ(count(cx, "SELECT count(*) FROM staging.pin_events_default"), 60)
         << "100 days ahead and no timestamp wait in the default partition";

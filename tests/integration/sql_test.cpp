@@ -36,9 +36,9 @@ TEST_P(PgTap, FilePasses) {
     const std::string database = testing::unique_name("pgtap");
     testing::test_cluster().create_database(database);
     {
-        pg::Connection cx = pg::Connection::open(testing::test_cluster().dsn(database), "sql_test");
+        pg::Connection cx(testing::test_cluster().dsn(database), "sql_test");
         pg::apply_migrations(cx, pg::parse_migrations(pg::embedded_migrations()));
-        cx.exec("CREATE EXTENSION pgtap");
+        testing::exec(cx, "CREATE EXTENSION pgtap");
     }
     const fs::path file = fs::path(PINPIPE_SOURCE_DIR) / "tests" / "sql" / GetParam();
     const util::ProcessResult run = util::run_process(

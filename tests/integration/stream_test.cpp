@@ -297,17 +297,18 @@ TEST_F(StreamTest, BadMessagesBecomeDeadLettersAndValidNeighboursCount) {
                messages;
     }));
     stop(stream);
-    pg::Connection cx = pg::Connection::open(m_dsn, "stream_test");
-    const pg::Result letters = cx.exec(
-        "SELECT \"offset\", reason, consumer, length(coalesce(payload, ''::bytea)) "
-        "FROM etl.dead_letters ORDER BY \"offset\"");
-    ASSERT_EQ(letters.rows(), static_cast<int>(poisons.size()));
-    for (int i = 0; i < letters.rows(); ++i) {
-        const auto& poison = poisons[static_cast<size_t>(i)];
-        EXPECT_EQ(letters.get(i, 0), std::to_string(2 * i + 1));
-        EXPECT_EQ(letters.get(i, 1), poison.second);
-        EXPECT_EQ(letters.get(i, 2), "pinpipe-stream");
-        EXPECT_EQ(letters.get(i, 3), std::to_string(poison.first.size()));
+    pg::Connection cx(m_dsn, "stream_test");
+    const pqxx::result letters =
+        testing::exec(cx,
+                      "SELECT \"offset\", reason, consumer, length(coalesce(payload, ''::bytea)) "
+                      "FROM etl.dead_letters ORDER BY \"offset\"");
+    ASSERT_EQ(letters.size(), poisons.size());
+    for (size_t i = 0; i < letters.size(); ++i) {
+        const auto& poison = poisons[i];
+        EXPECT_EQ(letters[i][0].as<std::string>(), std::to_string(2 * i + 1));
+        EXPECT_EQ(letters[i][1].as<std::string>(), poison.second);
+        EXPECT_EQ(letters[i][2].as<std::string>(), "pinpipe-stream");
+        EXPECT_EQ(letters[i][3].as<std::string>(), std::to_string(poison.first.size()));
     }
     EXPECT_EQ(
         query_number("SELECT sum(posts) FROM realtime.category_minute WHERE category = 'art'"),
@@ -495,24 +496,23 @@ std::optional<std::string> text(const std::optional<std::string_view>& value) {
 
 // The rows of a query as text, keyed by the first column; columns listed in float_columns are
 // read as doubles and written as text() writes them.
-std::map<int64_t, Row> query_rows(pg::Connection& cx, const std::string& sql,
+std::map<int64_t, Row> query_rows(pqxx::connection_base& cx, const std::string& sql,
                                   const std::vector<int>& float_columns = {}) {
-    const pg::Result result = cx.exec(sql);
+    const pqxx::result result = testing::exec(cx, sql);
     std::map<int64_t, Row> rows;
-    for (int r = 0; r < result.rows(); ++r) {
+    for (size_t r = 0; r < result.size(); ++r) {
         Row row;
-        for (int c = 1; c < result.columns(); ++c) {
-            if (result.is_null(r, c)) {
+        for (int c = 1; c < static_cast<int>(result.columns()); ++c) {
+            if (result[r][c].is_null()) {
                 row.emplace_back(std::nullopt);
             } else if (std::find(float_columns.begin(), float_columns.end(), c) !=
                        float_columns.end()) {
-                row.push_back(text(std::optional<double>(
-                    std::strtod(std::string(result.get(r, c)).c_str(), nullptr))));
+                row.push_back(text(std::optional<double>(result[r][c].as<double>())));
             } else {
-                row.emplace_back(std::string(result.get(r, c)));
+                row.emplace_back(result[r][c].as<std::string>());
             }
         }
-        rows[std::stoll(std::string(result.get(r, 0)))] = std::move(row);
+        rows[result[r][0].as<int64_t>()] = std::move(row);
     }
     return rows;
 }
@@ -701,15 +701,16 @@ TEST(CleaningEquivalence, SqlViewsAndEventCleanerAgreeOnEveryField) {
         ASSERT_GT(rows.size(), 2000U);  // the emulated events and most dirty ones compare
     }
 
-    pg::Connection cx = pg::Connection::open(testing::migrated_database(), "stream_test");
-    cx.exec("SET DateStyle = 'ISO, YMD'");
+    pg::Connection cx(testing::migrated_database(), "stream_test");
+    testing::exec(cx, "SET DateStyle = 'ISO, YMD'");
     for (const Kind& kind : kinds_and_fields) {
-        cx.exec(fmt::format("INSERT INTO staging.{}_events "
-                            "(kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, "
-                            "payload) SELECT 't', 0, u.o, now(), u.p::jsonb "
-                            "FROM unnest($1::text[]) WITH ORDINALITY AS u(p, o)",
-                            events::kind_name(kind.kind)),
-                {stream::text_array_literal(accepted[static_cast<size_t>(kind.kind)])});
+        testing::exec(cx,
+                      fmt::format("INSERT INTO staging.{}_events "
+                                  "(kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, "
+                                  "payload) SELECT 't', 0, u.o, now(), u.p::jsonb "
+                                  "FROM unnest($1::text[]) WITH ORDINALITY AS u(p, o)",
+                                  events::kind_name(kind.kind)),
+                      {stream::text_array_literal(accepted[static_cast<size_t>(kind.kind)])});
     }
     expect_same_rows(
         query_rows(cx,

@@ -34,12 +34,12 @@ std::unique_ptr<pg::LocalCluster> start_standby(const pg::LocalCluster& primary)
 
 void wait_for_replay(const std::string& primary_dsn, const std::string& standby_dsn,
                      std::chrono::milliseconds timeout) {
-    pg::Connection primary = pg::Connection::open(primary_dsn, "pinpipe-test");
-    pg::Connection standby = pg::Connection::open(standby_dsn, "pinpipe-test");
-    const std::string target(primary.exec("SELECT pg_current_wal_lsn()::text").get(0, 0));
+    pg::Connection primary(primary_dsn, "pinpipe-test");
+    pg::Connection standby(standby_dsn, "pinpipe-test");
+    const auto target = exec(primary, "SELECT pg_current_wal_lsn()::text")[0][0].as<std::string>();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (standby.exec("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {target}).get(0, 0) !=
-           "t") {
+    while (!exec(standby, "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {target})[0][0]
+                .as<bool>()) {
         if (std::chrono::steady_clock::now() > deadline) {
             throw std::runtime_error(fmt::format("the standby did not replay up to {} within {} ms",
                                                  target, timeout.count()));
@@ -56,12 +56,17 @@ std::vector<std::string> answer_relations() {
     return names;
 }
 
-std::string relation_contents(pg::Connection& cx, const std::string& relation) {
-    return std::string(
-        cx.exec(fmt::format("SELECT count(*) || ':' || coalesce(string_agg(r::text, '|' ORDER BY "
-                            "r::text), '') FROM {} r",
-                            relation))
-            .get(0, 0));
+std::string relation_contents(pqxx::connection_base& cx, const std::string& relation) {
+    return exec(cx, fmt::format("SELECT count(*) || ':' || coalesce(string_agg(r::text, '|' ORDER "
+                                "BY r::text), '') FROM {} r",
+                                relation))[0][0]
+        .as<std::string>();
+}
+
+pqxx::result exec(pqxx::connection_base& cx, const std::string& sql,
+                  const std::vector<pg::Param>& params) {
+    pqxx::nontransaction tx(cx);
+    return params.empty() ? tx.exec(sql) : pg::exec_params(tx, sql, params);
 }
 
 std::string unique_name(const std::string& prefix) {
@@ -77,7 +82,7 @@ std::string fresh_database() {
 
 std::string migrated_database() {
     const std::string dsn = fresh_database();
-    pg::Connection cx = pg::Connection::open(dsn, "pinpipe-test");
+    pg::Connection cx(dsn, "pinpipe-test");
     pg::apply_migrations(cx, pg::parse_migrations(pg::embedded_migrations()));
     return dsn;
 }

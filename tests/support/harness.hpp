@@ -36,7 +36,11 @@ std::string dsn_as(const std::string& dsn, const std::string& role);
 // The nine answers of DESIGN §7 as relation names: analytics.<name>.
 std::vector<std::string> answer_relations();
 // Every row of a relation as one text, in a fixed order: equal texts are equal contents.
-std::string relation_contents(pg::Connection& cx, const std::string& relation);
+std::string relation_contents(pqxx::connection_base& cx, const std::string& relation);
+// One statement in autocommit (a pqxx::nontransaction), as psql runs it: for a test's set-up and
+// checks.
+pqxx::result exec(pqxx::connection_base& cx, const std::string& sql,
+                  const std::vector<pg::Param>& params = {});
 
 // A name unique within this test run, for databases, topics and groups.
 std::string unique_name(const std::string& prefix);

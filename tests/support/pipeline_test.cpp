@@ -58,14 +58,15 @@ util::ChildProcess PipelineTest::start(const std::string& command, std::vector<s
 }
 
 long long PipelineTest::query_number(const std::string& sql) const {
-    pg::Connection cx = pg::Connection::open(m_dsn, "pinpipe-test");
-    const pg::Result result = cx.exec(sql);
-    return result.is_null(0, 0) ? 0 : std::stoll(std::string(result.get(0, 0)));
+    pg::Connection cx(m_dsn, "pinpipe-test");
+    const pqxx::result result = testing::exec(cx, sql);
+    // std::stoll reads the integer part of a numeric, e.g. of extract(epoch ...) * 1e6.
+    return result[0][0].is_null() ? 0 : std::stoll(result[0][0].as<std::string>());
 }
 
 void PipelineTest::exec(const std::string& sql) const {
-    pg::Connection cx = pg::Connection::open(m_dsn, "pinpipe-test");
-    cx.exec(sql);
+    pg::Connection cx(m_dsn, "pinpipe-test");
+    testing::exec(cx, sql);
 }
 
 }  // namespace pinpipe::testing

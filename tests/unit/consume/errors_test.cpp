@@ -2,45 +2,61 @@
 
 #include <gtest/gtest.h>
 
-#include "pg/connection.hpp"
+#include <pqxx/except>
 
 namespace pinpipe::consume {
 namespace {
 
-NextStep after(const std::string& sqlstate, bool connection_lost = false) {
-    return next_step(pg::Error("statement failed", sqlstate, connection_lost));
+// What libpqxx throws for a statement PostgreSQL failed with sqlstate.
+NextStep after(const char* sqlstate) {
+    return next_step(pqxx::sql_error("ERROR:  statement failed", "SELECT 1", sqlstate));
 }
 
 TEST(NextStep, SerializationFailureAndDeadlockRetryTheBatch) {
-    EXPECT_EQ(after("40001"), NextStep::retry_batch);
-    EXPECT_EQ(after("40P01"), NextStep::retry_batch);
+    EXPECT_EQ(next_step(pqxx::serialization_failure("could not serialize access")),
+              NextStep::retry_batch);  // 40001
+    EXPECT_EQ(next_step(pqxx::deadlock_detected("deadlock detected")),
+              NextStep::retry_batch);  // 40P01
 }
 
 TEST(NextStep, OutagesStartANewSession) {
-    EXPECT_EQ(after("", /*connection_lost=*/true), NextStep::new_session);
-    EXPECT_EQ(after("08006"), NextStep::new_session);  // connection_failure
+    EXPECT_EQ(next_step(pqxx::broken_connection("server closed the connection unexpectedly")),
+              NextStep::new_session);                  // class 08, or the connection found closed
+    EXPECT_EQ(after("08006"), NextStep::new_session);  // connection_failure (the raw COPY)
     EXPECT_EQ(after("57P01"), NextStep::new_session);  // admin_shutdown
     EXPECT_EQ(after("57P03"), NextStep::new_session);  // cannot_connect_now
-    EXPECT_EQ(after("53300"), NextStep::new_session);  // too_many_connections
+    EXPECT_EQ(next_step(pqxx::too_many_connections("sorry, too many clients already")),
+              NextStep::new_session);  // 53300
+    EXPECT_EQ(next_step(pqxx::disk_full("could not extend file", "COPY", "53100")),
+              NextStep::new_session);
     EXPECT_EQ(next_step(KafkaUnavailable("broker down")), NextStep::new_session);
     EXPECT_EQ(next_step(FenceLost("moved")), NextStep::new_session);
 }
 
 TEST(NextStep, ALostConnectionWinsOverTheStatementsState) {
-    EXPECT_EQ(after("22P02", /*connection_lost=*/true), NextStep::new_session);
-    EXPECT_EQ(after("40001", /*connection_lost=*/true), NextStep::new_session);
+    // libpqxx reports a connection found closed after a statement as broken_connection, not as
+    // the statement's error; an error without any SQLSTATE is libpq's own (the server is gone);
+    // a connection lost during COMMIT leaves the commit in doubt.
+    EXPECT_EQ(after(nullptr), NextStep::new_session);
+    EXPECT_EQ(next_step(pqxx::in_doubt_error("connection lost while committing")),
+              NextStep::new_session);
 }
 
 TEST(NextStep, DataExceptionsBecomeDeadLetters) {
-    EXPECT_EQ(after("22P02"), NextStep::dead_letter);  // invalid_text_representation
-    EXPECT_EQ(after("22003"), NextStep::dead_letter);  // numeric_value_out_of_range
-    EXPECT_EQ(after("22021"), NextStep::dead_letter);  // character_not_in_repertoire
+    EXPECT_EQ(next_step(pqxx::data_exception("invalid input syntax", "COPY", "22P02")),
+              NextStep::dead_letter);
+    EXPECT_EQ(next_step(pqxx::data_exception("value out of range", "COPY", "22003")),
+              NextStep::dead_letter);
+    EXPECT_EQ(next_step(pqxx::data_exception("invalid byte sequence", "COPY", "22021")),
+              NextStep::dead_letter);
 }
 
 TEST(NextStep, EverythingElseExits) {
-    EXPECT_EQ(after("42P01"), NextStep::exit);  // undefined_table
+    EXPECT_EQ(next_step(pqxx::undefined_table("relation does not exist", "SELECT", "42P01")),
+              NextStep::exit);
     EXPECT_EQ(after("42501"), NextStep::exit);  // insufficient_privilege
-    EXPECT_EQ(after("23505"), NextStep::exit);  // unique_violation: a bug, not bad data
+    EXPECT_EQ(next_step(pqxx::unique_violation("duplicate key", "INSERT", "23505")),
+              NextStep::exit);  // a bug, not bad data
     EXPECT_EQ(next_step(std::runtime_error("bad configuration")), NextStep::exit);
     EXPECT_EQ(next_step(std::invalid_argument("bad")), NextStep::exit);
 }

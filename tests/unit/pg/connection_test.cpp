@@ -1,0 +1,70 @@
+#include "pg/connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include "pg/copy_encoding.hpp"
+#include "pg/dead_letters.hpp"
+
+namespace pinpipe::pg {
+namespace {
+
+TEST(ConnectionOptions, PinpipeSettingsComeFirstSoTheUsersWin) {
+    const std::string options = connection_options("host=db keepalives_idle=30", "pinpipe load");
+    EXPECT_EQ(options,
+              "keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 "
+              "application_name='pinpipe load' host=db keepalives_idle=30");
+}
+
+TEST(ConnectionOptions, AnEmptyDsnLeavesTheRestToLibpqsDefaults) {
+    EXPECT_EQ(connection_options("", "it's"),
+              "keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 "
+              "application_name='it\\'s' ");
+}
+
+TEST(ConnectionOptions, AUriKeepsItsFormWithTheSettingsFirstInItsQuery) {
+    EXPECT_EQ(connection_options("postgresql://u@db/pins", "pinpipe load"),
+              "postgresql://u@db/pins?keepalives=1&keepalives_idle=5&keepalives_interval=2&"
+              "keepalives_count=3&application_name=pinpipe%20load");
+    EXPECT_EQ(connection_options("postgres://db/pins?sslmode=require&application_name=mine", "x"),
+              "postgres://db/pins?keepalives=1&keepalives_idle=5&keepalives_interval=2&"
+              "keepalives_count=3&application_name=x&sslmode=require&application_name=mine");
+}
+
+TEST(ErrorMessage, NamesTheStatementAndTheSqlstateOnOneLine) {
+    const pqxx::data_exception error("ERROR:  invalid input syntax for type integer\nLINE 1: x\n",
+                                     "SELECT 'x'::int", "22P02");
+    EXPECT_EQ(error_message(error),
+              "statement failed [SELECT 'x'::int]: ERROR:  invalid input syntax for type integer "
+              "LINE 1: x (SQLSTATE 22P02)");
+}
+
+TEST(ErrorMessage, SaysWhenTheConnectionWasLost) {
+    EXPECT_EQ(error_message(pqxx::broken_connection("server closed the connection\n")),
+              "server closed the connection (the connection to PostgreSQL was lost)");
+    EXPECT_EQ(error_message(pqxx::serialization_failure("ERROR:  could not serialize\n")),
+              "ERROR:  could not serialize (SQLSTATE 40001)");
+    EXPECT_EQ(error_message(std::runtime_error("bad\nconfiguration")), "bad\nconfiguration");
+}
+
+TEST(DeadLetterCopyText, DecodesWhatAppendDeadLetterRowWrote) {
+    std::string text;
+    const events::MessageOrigin at{"t.pin", 3, 42, std::nullopt, std::string_view("k\\1")};
+    append_dead_letter_row(text, "group", at, std::string_view("a\tb"), "bad_json",
+                           "line 1\nback\\slash");
+    ASSERT_EQ(text.back(), '\n');
+    text.pop_back();
+    const auto fields = decode_copy_text_line(text);
+    ASSERT_EQ(fields.size(), 9U);
+    EXPECT_EQ(fields[0], "group");
+    EXPECT_EQ(fields[1], "t.pin");
+    EXPECT_EQ(fields[2], "3");
+    EXPECT_EQ(fields[3], "42");
+    EXPECT_EQ(fields[4], std::nullopt);
+    EXPECT_EQ(fields[5], "\\x6b5c31");
+    EXPECT_EQ(fields[6], "\\x610962");
+    EXPECT_EQ(fields[7], "bad_json");
+    EXPECT_EQ(fields[8], "line 1\nback\\slash");
+}
+
+}  // namespace
+}  // namespace pinpipe::pg
