@@ -11,21 +11,21 @@ constexpr const char* lock_key_sql = "hashtextextended($1, 0)";
 
 }  // namespace
 
-std::string OffsetStore::lock_name(const kafka::TopicPartition& tp) const {
+std::string OffsetStore::lock_name(const events::TopicPartition& tp) const {
     return fmt::format("pinpipe/{}/{}/{}", m_group, tp.topic, tp.partition);
 }
 
-bool OffsetStore::try_claim(Connection& cx, const kafka::TopicPartition& tp) const {
+bool OffsetStore::try_claim(Connection& cx, const events::TopicPartition& tp) const {
     return cx.exec(fmt::format("SELECT pg_try_advisory_lock({})", lock_key_sql), {lock_name(tp)})
                .get(0, 0) == "t";
 }
 
-void OffsetStore::release(Connection& cx, const kafka::TopicPartition& tp) const {
+void OffsetStore::release(Connection& cx, const events::TopicPartition& tp) const {
     cx.exec(fmt::format("SELECT pg_advisory_unlock({})", lock_key_sql), {lock_name(tp)});
 }
 
-std::vector<kafka::TopicPartition> OffsetStore::claimed_by_anyone(
-    Connection& cx, const std::vector<kafka::TopicPartition>& partitions) const {
+std::vector<events::TopicPartition> OffsetStore::claimed_by_anyone(
+    Connection& cx, const std::vector<events::TopicPartition>& partitions) const {
     std::vector<std::string> names;
     for (const auto& tp : partitions) {
         names.push_back(lock_name(tp));
@@ -40,18 +40,18 @@ std::vector<kafka::TopicPartition> OffsetStore::claimed_by_anyone(
         " AND l.objid::bigint = (hashtextextended(n.name, 0) & 4294967295) "
         "ORDER BY n.ord",
         {text_array_literal(names)});
-    std::vector<kafka::TopicPartition> claimed;
+    std::vector<events::TopicPartition> claimed;
     for (int row = 0; row < rows.rows(); ++row) {
         claimed.push_back(partitions.at(std::stoul(std::string(rows.get(row, 0))) - 1));
     }
     return claimed;
 }
 
-std::map<kafka::TopicPartition, int64_t> OffsetStore::stored_offsets(Connection& cx) const {
+std::map<events::TopicPartition, int64_t> OffsetStore::stored_offsets(Connection& cx) const {
     const Result rows = cx.exec(
         "SELECT topic, partition, next_offset FROM etl.consumer_offsets WHERE consumer = $1",
         {m_group});
-    std::map<kafka::TopicPartition, int64_t> offsets;
+    std::map<events::TopicPartition, int64_t> offsets;
     for (int row = 0; row < rows.rows(); ++row) {
         offsets[{std::string(rows.get(row, 0)), std::stoi(std::string(rows.get(row, 1)))}] =
             std::stoll(std::string(rows.get(row, 2)));
@@ -59,7 +59,7 @@ std::map<kafka::TopicPartition, int64_t> OffsetStore::stored_offsets(Connection&
     return offsets;
 }
 
-int64_t OffsetStore::stored_or_initialize(Connection& cx, const kafka::TopicPartition& tp,
+int64_t OffsetStore::stored_or_initialize(Connection& cx, const events::TopicPartition& tp,
                                           int64_t start_offset) const {
     const Result rows = cx.exec(
         "WITH inserted AS ("

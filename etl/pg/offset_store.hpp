@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/topic_partition.hpp"
+#include "events/topic_partition.hpp"
 #include "pg/connection.hpp"
 
 namespace pinpipe::pg {
@@ -18,7 +18,7 @@ namespace pinpipe::pg {
 enum class CommitOutcome { committed, fence_lost };
 
 struct OffsetAdvance {
-    kafka::TopicPartition tp;
+    events::TopicPartition tp;
     int64_t from;  // the stored next offset this batch started from (the fence)
     int64_t to;    // the next offset after this batch
 };
@@ -30,16 +30,16 @@ class OffsetStore {
     const std::string& group() const { return m_group; }
 
     // Non-blocking: true when this session now owns tp (or already did).
-    bool try_claim(Connection& cx, const kafka::TopicPartition& tp) const;
-    void release(Connection& cx, const kafka::TopicPartition& tp) const;
+    bool try_claim(Connection& cx, const events::TopicPartition& tp) const;
+    void release(Connection& cx, const events::TopicPartition& tp) const;
     // Which of the given partitions some session (ours included) holds a claim on.
-    std::vector<kafka::TopicPartition> claimed_by_anyone(
-        Connection& cx, const std::vector<kafka::TopicPartition>& partitions) const;
+    std::vector<events::TopicPartition> claimed_by_anyone(
+        Connection& cx, const std::vector<events::TopicPartition>& partitions) const;
 
     // Every stored next offset of this group.
-    std::map<kafka::TopicPartition, int64_t> stored_offsets(Connection& cx) const;
+    std::map<events::TopicPartition, int64_t> stored_offsets(Connection& cx) const;
     // The stored next offset of tp; stores start_offset first when there is none.
-    int64_t stored_or_initialize(Connection& cx, const kafka::TopicPartition& tp,
+    int64_t stored_or_initialize(Connection& cx, const events::TopicPartition& tp,
                                  int64_t start_offset) const;
     // Inside the caller's transaction: moves every partition from->to. Returns false (and
     // changes nothing that matters: the caller rolls back) when any stored offset is no longer
@@ -47,7 +47,7 @@ class OffsetStore {
     bool advance(Connection& cx, const std::vector<OffsetAdvance>& advances) const;
 
   private:
-    std::string lock_name(const kafka::TopicPartition& tp) const;
+    std::string lock_name(const events::TopicPartition& tp) const;
 
     std::string m_group;
 };
