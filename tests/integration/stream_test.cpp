@@ -18,8 +18,8 @@
 #include <optional>
 #include <thread>
 
+#include "emulate/generator.hpp"
 #include "events/cleaning.hpp"
-#include "events/generator.hpp"
 #include "events/validation.hpp"
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
@@ -600,9 +600,9 @@ TEST(CleaningEquivalence, SqlViewsAndEventCleanerAgreeOnEveryField) {
     };
     // Per kind: the JSON texts, realistic ones from the emulator first.
     std::array<std::vector<std::string>, 3> texts;
-    events::EventGenerator generator(21);
+    emulate::EventGenerator generator(21);
     for (int i = 0; i < 2000; ++i) {
-        const events::GeneratedEvent event = generator.next();
+        const emulate::GeneratedEvent event = generator.next();
         texts[0].push_back(event.pin);
         texts[1].push_back(event.geo);
         texts[2].push_back(event.user);
