@@ -737,7 +737,8 @@ TEST(StreamUsage, RejectsAnUnknownStartPosition) {
 TEST(StreamUsage, RejectsABadMetricsAddressBeforeConnecting) {
     const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--metrics-listen", "9464"});
     EXPECT_EQ(run.exit_code, 2);
-    EXPECT_NE(run.output.find("invalid listen address \"9464\""), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("invalid --metrics-listen \"9464\""), std::string::npos)
+        << run.output;
 }
 
 }  // namespace
