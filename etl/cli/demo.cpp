@@ -20,8 +20,9 @@ int demo_command(const Args& args) {
         "pinpipe demo --stop.");
     add_logging_options(options);
     const demo::DemoOptions defaults;
-    options.add_options()("events", "events to emulate (each a pin, a geo and a user message)",
-                          cxxopts::value<int64_t>()->default_value(std::to_string(defaults.events)))(
+    options.add_options()(
+        "events", "events to emulate (each a pin, a geo and a user message)",
+        cxxopts::value<int64_t>()->default_value(std::to_string(defaults.events)))(
         "rate", "events per second (0: as fast as possible)",
         cxxopts::value<double>()->default_value(fmt::format("{}", defaults.rate)))(
         "seed", "seed of the emulated events",

@@ -108,7 +108,8 @@ size_t Consumer::consume(std::vector<MessagePtr>& out, size_t max,
     return 1 + static_cast<size_t>(got);
 }
 
-Watermarks Consumer::watermarks(const events::TopicPartition& tp, std::chrono::milliseconds timeout) {
+Watermarks Consumer::watermarks(const events::TopicPartition& tp,
+                                std::chrono::milliseconds timeout) {
     int64_t low = 0;
     int64_t high = 0;
     const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
