@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "emulate/generator.hpp"
 #include "events/cleaning.hpp"
-#include "events/generator.hpp"
 #include "events/validation.hpp"
 #include "stream/metric_deltas.hpp"
 #include "stream/upsert_sql.hpp"
@@ -22,7 +22,7 @@ struct Message {
 };
 
 std::vector<Message> emulated_messages(int events) {
-    pinpipe::events::EventGenerator generator(1);
+    pinpipe::emulate::EventGenerator generator(1);
     std::vector<Message> messages;
     for (int i = 0; i < events; ++i) {
         auto event = generator.next();

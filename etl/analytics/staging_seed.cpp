@@ -14,7 +14,7 @@ namespace pinpipe::analytics {
 
 std::int64_t copy_generated_events(
     pqxx::connection_base& cx, const StagingSeed& seed,
-    const std::function<void(const events::GeneratedEvent&)>& on_event) {
+    const std::function<void(const emulate::GeneratedEvent&)>& on_event) {
     std::array<std::string, events::event_kind_count> topics;
     for (const events::EventKind kind : events::all_event_kinds) {
         topics[events::kind_index(kind)] = fmt::format("{}.{}", seed.topic_prefix, kind_name(kind));
@@ -33,9 +33,9 @@ std::int64_t copy_generated_events(
         }
     };
 
-    events::EventGenerator generator(seed.seed);
+    emulate::EventGenerator generator(seed.seed);
     for (std::int64_t i = 0; i < seed.events; ++i) {
-        const events::GeneratedEvent event = generator.next();
+        const emulate::GeneratedEvent event = generator.next();
         if (on_event) {
             on_event(event);
         }

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "events/generator.hpp"
+#include "emulate/generator.hpp"
 #include "pg/connection.hpp"
 
 namespace pinpipe::analytics {
@@ -28,6 +28,6 @@ struct StagingSeed {
 // Returns the number of events written.
 std::int64_t copy_generated_events(
     pqxx::connection_base& cx, const StagingSeed& seed,
-    const std::function<void(const events::GeneratedEvent&)>& on_event = {});
+    const std::function<void(const emulate::GeneratedEvent&)>& on_event = {});
 
 }  // namespace pinpipe::analytics

@@ -23,35 +23,37 @@ int load_command(const Args& args) {
     add_connection_options(options);
     add_logging_options(options);
     add_claim_lease_option(options);
+    const load::LoaderOptions defaults;
     options.add_options()("group",
                           "id under which offsets are kept (and committed to Kafka for "
                           "lag tools)",
-                          cxxopts::value<std::string>()->default_value("pinpipe-load"))(
+                          cxxopts::value<std::string>()->default_value(defaults.group))(
         "follow", "keep loading until SIGTERM/SIGINT (which finish the current batch)")(
         "refresh",
         "after loading, verify the live analytics answers as pinpipe refresh does (exit 1 "
         "when one differs; not with --follow: run pinpipe refresh from cron instead)")(
         "max-batch-rows", "messages per transaction at most",
-        cxxopts::value<size_t>()->default_value("20000"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(defaults.max_batch_rows)))(
         "max-batch-bytes", "bytes of COPY data per transaction at most",
-        cxxopts::value<size_t>()->default_value("8388608"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(defaults.max_batch_bytes)))(
         "max-batch-ms", "with --follow, commit at least this often",
-        cxxopts::value<int>()->default_value("500"))(
+        cxxopts::value<int>()->default_value(std::to_string(defaults.max_batch_latency.count())))(
         "max-message-bytes", "larger messages are dead letters (reason too_large)",
-        cxxopts::value<size_t>()->default_value("1048576"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(defaults.max_message_bytes)))(
         "parallel-partitions",
         "partitions read at once by a cron run; the others wait for a free "
         "slot or for another loader",
-        cxxopts::value<size_t>()->default_value("8"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(defaults.parallel_partitions)))(
         "writers",
         "connections committing batches at once, each for its own share of the claimed "
         "partitions (PostgreSQL's side of COPY is the bottleneck; a second connection uses "
         "a second core)",
-        cxxopts::value<size_t>()->default_value("1"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(defaults.writers)))(
         "kafka-timeout-s",
         "fail when a Kafka request goes unanswered, or a cron run receives nothing "
         "this long while partitions are behind",
-        cxxopts::value<int>()->default_value("30"));
+        cxxopts::value<int>()->default_value(std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(defaults.kafka_timeout).count())));
     const auto result = parse_options(options, args);
     if (!result) {
         return 0;

@@ -16,6 +16,7 @@
 #include "serve/request.hpp"
 #include "serve/server.hpp"
 #include "util/errors.hpp"
+#include "util/listen_address.hpp"
 #include "util/signals.hpp"
 
 namespace pinpipe::cli {
@@ -32,8 +33,10 @@ int serve_command(const Args& args) {
         "line on stdout.");
     add_connection_options(options);
     add_logging_options(options);
+    const serve::ServerOptions defaults;
     options.add_options()("listen", "address and port to listen on (port 0: a free one)",
-                          cxxopts::value<std::string>()->default_value("127.0.0.1:8082"))(
+                          cxxopts::value<std::string>()->default_value(
+                              fmt::format("{}:{}", defaults.host, defaults.port)))(
         "api-key",
         "require this key in the x-api-key header, else 403 (env PINPIPE_API_KEY; /healthz "
         "and /metrics stay open)",
@@ -43,19 +46,19 @@ int serve_command(const Args& args) {
         "/topics/{topic} (paths without it too), so the seeds' scripts work unchanged",
         cxxopts::value<std::string>()->default_value(""))(
         "max-body-bytes", "largest request body accepted, else 413",
-        cxxopts::value<size_t>()->default_value("10485760"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(defaults.max_body_bytes)))(
         "max-connections",
         "open client connections served at once (one event loop serves them all); further "
         "clients wait in the kernel's listen backlog until one closes",
-        cxxopts::value<size_t>()->default_value("512"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(defaults.max_connections)))(
         "read-timeout",
         "seconds a client may stay silent while sending a request body, or sending a "
         "connection's first request line and headers, and may take to read an answer",
-        cxxopts::value<int>()->default_value("5"))(
+        cxxopts::value<int>()->default_value(std::to_string(defaults.read_timeout.count())))(
         "keep-alive-timeout",
         "seconds an idle keep-alive connection stays open (the next request's line and headers "
         "must arrive within it)",
-        cxxopts::value<int>()->default_value("5"));
+        cxxopts::value<int>()->default_value(std::to_string(defaults.keep_alive_timeout.count())));
     const auto result = parse_options(options, args);
     if (!result) {
         return 0;
@@ -63,14 +66,10 @@ int serve_command(const Args& args) {
     apply_logging_options(*result);
 
     const std::string listen = (*result)["listen"].as<std::string>();
-    const auto address = serve::parse_listen_address(listen);
-    if (!address) {
-        throw UsageError(fmt::format(
-            "invalid --listen \"{}\" (use ADDR:PORT, e.g. 0.0.0.0:8082 or [::1]:8082)", listen));
-    }
+    const util::ListenAddress address = util::listen_address_option("--listen", listen);
     serve::ServerOptions server_options;
-    server_options.host = address->host;
-    server_options.port = address->port;
+    server_options.host = address.host;
+    server_options.port = address.port;
     server_options.max_body_bytes = (*result)["max-body-bytes"].as<size_t>();
     server_options.max_connections = (*result)["max-connections"].as<size_t>();
     const int read_timeout = (*result)["read-timeout"].as<int>();
@@ -112,9 +111,9 @@ int serve_command(const Args& args) {
     {
         serve::Server server(server_options, config, gateway, registry);
         const int port = server.bind();
-        const bool v6 = address->host.find(':') != std::string::npos;
-        const std::string url = v6 ? fmt::format("http://[{}]:{}", address->host, port)
-                                   : fmt::format("http://{}:{}", address->host, port);
+        const bool v6 = address.host.find(':') != std::string::npos;
+        const std::string url = v6 ? fmt::format("http://[{}]:{}", address.host, port)
+                                   : fmt::format("http://{}:{}", address.host, port);
         std::thread runner([&server] { server.run(); });
         std::cout << url << std::endl;  // flushed: scripts wait for it
         obs::log_info("serve: listening",

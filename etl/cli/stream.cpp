@@ -11,6 +11,7 @@
 #include "stream/stream_metrics.hpp"
 #include "stream/streamer.hpp"
 #include "util/errors.hpp"
+#include "util/listen_address.hpp"
 #include "util/signals.hpp"
 
 namespace pinpipe::cli {
@@ -31,30 +32,35 @@ int stream_command(const Args& args) {
         "went. Prints one summary line at exit.");
     add_connection_options(options);
     add_logging_options(options);
+    const stream::StreamOptions option_defaults;
     options.add_options()("group",
                           "id under which offsets and claims are kept (and committed "
                           "to Kafka for lag tools)",
-                          cxxopts::value<std::string>()->default_value("pinpipe-stream"))(
+                          cxxopts::value<std::string>()->default_value(option_defaults.group))(
         "max-batch-rows", "messages per transaction at most",
-        cxxopts::value<size_t>()->default_value("20000"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(option_defaults.max_batch_rows)))(
         "min-batch-ms",
         "a batch goes to PostgreSQL as soon as the previous one has committed and its first "
         "message has waited this long: lower means lower latency and more transactions; "
         "under load batches grow by themselves while the previous one commits",
-        cxxopts::value<int>()->default_value("20"))(
+        cxxopts::value<int>()->default_value(
+            std::to_string(option_defaults.min_batch_age.count())))(
         "max-latency-ms",
         "a message waits at most this long before its batch goes to PostgreSQL (longer only "
         "while the previous batch is still committing); caps --min-batch-ms",
-        cxxopts::value<int>()->default_value("100"))(
+        cxxopts::value<int>()->default_value(
+            std::to_string(option_defaults.max_batch_latency.count())))(
         "max-message-bytes", "larger messages are dead letters (reason too_large)",
-        cxxopts::value<size_t>()->default_value("1048576"))(
+        cxxopts::value<size_t>()->default_value(std::to_string(option_defaults.max_message_bytes)))(
         "rebalance-ms", "how often to re-check this instance's fair share of the partitions",
-        cxxopts::value<int>()->default_value("3000"))(
+        cxxopts::value<int>()->default_value(
+            std::to_string(option_defaults.rebalance_interval.count())))(
         "start",
         "where a group starts on a partition it has no stored offset for: earliest (the "
         "oldest message Kafka holds) or latest (only what arrives afterwards); stored offsets "
         "always win",
-        cxxopts::value<std::string>()->default_value("earliest"))(
+        cxxopts::value<std::string>()->default_value(
+            option_defaults.start == consume::StartAt::latest ? "latest" : "earliest"))(
         "metrics-listen",
         "serve Prometheus metrics on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); off "
         "when empty",
@@ -103,9 +109,9 @@ int stream_command(const Args& args) {
     streamer.start = start == "latest" ? consume::StartAt::latest : consume::StartAt::earliest;
 
     const std::string metrics_listen = (*result)["metrics-listen"].as<std::string>();
-    std::optional<stream::ListenAddress> metrics_address;
+    std::optional<util::ListenAddress> metrics_address;
     if (!metrics_listen.empty()) {
-        metrics_address = stream::parse_listen_address(metrics_listen);
+        metrics_address = util::listen_address_option("--metrics-listen", metrics_listen);
     }
 
     util::install_stop_signal_handlers();

@@ -30,7 +30,7 @@ namespace pinpipe::consume {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using kafka::TopicPartition;
+using events::TopicPartition;
 using namespace std::chrono_literals;
 
 constexpr size_t messages_per_poll = 5000;

@@ -15,9 +15,9 @@
 #include <string_view>
 
 #include "events/origin.hpp"
+#include "events/topic_partition.hpp"
 #include "events/validation.hpp"
 #include "kafka/config.hpp"
-#include "kafka/topic_partition.hpp"
 #include "obs/failpoints.hpp"
 #include "pg/connection.hpp"
 #include "pg/membership.hpp"
@@ -85,7 +85,7 @@ class BatchSink {
     virtual void consumed(events::EventKind /*kind*/, bool /*valid*/) {}
     // Messages behind the high watermark for every partition owned now; when wants_lag().
     virtual bool wants_lag() const { return false; }
-    virtual void lag(const std::map<kafka::TopicPartition, int64_t>& /*lag*/) {}
+    virtual void lag(const std::map<events::TopicPartition, int64_t>& /*lag*/) {}
 };
 
 // The engine's failpoints (DESIGN §8), named after the command that runs it: load.*, stream.*.

@@ -68,9 +68,9 @@ void Consumer::assign(const PartitionOffsets& partitions) {
     check(rd_kafka_incremental_assign(m_rk.get(), list.get()), "assign Kafka partitions");
 }
 
-void Consumer::unassign(const std::vector<TopicPartition>& partitions) {
+void Consumer::unassign(const std::vector<events::TopicPartition>& partitions) {
     PartitionOffsets with_offsets;
-    for (const TopicPartition& tp : partitions) {
+    for (const events::TopicPartition& tp : partitions) {
         with_offsets.emplace_back(tp, RD_KAFKA_OFFSET_INVALID);
     }
     const PartitionListPtr list = make_list(with_offsets);
@@ -113,7 +113,8 @@ size_t Consumer::consume(std::vector<MessagePtr>& out, size_t max,
     return 1 + static_cast<size_t>(got);
 }
 
-Watermarks Consumer::watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout) {
+Watermarks Consumer::watermarks(const events::TopicPartition& tp,
+                                std::chrono::milliseconds timeout) {
     int64_t low = 0;
     int64_t high = 0;
     const rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
@@ -126,7 +127,7 @@ Watermarks Consumer::watermarks(const TopicPartition& tp, std::chrono::milliseco
     return {low, high};
 }
 
-std::optional<Watermarks> Consumer::cached_watermarks(const TopicPartition& tp) const {
+std::optional<Watermarks> Consumer::cached_watermarks(const events::TopicPartition& tp) const {
     int64_t low = RD_KAFKA_OFFSET_INVALID;
     int64_t high = RD_KAFKA_OFFSET_INVALID;
     if (rd_kafka_get_watermark_offsets(m_rk.get(), tp.topic.c_str(), tp.partition, &low, &high) !=

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "events/topic_partition.hpp"
 #include "kafka/client.hpp"
-#include "kafka/topic_partition.hpp"
 
 namespace pinpipe::kafka {
 
@@ -18,7 +18,7 @@ struct Watermarks {
     int64_t high;  // offset of the next message to be written
 };
 
-using PartitionOffsets = std::vector<std::pair<TopicPartition, int64_t>>;
+using PartitionOffsets = std::vector<std::pair<events::TopicPartition, int64_t>>;
 
 class Consumer {
   public:
@@ -30,7 +30,7 @@ class Consumer {
     Consumer& operator=(const Consumer&) = delete;
 
     void assign(const PartitionOffsets& partitions);
-    void unassign(const std::vector<TopicPartition>& partitions);
+    void unassign(const std::vector<events::TopicPartition>& partitions);
     // Moves the given assigned partitions to new positions (after a lost fence).
     void seek(const PartitionOffsets& partitions);
 
@@ -38,10 +38,10 @@ class Consumer {
     // waiting up to timeout for the first. Returns how many were appended.
     size_t consume(std::vector<MessagePtr>& out, size_t max, std::chrono::milliseconds timeout);
 
-    Watermarks watermarks(const TopicPartition& tp, std::chrono::milliseconds timeout);
+    Watermarks watermarks(const events::TopicPartition& tp, std::chrono::milliseconds timeout);
     // The watermarks librdkafka last saw in fetch responses of an assigned partition: no
     // request, so cheap enough to read for lag metrics; nullopt before the first fetch.
-    std::optional<Watermarks> cached_watermarks(const TopicPartition& tp) const;
+    std::optional<Watermarks> cached_watermarks(const events::TopicPartition& tp) const;
     std::vector<int32_t> partition_counts(const std::vector<std::string>& topics,
                                           std::chrono::milliseconds timeout);
     // Commits group offsets asynchronously: only so that kafka-consumer-groups and other lag

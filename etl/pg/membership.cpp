@@ -35,20 +35,20 @@ size_t fair_share(size_t partitions, size_t instances, size_t rank) {
     return partitions / instances + (rank < partitions % instances ? 1 : 0);
 }
 
-ClaimPlan plan_claims(const std::vector<kafka::TopicPartition>& all,
-                      const std::set<kafka::TopicPartition>& owned,
-                      const std::set<kafka::TopicPartition>& claimed_by_others, size_t share) {
+ClaimPlan plan_claims(const std::vector<events::TopicPartition>& all,
+                      const std::set<events::TopicPartition>& owned,
+                      const std::set<events::TopicPartition>& claimed_by_others, size_t share) {
     ClaimPlan plan;
     plan.share = share;
-    const std::set<kafka::TopicPartition> known(all.begin(), all.end());
+    const std::set<events::TopicPartition> known(all.begin(), all.end());
     // Owned partitions that still exist, in preference order; the others go back at once.
-    std::vector<kafka::TopicPartition> kept;
-    for (const kafka::TopicPartition& tp : all) {
+    std::vector<events::TopicPartition> kept;
+    for (const events::TopicPartition& tp : all) {
         if (owned.contains(tp)) {
             kept.push_back(tp);
         }
     }
-    for (const kafka::TopicPartition& tp : owned) {
+    for (const events::TopicPartition& tp : owned) {
         if (!known.contains(tp)) {
             plan.release.push_back(tp);
         }
@@ -57,7 +57,7 @@ ClaimPlan plan_claims(const std::vector<kafka::TopicPartition>& all,
         plan.release.push_back(kept.back());
         kept.pop_back();
     }
-    for (const kafka::TopicPartition& tp : all) {
+    for (const events::TopicPartition& tp : all) {
         if (kept.size() + plan.acquire.size() >= share) {
             break;
         }
@@ -178,12 +178,12 @@ LiveMembers Membership::refresh(pqxx::connection_base& cx, size_t owned_partitio
 }
 
 ClaimPlan Membership::rebalance(pqxx::connection_base& cx, const OffsetStore& store,
-                                const std::vector<kafka::TopicPartition>& all,
-                                const std::set<kafka::TopicPartition>& owned) {
+                                const std::vector<events::TopicPartition>& all,
+                                const std::set<events::TopicPartition>& owned) {
     const LiveMembers members = refresh(cx, owned.size());
-    std::set<kafka::TopicPartition> claimed_by_others;
+    std::set<events::TopicPartition> claimed_by_others;
     pqxx::nontransaction session(cx);
-    for (const kafka::TopicPartition& tp : store.claimed_by_anyone(session, all)) {
+    for (const events::TopicPartition& tp : store.claimed_by_anyone(session, all)) {
         if (!owned.contains(tp)) {
             claimed_by_others.insert(tp);
         }

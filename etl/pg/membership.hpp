@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/topic_partition.hpp"
+#include "events/topic_partition.hpp"
 #include "pg/connection.hpp"
 #include "pg/offset_store.hpp"
 
@@ -25,9 +25,9 @@ size_t fair_share(size_t partitions, size_t instances, size_t rank);
 struct ClaimPlan {
     // Owned beyond the share: stop reading them, commit, then release their claims. Taken from
     // the end of the preference order, so that an instance keeps its first partitions.
-    std::vector<kafka::TopicPartition> release;
+    std::vector<events::TopicPartition> release;
     // Unclaimed partitions to try to claim (in preference order), as many as the share lacks.
-    std::vector<kafka::TopicPartition> acquire;
+    std::vector<events::TopicPartition> acquire;
     // Owned partitions once this plan is carried out, if every acquisition succeeds.
     size_t owned_after = 0;
     size_t share = 0;
@@ -43,9 +43,9 @@ struct ClaimPlan {
 // Pure: the moves that bring `owned` to `share` partitions. all lists every partition in
 // preference order; claimed_by_others are those some other session holds (they are never
 // acquired). Partitions in owned that are not in all (a topic shrank) are released.
-ClaimPlan plan_claims(const std::vector<kafka::TopicPartition>& all,
-                      const std::set<kafka::TopicPartition>& owned,
-                      const std::set<kafka::TopicPartition>& claimed_by_others, size_t share);
+ClaimPlan plan_claims(const std::vector<events::TopicPartition>& all,
+                      const std::set<events::TopicPartition>& owned,
+                      const std::set<events::TopicPartition>& claimed_by_others, size_t share);
 
 struct LiveMembers {
     size_t count = 0;  // live instances of the group, this one included
@@ -91,8 +91,8 @@ class Membership {
     LiveMembers refresh(pqxx::connection_base& cx, size_t owned_partitions);
     // Heartbeat, then the plan that brings this instance to its fair share of `all`.
     ClaimPlan rebalance(pqxx::connection_base& cx, const OffsetStore& store,
-                        const std::vector<kafka::TopicPartition>& all,
-                        const std::set<kafka::TopicPartition>& owned);
+                        const std::vector<events::TopicPartition>& all,
+                        const std::set<events::TopicPartition>& owned);
     // Deletes the row and releases the liveness lock (a clean exit; a crash needs neither).
     void leave(pqxx::connection_base& cx);
 

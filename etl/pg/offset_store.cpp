@@ -11,23 +11,23 @@ constexpr const char* lock_key_sql = "hashtextextended($1, 0)";
 
 }  // namespace
 
-std::string OffsetStore::lock_name(const kafka::TopicPartition& tp) const {
+std::string OffsetStore::lock_name(const events::TopicPartition& tp) const {
     return fmt::format("pinpipe/{}/{}/{}", m_group, tp.topic, tp.partition);
 }
 
-bool OffsetStore::try_claim(pqxx::transaction_base& tx, const kafka::TopicPartition& tp) const {
+bool OffsetStore::try_claim(pqxx::transaction_base& tx, const events::TopicPartition& tp) const {
     return tx
         .exec_params1(fmt::format("SELECT pg_try_advisory_lock({})", lock_key_sql),
                       lock_name(tp))[0]
         .as<bool>();
 }
 
-void OffsetStore::release(pqxx::transaction_base& tx, const kafka::TopicPartition& tp) const {
+void OffsetStore::release(pqxx::transaction_base& tx, const events::TopicPartition& tp) const {
     tx.exec_params(fmt::format("SELECT pg_advisory_unlock({})", lock_key_sql), lock_name(tp));
 }
 
-std::vector<kafka::TopicPartition> OffsetStore::claimed_by_anyone(
-    pqxx::transaction_base& tx, const std::vector<kafka::TopicPartition>& partitions) const {
+std::vector<events::TopicPartition> OffsetStore::claimed_by_anyone(
+    pqxx::transaction_base& tx, const std::vector<events::TopicPartition>& partitions) const {
     std::vector<std::string> names;
     for (const auto& tp : partitions) {
         names.push_back(lock_name(tp));
@@ -42,19 +42,19 @@ std::vector<kafka::TopicPartition> OffsetStore::claimed_by_anyone(
         " AND l.objid::bigint = (hashtextextended(n.name, 0) & 4294967295) "
         "ORDER BY n.ord",
         text_array_literal(names));
-    std::vector<kafka::TopicPartition> claimed;
+    std::vector<events::TopicPartition> claimed;
     for (const pqxx::row& row : rows) {
         claimed.push_back(partitions.at(row[0].as<size_t>() - 1));
     }
     return claimed;
 }
 
-std::map<kafka::TopicPartition, int64_t> OffsetStore::stored_offsets(
+std::map<events::TopicPartition, int64_t> OffsetStore::stored_offsets(
     pqxx::transaction_base& tx) const {
     const pqxx::result rows = tx.exec_params(
         "SELECT topic, partition, next_offset FROM etl.consumer_offsets WHERE consumer = $1",
         m_group);
-    std::map<kafka::TopicPartition, int64_t> offsets;
+    std::map<events::TopicPartition, int64_t> offsets;
     for (const pqxx::row& row : rows) {
         offsets[{row[0].as<std::string>(), row[1].as<int32_t>()}] = row[2].as<int64_t>();
     }
@@ -62,7 +62,7 @@ std::map<kafka::TopicPartition, int64_t> OffsetStore::stored_offsets(
 }
 
 int64_t OffsetStore::stored_or_initialize(pqxx::transaction_base& tx,
-                                          const kafka::TopicPartition& tp,
+                                          const events::TopicPartition& tp,
                                           int64_t start_offset) const {
     return tx
         .exec_params1(

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "kafka/topic_partition.hpp"
+#include "events/topic_partition.hpp"
 #include "pg/connection.hpp"
 
 namespace pinpipe::pg {
@@ -18,7 +18,7 @@ namespace pinpipe::pg {
 enum class CommitOutcome { committed, fence_lost };
 
 struct OffsetAdvance {
-    kafka::TopicPartition tp;
+    events::TopicPartition tp;
     int64_t from;  // the stored next offset this batch started from (the fence)
     int64_t to;    // the next offset after this batch
 };
@@ -32,16 +32,16 @@ class OffsetStore {
     // Each call runs in the caller's transaction: claims, being session-level, also in a
     // pqxx::nontransaction (autocommit).
     // Non-blocking: true when this session now owns tp (or already did).
-    bool try_claim(pqxx::transaction_base& tx, const kafka::TopicPartition& tp) const;
-    void release(pqxx::transaction_base& tx, const kafka::TopicPartition& tp) const;
+    bool try_claim(pqxx::transaction_base& tx, const events::TopicPartition& tp) const;
+    void release(pqxx::transaction_base& tx, const events::TopicPartition& tp) const;
     // Which of the given partitions some session (ours included) holds a claim on.
-    std::vector<kafka::TopicPartition> claimed_by_anyone(
-        pqxx::transaction_base& tx, const std::vector<kafka::TopicPartition>& partitions) const;
+    std::vector<events::TopicPartition> claimed_by_anyone(
+        pqxx::transaction_base& tx, const std::vector<events::TopicPartition>& partitions) const;
 
     // Every stored next offset of this group.
-    std::map<kafka::TopicPartition, int64_t> stored_offsets(pqxx::transaction_base& tx) const;
+    std::map<events::TopicPartition, int64_t> stored_offsets(pqxx::transaction_base& tx) const;
     // The stored next offset of tp; stores start_offset first when there is none.
-    int64_t stored_or_initialize(pqxx::transaction_base& tx, const kafka::TopicPartition& tp,
+    int64_t stored_or_initialize(pqxx::transaction_base& tx, const events::TopicPartition& tp,
                                  int64_t start_offset) const;
     // Inside the caller's transaction: moves every partition from->to. Returns false (and
     // changes nothing that matters: the caller rolls back) when any stored offset is no longer
@@ -49,7 +49,7 @@ class OffsetStore {
     bool advance(pqxx::transaction_base& tx, const std::vector<OffsetAdvance>& advances) const;
 
   private:
-    std::string lock_name(const kafka::TopicPartition& tp) const;
+    std::string lock_name(const events::TopicPartition& tp) const;
 
     std::string m_group;
 };

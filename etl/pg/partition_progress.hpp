@@ -8,21 +8,21 @@
 #include <utility>
 #include <vector>
 
-#include "kafka/topic_partition.hpp"
+#include "events/topic_partition.hpp"
 #include "pg/offset_store.hpp"
 
 namespace pinpipe::pg {
 
 struct PartitionProgress {
-    std::map<kafka::TopicPartition, OffsetAdvance> advances;
+    std::map<events::TopicPartition, OffsetAdvance> advances;
     // Partitions read to their end or given up: their claims are released once this commits.
-    std::vector<kafka::TopicPartition> release_after_commit;
+    std::vector<events::TopicPartition> release_after_commit;
 
     bool empty() const { return advances.empty() && release_after_commit.empty(); }
 
     // Records that tp's message at offset was handled; fence is where the stored offset will
     // stand when this batch commits (the previous batch's end).
-    void advance(const kafka::TopicPartition& tp, int64_t fence, int64_t offset) {
+    void advance(const events::TopicPartition& tp, int64_t fence, int64_t offset) {
         auto [entry, inserted] = advances.try_emplace(tp, OffsetAdvance{tp, fence, offset + 1});
         if (!inserted) {
             entry->second.to = offset + 1;
@@ -55,12 +55,12 @@ struct PartitionProgress {
             return;
         }
         pqxx::nontransaction session(cx);
-        for (const kafka::TopicPartition& tp : release_after_commit) {
+        for (const events::TopicPartition& tp : release_after_commit) {
             store.release(session, tp);
         }
     }
-    std::vector<std::pair<kafka::TopicPartition, int64_t>> next_offsets() const {
-        std::vector<std::pair<kafka::TopicPartition, int64_t>> next;
+    std::vector<std::pair<events::TopicPartition, int64_t>> next_offsets() const {
+        std::vector<std::pair<events::TopicPartition, int64_t>> next;
         next.reserve(advances.size());
         for (const auto& [tp, advance] : advances) {
             next.emplace_back(tp, advance.to);

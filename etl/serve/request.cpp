@@ -188,31 +188,6 @@ bool is_json_type(std::string_view content_type) {
            type == "application/x-amz-json-1.0";
 }
 
-std::optional<ListenAddress> parse_listen_address(std::string_view text) {
-    const size_t colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-        return std::nullopt;
-    }
-    std::string_view host = text.substr(0, colon);
-    const std::string_view port_text = text.substr(colon + 1);
-    if (host.front() == '[') {
-        if (host.size() < 3 || host.back() != ']') {
-            return std::nullopt;
-        }
-        host = host.substr(1, host.size() - 2);
-    } else if (host.find(':') != std::string_view::npos) {
-        return std::nullopt;  // an IPv6 address needs brackets
-    }
-    int port = -1;
-    const auto [end, ec] =
-        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
-        port < 0 || port > 65535) {
-        return std::nullopt;
-    }
-    return ListenAddress{std::string(host), port};
-}
-
 bool is_valid_topic_name(std::string_view topic) {
     if (topic.empty() || topic.size() > 249 || topic == "." || topic == "..") {
         return false;

@@ -151,12 +151,6 @@ std::optional<std::string> topic_for_stream(std::string_view stream_name,
 // True for the media types each endpoint accepts (parameters such as charset ignored).
 bool is_rest_proxy_json_type(std::string_view content_type);
 bool is_json_type(std::string_view content_type);
-// "ADDR:PORT" or "[IPV6]:PORT" (PORT 0-65535; 0 picks a free port); nullopt when malformed.
-struct ListenAddress {
-    std::string host;
-    int port = 0;
-};
-std::optional<ListenAddress> parse_listen_address(std::string_view text);
 // The path of a request target as routing sees it: the query string and fragment cut off,
 // %XX escapes decoded ("+" stays, as in any path); a malformed escape is kept as written.
 std::string decode_path(std::string_view target);

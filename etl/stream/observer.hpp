@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <map>
 
+#include "events/topic_partition.hpp"
 #include "events/validation.hpp"
-#include "kafka/topic_partition.hpp"
 
 namespace pinpipe::stream {
 
@@ -27,7 +27,7 @@ class StreamObserver {
     virtual void on_end_to_end_latency(double /*seconds*/) {}
     // Messages behind the high watermark, for every partition this instance owns now (the
     // previous snapshot's other partitions are no longer ours).
-    virtual void on_lag(const std::map<kafka::TopicPartition, int64_t>& /*lag*/) {}
+    virtual void on_lag(const std::map<events::TopicPartition, int64_t>& /*lag*/) {}
 };
 
 }  // namespace pinpipe::stream

@@ -62,7 +62,7 @@ void StreamMetrics::on_end_to_end_latency(double seconds) {
     m_end_to_end_seconds.observe(seconds);
 }
 
-void StreamMetrics::on_lag(const std::map<kafka::TopicPartition, int64_t>& lag) {
+void StreamMetrics::on_lag(const std::map<events::TopicPartition, int64_t>& lag) {
     for (auto& [tp, gauge] : m_lag) {
         if (!lag.contains(tp)) {
             gauge->set(0);

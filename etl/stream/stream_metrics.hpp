@@ -16,7 +16,7 @@ class StreamMetrics : public StreamObserver {
     void on_consumed(events::EventKind kind, bool valid) override;
     void on_commit(const CommitReport& report) override;
     void on_end_to_end_latency(double seconds) override;
-    void on_lag(const std::map<kafka::TopicPartition, int64_t>& lag) override;
+    void on_lag(const std::map<events::TopicPartition, int64_t>& lag) override;
 
   private:
     obs::MetricsRegistry& m_registry;
@@ -28,7 +28,7 @@ class StreamMetrics : public StreamObserver {
     obs::Histogram& m_upsert_seconds;
     obs::Histogram& m_end_to_end_seconds;
     obs::Gauge& m_partitions_owned;
-    std::map<kafka::TopicPartition, obs::Gauge*> m_lag;  // every partition ever owned
+    std::map<events::TopicPartition, obs::Gauge*> m_lag;  // every partition ever owned
 };
 
 }  // namespace pinpipe::stream

@@ -86,7 +86,7 @@ class MetricSink final : public consume::BatchSink {
     }
 
     bool wants_lag() const override { return m_options.observer != nullptr; }
-    void lag(const std::map<kafka::TopicPartition, int64_t>& lag) override {
+    void lag(const std::map<events::TopicPartition, int64_t>& lag) override {
         m_options.observer->on_lag(lag);
     }
 

@@ -23,8 +23,8 @@
 
 #include "analytics/refresh.hpp"
 #include "analytics/staging_seed.hpp"
+#include "emulate/generator.hpp"
 #include "events/cleaning.hpp"
-#include "events/generator.hpp"
 #include "events/validation.hpp"
 #include "load/staging_copy.hpp"
 #include "load/staging_rows.hpp"
@@ -272,7 +272,7 @@ struct Message {
 };
 
 // The three messages of a generated event.
-std::vector<Message> messages_of(const events::GeneratedEvent& event, std::int64_t timestamp_ms) {
+std::vector<Message> messages_of(const emulate::GeneratedEvent& event, std::int64_t timestamp_ms) {
     return {{events::EventKind::pin, event.ind, event.pin, timestamp_ms},
             {events::EventKind::geo, event.ind, event.geo, timestamp_ms},
             {events::EventKind::user, event.ind, event.user, timestamp_ms}};
@@ -282,7 +282,7 @@ std::vector<Message> messages_of(const events::GeneratedEvent& event, std::int64
 std::vector<Message> resend_as(std::int64_t target, std::int64_t source,
                                std::int64_t timestamp_ms) {
     std::vector<Message> messages =
-        messages_of(events::EventGenerator(kSeed).event_at(source), timestamp_ms);
+        messages_of(emulate::EventGenerator(kSeed).event_at(source), timestamp_ms);
     for (Message& message : messages) {
         nlohmann::json payload = nlohmann::json::parse(message.payload);
         payload[message.kind == events::EventKind::pin ? "index" : "ind"] = target;
@@ -308,7 +308,7 @@ class LiveAnalytics : public ::testing::Test {
         seed.topic_prefix = "t";
         std::int64_t i = 0;
         std::map<int, std::int64_t> offsets;
-        analytics::copy_generated_events(m_cx, seed, [&](const events::GeneratedEvent& event) {
+        analytics::copy_generated_events(m_cx, seed, [&](const emulate::GeneratedEvent& event) {
             const int partition = static_cast<int>(event.ind % seed.partitions);
             const std::int64_t offset = offsets[partition]++;
             const std::int64_t timestamp = seed.first_timestamp_ms + i++;
@@ -402,7 +402,7 @@ TEST_F(LiveAnalytics, AnswersFollowEveryDeliveryWithoutRefresh) {
         {events::EventKind::geo, events::EventKind::pin, events::EventKind::user},
         {events::EventKind::user, events::EventKind::pin, events::EventKind::geo},
     }};
-    events::EventGenerator generator(kSeed);
+    emulate::EventGenerator generator(kSeed);
     std::int64_t sent = 0;
     for (size_t delivery = 0; delivery < orders.size(); ++delivery) {
         std::vector<Message> messages;

@@ -9,7 +9,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "events/generator.hpp"
+#include "emulate/generator.hpp"
 #include "events/validation.hpp"
 #include "load/staging_copy.hpp"
 #include "load/staging_rows.hpp"
@@ -42,11 +42,11 @@ long long count(pqxx::connection_base& cx, const std::string& sql) {
 // each with Kafka timestamp at_ms (nullopt: none), on Kafka partition `partition`.
 void copy_events(pqxx::connection_base& cx, std::int64_t first, std::int64_t last,
                  std::optional<std::int64_t> at_ms, int partition) {
-    const events::EventGenerator generator(kSeed);
+    const emulate::EventGenerator generator(kSeed);
     for (const events::EventKind kind : events::all_event_kinds) {
         load::StagingRows rows;
         for (std::int64_t ind = first; ind < last; ++ind) {
-            const events::GeneratedEvent event = generator.event_at(ind);
+            const emulate::GeneratedEvent event = generator.event_at(ind);
             const std::string& payload = kind == events::EventKind::pin   ? event.pin
                                          : kind == events::EventKind::geo ? event.geo
                                                                           : event.user;

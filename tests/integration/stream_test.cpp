@@ -18,8 +18,8 @@
 #include <optional>
 #include <thread>
 
+#include "emulate/generator.hpp"
 #include "events/cleaning.hpp"
-#include "events/generator.hpp"
 #include "events/validation.hpp"
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
@@ -618,9 +618,9 @@ TEST(CleaningEquivalence, SqlViewsAndEventCleanerAgreeOnEveryField) {
     };
     // Per kind: the JSON texts, realistic ones from the emulator first.
     std::array<std::vector<std::string>, 3> texts;
-    events::EventGenerator generator(21);
+    emulate::EventGenerator generator(21);
     for (int i = 0; i < 2000; ++i) {
-        const events::GeneratedEvent event = generator.next();
+        const emulate::GeneratedEvent event = generator.next();
         texts[0].push_back(event.pin);
         texts[1].push_back(event.geo);
         texts[2].push_back(event.user);
@@ -756,7 +756,8 @@ TEST(StreamUsage, RejectsAnUnknownStartPosition) {
 TEST(StreamUsage, RejectsABadMetricsAddressBeforeConnecting) {
     const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--metrics-listen", "9464"});
     EXPECT_EQ(run.exit_code, 2);
-    EXPECT_NE(run.output.find("invalid listen address \"9464\""), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("invalid --metrics-listen \"9464\""), std::string::npos)
+        << run.output;
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "events/generator.hpp"
+#include "emulate/generator.hpp"
 
 namespace pinpipe::events {
 namespace {
@@ -155,11 +155,11 @@ TEST(EventCleaner, RejectsWhatTheValidatorWouldHaveRejected) {
 }
 
 TEST(EventCleaner, CleansEveryGeneratedEvent) {
-    EventGenerator generator(42);
+    emulate::EventGenerator generator(42);
     EventCleaner cleaner;
     int with_age_group = 0;
     for (int i = 0; i < 2000; ++i) {
-        const GeneratedEvent event = generator.next();
+        const emulate::GeneratedEvent event = generator.next();
         EXPECT_EQ(cleaner.clean_pin(event.pin).ind, event.ind);
         EXPECT_TRUE(cleaner.clean_geolocation(event.geo).timestamp) << event.geo;
         const CleanUser user = cleaner.clean_user(event.user);

@@ -8,7 +8,7 @@
 namespace pinpipe::pg {
 namespace {
 
-using kafka::TopicPartition;
+using events::TopicPartition;
 
 std::vector<TopicPartition> partitions(int count) {
     std::vector<TopicPartition> all;

@@ -323,17 +323,6 @@ TEST(ErrorResponse, EscapesMessageAndSurvivesInvalidUtf8) {
     EXPECT_EQ(error_code_of(library_error_response(414)), 414);
 }
 
-TEST(ListenAddress, ParsesHostPortAndBracketedIpv6) {
-    EXPECT_EQ(parse_listen_address("127.0.0.1:8082")->host, "127.0.0.1");
-    EXPECT_EQ(parse_listen_address("127.0.0.1:8082")->port, 8082);
-    EXPECT_EQ(parse_listen_address("0.0.0.0:0")->port, 0);
-    EXPECT_EQ(parse_listen_address("[::1]:80")->host, "::1");
-    for (const char* bad :
-         {"", "8082", ":8082", "host:", "host:65536", "host:-1", "::1:80", "host:80x", "[]:80"}) {
-        EXPECT_FALSE(parse_listen_address(bad).has_value()) << bad;
-    }
-}
-
 TEST(StreamRouting, SuffixDecidesKind) {
     EXPECT_EQ(topic_for_stream("a-pin", "p"), "p.pin");
     EXPECT_EQ(topic_for_stream("streaming-x-user", "p"), "p.user");

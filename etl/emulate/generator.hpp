@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace pinpipe::events {
+namespace pinpipe::emulate {
 
 struct GeneratedEvent {
     std::int64_t ind = 0;
@@ -40,4 +40,4 @@ class EventGenerator {
     std::int64_t m_next_ind = 0;
 };
 
-}  // namespace pinpipe::events
+}  // namespace pinpipe::emulate

@@ -1,6 +1,6 @@
 // EventGenerator: realistic pin/geo/user events modelled on the Pinterest data set, with the
 // placeholders, boundary values and re-sends that the cleaning rules and analytics must handle.
-#include "events/generator.hpp"
+#include "emulate/generator.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include <span>
 #include <string_view>
 
-namespace pinpipe::events {
+namespace pinpipe::emulate {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
@@ -1373,4 +1373,4 @@ GeneratedEvent EventGenerator::event_at(std::int64_t ind) const {
     return event;
 }
 
-}  // namespace pinpipe::events
+}  // namespace pinpipe::emulate

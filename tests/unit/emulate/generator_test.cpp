@@ -1,6 +1,6 @@
 // EventGenerator: determinism, the JSON shape of DESIGN §4, and the realism the cleaning rules
 // and analytics depend on (placeholders, boundary values, re-sends), checked over a sample.
-#include "events/generator.hpp"
+#include "emulate/generator.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace pinpipe::events {
+namespace pinpipe::emulate {
 namespace {
 
 using Json = nlohmann::ordered_json;  // ordered: the pin field order is part of the contract
@@ -565,4 +565,4 @@ TEST(EventGenerator, CategoryCountTiesHappen) {
 }
 
 }  // namespace
-}  // namespace pinpipe::events
+}  // namespace pinpipe::emulate

@@ -1,4 +1,5 @@
-// A (topic, partition) pair: the unit of ownership, offsets and progress.
+// A (topic, partition) pair: the unit of ownership, offsets and progress. Vocabulary shared by
+// kafka/ (what it reads) and pg/ (what it stores), which include neither each other: pure, no I/O.
 #pragma once
 
 #include <compare>
@@ -7,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace pinpipe::kafka {
+namespace pinpipe::events {
 
 struct TopicPartition {
     std::string topic;
@@ -17,4 +18,4 @@ struct TopicPartition {
     std::string to_string() const { return fmt::format("{}[{}]", topic, partition); }
 };
 
-}  // namespace pinpipe::kafka
+}  // namespace pinpipe::events
