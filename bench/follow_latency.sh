@@ -13,10 +13,13 @@
 # visible_at is an upper bound of the commit time: the commit lies between the previous poll's
 # snapshot and this one's, so the resolution is POLL_MS plus one poll's duration (printed as
 # the largest gap between polls). staging.loaded_at is not used: it is the transaction's start.
-# A re-sent event counts once, at its first appearance.
+# A re-sent event counts once, at its first appearance. DETAIL=1 also prints, per run, the
+# latency per second of Kafka time, the poll gaps' p50/p99 and the staged inds; TRACE_KEEP=DIR
+# keeps the loader's log of every run there (with LOAD_ARGS="--log-level debug": each batch's
+# size and COPY and commit times).
 #
-# Usage: [RATE=1000] [DURATION=20] [RUNS=3] [POLL_MS=20] [PARTITIONS=32] [LOAD_ARGS=]
-#        bench/follow_latency.sh
+# Usage: [RATE=1000] [DURATION=20] [RUNS=3] [POLL_MS=20] [PARTITIONS=32] [LOAD_ARGS=] [DETAIL=1]
+#        [TRACE_KEEP=DIR] bench/follow_latency.sh
 source "$(dirname "$0")/lib.sh"
 
 RATE=${RATE:-1000}
