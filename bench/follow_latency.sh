@@ -18,14 +18,19 @@
 # keeps the loader's log of every run there (with LOAD_ARGS="--log-level debug": each batch's
 # size and COPY and commit times).
 #
+# VARIANTS="A|B|..." runs the loader once per variant in every run, interleaved, with the
+# variant's options after LOAD_ARGS ("-" for none), and prints each variant's medians.
+#
 # Usage: [RATE=1000] [DURATION=20] [RUNS=3] [POLL_MS=20] [PARTITIONS=32] [LOAD_ARGS=] [DETAIL=1]
-#        [TRACE_KEEP=DIR] bench/follow_latency.sh
+#        [TRACE_KEEP=DIR] [VARIANTS="-|--max-batch-ms 250"] bench/follow_latency.sh
 source "$(dirname "$0")/lib.sh"
 
 RATE=${RATE:-1000}
 DURATION=${DURATION:-20}
 RUNS=${RUNS:-3}
 POLL_MS=${POLL_MS:-20}
+VARIANTS=${VARIANTS:--}
+IFS='|' read -r -a variants <<<"$VARIANTS"
 PARTITIONS=${PARTITIONS:-32}
 
 start_postgres
@@ -65,17 +70,20 @@ staged() {
         + (SELECT count(*) FROM staging.user_events) + (SELECT count(*) FROM etl.dead_letters)"
 }
 
-printf '%-4s %6s %7s %8s %8s %8s %9s %9s %9s %8s %6s\n' run rate events msg_p50 msg_p99 msg_max \
+printf '%-4s %-22s %6s %7s %8s %8s %8s %9s %9s %9s %8s %6s\n' run variant rate events msg_p50 msg_p99 msg_max \
     event_p50 event_p99 event_max poll_gap load1
 for run in $(seq "$RUNS"); do
+for v in "${!variants[@]}"; do
+    variant=${variants[$v]}
+    variant_args=$([ "$variant" = - ] || echo "$variant")
     bench_psql -c "TRUNCATE staging.pin_events, staging.geo_events, staging.user_events" \
         -c "SELECT analytics.rebuild_live_state()" \
         -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters, etl.consumer_instances" \
         -c "TRUNCATE public.bench_seen, public.bench_polls, public.bench_stop" -c "CHECKPOINT" >/dev/null
-    prefix="follow$run"
+    prefix="follow$run-$v"
     start_broker "$prefix" "$PARTITIONS"
     broker=$BENCH_BOOTSTRAP
-    "$PINPIPE" load --follow --dsn "$BENCH_DSN" -b "$broker" --topic-prefix "$prefix" ${LOAD_ARGS:-} \
+    "$PINPIPE" load --follow --dsn "$BENCH_DSN" -b "$broker" --topic-prefix "$prefix" ${LOAD_ARGS:-} $variant_args \
         >"$BENCH_DIR/load.out" 2>"$BENCH_DIR/load.err" &
     load_pid=$!
     BENCH_PIDS+=("$load_pid")
@@ -96,7 +104,7 @@ for run in $(seq "$RUNS"); do
     sleep 0.5
     bench_psql -c "INSERT INTO public.bench_stop VALUES (true)"
     wait "$poll_pid"
-    [ -n "${TRACE_KEEP:-}" ] && cp "$BENCH_DIR/load.err" "$TRACE_KEEP/load-$run.log"
+    [ -n "${TRACE_KEEP:-}" ] && cp "$BENCH_DIR/load.err" "$TRACE_KEEP/load-$run-$v.log"
     kill -TERM "$load_pid"
     wait "$load_pid" || true
     kill "$BENCH_BROKER_PID" 2>/dev/null || true
@@ -127,10 +135,13 @@ EOF
             -c "SELECT (SELECT count(DISTINCT (payload->>'index')) FROM staging.pin_events) AS staged_inds, (SELECT count(*) FROM etl.dead_letters) AS dead" >&2
     fi
     read -r events mp50 mp99 mmax ep50 ep99 emax gap <"$BENCH_DIR/run.out"
-    printf '%-4s %6s %7s %8s %8s %8s %9s %9s %9s %8s %6s\n' "$run" "$RATE" "$events" "$mp50" "$mp99" \
+    printf '%-4s %-22s %6s %7s %8s %8s %8s %9s %9s %9s %8s %6s\n' "$run" "$variant" "$RATE" "$events" "$mp50" "$mp99" \
         "$mmax" "$ep50" "$ep99" "$emax" "$gap" "$load1"
-    echo "$ep50" >>"$BENCH_DIR/p50"
-    echo "$ep99" >>"$BENCH_DIR/p99"
-    echo "$emax" >>"$BENCH_DIR/max"
+    echo "$ep50" >>"$BENCH_DIR/p50.$v"
+    echo "$ep99" >>"$BENCH_DIR/p99.$v"
+    echo "$emax" >>"$BENCH_DIR/max.$v"
 done
-echo "median over $RUNS runs (per event, ms): p50 $(median <"$BENCH_DIR/p50"), p99 $(median <"$BENCH_DIR/p99"), max $(median <"$BENCH_DIR/max"); poll every $POLL_MS ms"
+done
+for v in "${!variants[@]}"; do
+    echo "median over $RUNS runs of '${variants[$v]}' (per event, ms): p50 $(median <"$BENCH_DIR/p50.$v"), p99 $(median <"$BENCH_DIR/p99.$v"), max $(median <"$BENCH_DIR/max.$v"); poll every $POLL_MS ms"
+done
