@@ -14,12 +14,29 @@
 # Prints each run, the medians, the ratios pinpipe/lean and pinpipe/staging per writer count,
 # the loader's peak RSS, and with several writer counts each one's speed-up over the first.
 #
-# Usage: [RECORDS=200000] [RUNS=5] [WRITERS="1 2"] [LOAD_ARGS="--max-batch-rows N ..."] bench/load.sh
+# HISTORY=N (issues #13 and #14) repeats the lean and pinpipe runs, after the ones above and in
+# the same cluster, on a database already holding N events (3N staging rows, N pins): seeded by
+# COPY into staging with the triggers off, then one rebuild of clean.* and the counts, then
+# VACUUM ANALYZE (build/bench/analytics_bench does it, and also times the nine answers at that
+# size). The lean table then holds the same N pin rows (its \copy'd rows are deleted before each
+# run). Each pinpipe run loads its records from a broker of its own with the inds moved past
+# every ind loaded before, so that, as on the empty database, every pin is a new clean row (the
+# history grows by RECORDS per run). The staging ceiling is not repeated (its rows would
+# replace each other). Prints both pinpipe/lean ratios and the history's over the empty one's.
+#
+# Usage: [RECORDS=200000] [RUNS=5] [WRITERS="1 2"] [LOAD_ARGS="--max-batch-rows N ..."]
+#        [HISTORY=1000000] bench/load.sh
 source "$(dirname "$0")/lib.sh"
 
 RECORDS=${RECORDS:-200000}
 RUNS=${RUNS:-5}
 WRITERS=${WRITERS:-default}  # "default": no --writers option (also for older binaries)
+HISTORY=${HISTORY:-0}
+ANALYTICS_BENCH=${ANALYTICS_BENCH:-$BENCH_ROOT/build/bench/analytics_bench}
+if [ "$HISTORY" -gt 0 ] && [ ! -x "$ANALYTICS_BENCH" ]; then
+    echo "bench: $ANALYTICS_BENCH not found (build the analytics_bench target)" >&2
+    exit 1
+fi
 PARTITIONS=32
 
 start_postgres
@@ -57,7 +74,7 @@ timed_copy() {
     bench_psql -c "\\copy $2 ($columns) FROM '$BENCH_DIR/ceiling.copy'"
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
     echo "$seconds" >>"$BENCH_DIR/$1.times"
-    printf '%-4s %-10s %10.2f %10.0f %12s\n' "$run" "$1" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" -
+    printf '%-4s %-15s %10.2f %10.0f %12s\n' "$run" "$1" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" -
 }
 
 # Staging, clean.*, the analytics counts and the loader's bookkeeping emptied.
@@ -67,11 +84,25 @@ empty_live_state() {
         -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters" -c "CHECKPOINT" >/dev/null
 }
 
-printf '%-4s %-10s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb
+# pinpipe load --writers $1 from broker $2 (prefix $3), timed and printed as run $run, what $4.
+timed_load() {
+    local seconds rss_kb
+    /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
+        "$PINPIPE" load --dsn "$BENCH_DSN" -b "$2" --topic-prefix "$3" \
+        $([ "$1" = default ] || echo "--writers $1") ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
+    grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
+    read -r seconds rss_kb <"$BENCH_DIR/time.out"
+    echo "$seconds" >>"$BENCH_DIR/$4.times"
+    echo "$rss_kb" >>"$BENCH_DIR/$4.rss"
+    printf '%-4s %-15s %10.2f %10.0f %12.1f\n' "$run" "$4" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+}
+
+lean_table="CREATE TABLE public.lean (kafka_topic text NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz, kafka_key bytea, payload jsonb NOT NULL, UNIQUE (kafka_topic, kafka_partition, kafka_offset))"
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+printf '%-4s %-15s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb
 for run in $(seq "$RUNS"); do
-    bench_psql -c "DROP TABLE IF EXISTS public.lean" \
-        -c "CREATE TABLE public.lean (kafka_topic text NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz, kafka_key bytea, payload jsonb NOT NULL, UNIQUE (kafka_topic, kafka_partition, kafka_offset))" \
-        -c "CHECKPOINT"
+    bench_psql -c "DROP TABLE IF EXISTS public.lean" -c "$lean_table" -c "CHECKPOINT"
     timed_copy lean public.lean
 
     empty_live_state
@@ -79,16 +110,57 @@ for run in $(seq "$RUNS"); do
 
     for writers in $WRITERS; do
         empty_live_state
-        /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
-            "$PINPIPE" load --dsn "$BENCH_DSN" -b "$broker" --topic-prefix bench \
-            $([ "$writers" = default ] || echo "--writers $writers") ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
-        grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
-        read -r seconds rss_kb <"$BENCH_DIR/time.out"
-        echo "$seconds" >>"$BENCH_DIR/load$writers.times"
-        echo "$rss_kb" >>"$BENCH_DIR/load$writers.rss"
-        printf '%-4s %-10s %10.2f %10.0f %12.1f\n' "$run" "pinpipe/$writers" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+        timed_load "$writers" "$broker" bench "pinpipe-$writers"
     done
 done
+echo "load average after the empty database's runs: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+if [ "$HISTORY" -gt 0 ]; then
+    empty_live_state
+    bench_psql -c "DROP TABLE IF EXISTS public.lean"
+    kill "$BENCH_BROKER_PID" 2>/dev/null || true # the empty database's broker: its memory back
+    echo "seeding $HISTORY events of history..." >&2
+    started=$(date +%s.%N)
+    PINPIPE_BENCH_DSN="$BENCH_DSN" PINPIPE_BENCH_EVENTS="$HISTORY" "$ANALYTICS_BENCH" \
+        --benchmark_filter='^answer/' --benchmark_report_aggregates_only=true |
+        grep -E '^-|^Benchmark|_median|_stddev'
+    echo "seeded and timed the answers in $(echo "$(date +%s.%N) - $started" | bc) s; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    bench_psql -c "$lean_table" -c "INSERT INTO public.lean ($columns) SELECT $columns FROM staging.pin_events" \
+        -c "VACUUM ANALYZE public.lean" -c "CHECKPOINT"
+    bench_psql -At -c "SELECT 'history: ' || (SELECT count(*) FROM staging.pin_events) || ' staging pins, ' || (SELECT count(*) FROM clean.pins) || ' clean pins, ' || (SELECT count(*) FROM public.lean) || ' lean rows, database ' || pg_size_pretty(pg_database_size(current_database()))" >&2
+    printf '%-4s %-15s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb
+    for run in $(seq "$RUNS"); do
+        bench_psql -c "DELETE FROM public.lean WHERE kafka_topic = 'bench.pin'" \
+            -c "VACUUM public.lean" -c "CHECKPOINT" >/dev/null
+        timed_copy lean-hist public.lean
+
+        for writers in $WRITERS; do
+            # Every pin a new clean row, as on the empty database: inds past all loaded so far.
+            shift_by=$(bench_psql -At -c "SELECT coalesce(max(ind), 0) + 1 FROM clean.pins")
+            python3 - "$BENCH_DIR/pins.tsv" "$BENCH_DIR/history.tsv" "$shift_by" <<'EOF'
+import re, sys
+shift = int(sys.argv[3])
+index = re.compile(r'^\{"index": ?(\d+)')
+with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for line in source:
+        key, payload = line.rstrip("\n").split("\t", 1)
+        payload, n = index.subn(lambda m: '{"index":%d' % (int(m.group(1)) + shift), payload)
+        assert n == 1, payload[:40]
+        out.write(f"{int(key) + shift}\t{payload}\n")
+EOF
+            prefix="hist$run$writers"
+            start_broker "$prefix" "$PARTITIONS"
+            kcat -P -b "$BENCH_BOOTSTRAP" -t "$prefix.pin" -K '\t' -l -X linger.ms=20 \
+                -X batch.size=1000000 "$BENCH_DIR/history.tsv"
+            bench_psql -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters" \
+                -c "CHECKPOINT" >/dev/null
+            timed_load "$writers" "$BENCH_BOOTSTRAP" "$prefix" "pinpipe-$writers-hist"
+            kill "$BENCH_BROKER_PID" 2>/dev/null || true
+        done
+    done
+    bench_psql -At -c "SELECT 'history after the runs: ' || count(*) || ' clean pins' FROM clean.pins" >&2
+    echo "load average after the history's runs: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+fi
 
 lean=$(median <"$BENCH_DIR/lean.times")
 staging=$(median <"$BENCH_DIR/staging.times")
@@ -97,8 +169,8 @@ printf 'median: lean \\copy %.2f s (%.0f rows/s), staging \\copy %.2f s (%.0f ro
     "$(echo "$lean / $staging" | bc -l)"
 first=""
 for writers in $WRITERS; do
-    loader=$(median <"$BENCH_DIR/load$writers.times")
-    rss=$(median <"$BENCH_DIR/load$writers.rss")
+    loader=$(median <"$BENCH_DIR/pinpipe-$writers.times")
+    rss=$(median <"$BENCH_DIR/pinpipe-$writers.rss")
     printf 'median: pinpipe load --writers %s %.2f s (%.0f rows/s); ratios pinpipe/lean %.2f, pinpipe/staging %.2f; peak RSS %.0f MB\n' \
         "$writers" "$loader" "$(echo "$RECORDS / $loader" | bc -l)" "$(echo "$lean / $loader" | bc -l)" \
         "$(echo "$staging / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
@@ -109,3 +181,18 @@ for writers in $WRITERS; do
             "$writers" "${WRITERS%% *}" "$(echo "$first / $loader" | bc -l)"
     fi
 done
+if [ "$HISTORY" -gt 0 ]; then
+    lean_hist=$(median <"$BENCH_DIR/lean-hist.times")
+    printf 'median with %s events of history: lean \\copy %.2f s (%.0f rows/s), %.2fx the empty database'"'"'s time\n' \
+        "$HISTORY" "$lean_hist" "$(echo "$RECORDS / $lean_hist" | bc -l)" "$(echo "$lean_hist / $lean" | bc -l)"
+    for writers in $WRITERS; do
+        loader=$(median <"$BENCH_DIR/pinpipe-$writers.times")
+        loader_hist=$(median <"$BENCH_DIR/pinpipe-$writers-hist.times")
+        empty_ratio=$(echo "$lean / $loader" | bc -l)
+        hist_ratio=$(echo "$lean_hist / $loader_hist" | bc -l)
+        printf 'median with history: pinpipe load --writers %s %.2f s (%.0f rows/s), %.2fx the empty database'"'"'s time; pinpipe/lean %.2f (empty database %.2f): history/empty ratio %.2f\n' \
+            "$writers" "$loader_hist" "$(echo "$RECORDS / $loader_hist" | bc -l)" \
+            "$(echo "$loader_hist / $loader" | bc -l)" "$hist_ratio" "$empty_ratio" \
+            "$(echo "$hist_ratio / $empty_ratio" | bc -l)"
+    done
+fi
