@@ -110,17 +110,6 @@ class RowReader {
 
 }  // namespace
 
-std::string_view binary_copy_header() {
-    // Signature, flags (no OIDs), header extension length.
-    static constexpr char header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
-    return {header, sizeof header - 1};
-}
-
-std::string_view binary_copy_trailer() {
-    static constexpr char trailer[] = "\377\377";  // a field count of -1
-    return {trailer, sizeof trailer - 1};
-}
-
 void StagingRows::append(const events::MessageOrigin& at, std::string_view payload) {
     append_big_endian(m_tuples, staging_field_count);
     append_field(m_tuples, at.topic);

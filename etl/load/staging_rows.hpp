@@ -18,10 +18,6 @@ namespace pinpipe::load {
 // A row's bytes beyond its topic, key and payload, at most.
 inline constexpr size_t staging_row_overhead_bytes = 64;
 
-// What one COPY ... (FORMAT binary) stream starts and ends with.
-std::string_view binary_copy_header();
-std::string_view binary_copy_trailer();
-
 // The rows of one staging table, columns as staging_copy_columns. Row boundaries are kept, so
 // that a batch PostgreSQL rejects can be redone row by row.
 class StagingRows {

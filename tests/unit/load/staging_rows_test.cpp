@@ -86,11 +86,5 @@ TEST(StagingRows, DecodingRefusesWhatItDidNotWrite) {
     EXPECT_THROW(decode_staging_row("\x00\x05"s + row.substr(2)), std::invalid_argument);
 }
 
-TEST(StagingRows, HeaderAndTrailerAreThoseOfPostgresBinaryCopy) {
-    EXPECT_EQ(binary_copy_header(), "PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0"s);
-    EXPECT_EQ(binary_copy_header().size(), 19u);
-    EXPECT_EQ(binary_copy_trailer(), "\xff\xff"s);
-}
-
 }  // namespace
 }  // namespace pinpipe::load
