@@ -109,13 +109,13 @@ KafkaGateway::EventPipe::~EventPipe() {
     close(write_end);
 }
 
-KafkaGateway::KafkaGateway(const kafka::Properties& properties) : m_producer(properties) {
+KafkaGateway::KafkaGateway(const kafka::Properties& properties)
+    : m_producer(properties), m_main_queue(rd_kafka_queue_get_main(m_producer.raw())) {
     // Delivery reports land on the main queue; librdkafka writes one byte to the pipe when it
     // queues some, which wakes the server's event loop (see serve_events). The pipe outlives
     // the producer (member order), so librdkafka never writes to a closed descriptor.
-    const kafka::QueuePtr main_queue(rd_kafka_queue_get_main(m_producer.raw()));
     static constexpr char wake_byte = '1';
-    rd_kafka_queue_io_event_enable(main_queue.get(), m_event_pipe.write_end, &wake_byte, 1);
+    rd_kafka_queue_io_event_enable(m_main_queue.get(), m_event_pipe.write_end, &wake_byte, 1);
 }
 
 KafkaGateway::~KafkaGateway() {
@@ -134,7 +134,12 @@ void KafkaGateway::serve_events() {
     std::array<char, 256> sink{};
     while (read(m_event_pipe.read_end, sink.data(), sink.size()) > 0) {
     }
-    m_producer.poll(std::chrono::milliseconds(0));
+    // librdkafka writes one wake-up per polling period: a report queued while this poll serves
+    // the queue may find its byte already sent and drained, and would wait for the next
+    // report's (the chaos soak saw a last request wait ten minutes). Serve until none is left.
+    do {
+        m_producer.poll(std::chrono::milliseconds(0));
+    } while (rd_kafka_queue_length(m_main_queue.get()) > 0);
 }
 
 size_t KafkaGateway::pending() const {

@@ -100,6 +100,7 @@ class KafkaGateway {
     };
     EventPipe m_event_pipe;
     kafka::Producer m_producer;
+    kafka::QueuePtr m_main_queue;  // where delivery reports land
 
     std::mutex m_topics_mutex;  // one metadata request at a time; guards the cache
     std::map<std::string, int32_t> m_partition_counts;
