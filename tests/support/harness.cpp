@@ -36,7 +36,10 @@ void wait_for_replay(const std::string& primary_dsn, const std::string& standby_
                      std::chrono::milliseconds timeout) {
     pg::Connection primary(primary_dsn, "pinpipe-test");
     pg::Connection standby(standby_dsn, "pinpipe-test");
-    const auto target = exec(primary, "SELECT pg_current_wal_lsn()::text")[0][0].as<std::string>();
+    // The insert position, not the write position: loads commit with synchronous_commit off, so
+    // their commit records may not be written yet when this runs.
+    const auto target =
+        exec(primary, "SELECT pg_current_wal_insert_lsn()::text")[0][0].as<std::string>();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!exec(standby, "SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", {target})[0][0]
                 .as<bool>()) {
