@@ -19,13 +19,17 @@
 # DRAIN_EMULATE_ARGS are passed to the drain's producer: the mock broker returns one message set
 #   per partition per fetch, so the drain rate depends on how large emulate's batches are (e.g.
 #   "-X linger.ms=100"). DRAIN_EVENTS=0 skips the drain runs.
+# DRAIN_VARIANTS="ARGS|ARGS..." runs each drain once per variant of the stream's arguments, in
+#   turn within each run ("-" for none), and prints the median of each: e.g.
+#   DRAIN_VARIANTS="-|-X queued.max.messages.kbytes=16384" compares prefetch bounds in one session.
 #
 # Usage: [RATES="1000 20000"] [DURATION=15] [DRAIN_EVENTS=200000] [RUNS=3] [PARTITIONS=32]
-#        [STREAM_ARGS="--min-batch-ms 20"] [EMULATE_ARGS=] [DRAIN_EMULATE_ARGS=] [TRACE=1]
+#        [STREAM_ARGS="--min-batch-ms 20"] [EMULATE_ARGS=] [DRAIN_EMULATE_ARGS=] [DRAIN_VARIANTS=]
+#        [TRACE=1]
 #        bench/stream.sh
 source "$(dirname "$0")/lib.sh"
 
-RATES=${RATES:-"1000 20000"}
+RATES=${RATES-"1000 20000"}  # RATES="" runs only the drain
 SECONDS_PER_RATE=${DURATION:-15}
 DRAIN_EVENTS=${DRAIN_EVENTS:-200000}
 RUNS=${RUNS:-3}
@@ -113,22 +117,27 @@ generator=$BENCH_BOOTSTRAP
 echo "producing $DRAIN_EVENTS events for the drain runs..." >&2
 "$PINPIPE" emulate -b "$generator" --topic-prefix drain --count "$DRAIN_EVENTS" --seed 7 \
     ${DRAIN_EMULATE_ARGS:-} >/dev/null
-printf '%-6s %-8s %10s %12s %9s %8s\n' run drain seconds events_per_s rss_mb exact
+IFS='|' read -ra drain_variants <<<"${DRAIN_VARIANTS:--}"
+printf '%-6s %-8s %10s %12s %9s %8s  %s\n' run drain seconds events_per_s rss_mb exact variant
 for run in $(seq "$RUNS"); do
-    reset_tables
-    start=$(date +%s.%N)
-    "$PINPIPE" stream --dsn "$BENCH_DSN" -b "$generator" --topic-prefix drain \
-        ${STREAM_ARGS:-} "${TRACE_ARGS[@]}" >"$BENCH_DIR/stream.out" 2>"$BENCH_DIR/stream.err" &
-    pid=$!
-    wait_streamed $((3 * DRAIN_EVENTS))
-    seconds=$(echo "$(date +%s.%N) - $start" | bc)
-    rss=$(peak_rss_mb "$pid")
-    stop_stream "$pid"
-    exact=$([ "$(streamed)" -eq $((3 * DRAIN_EVENTS)) ] && echo yes || echo NO)
-    printf '%-6s %-8s %10.2f %12.0f %9s %8s\n' "$run" "$DRAIN_EVENTS" "$seconds" \
-        "$(echo "$DRAIN_EVENTS / $seconds" | bc -l)" "$rss" "$exact"
-    trace "drain-$run"
-    echo "$DRAIN_EVENTS / $seconds" | bc -l >>"$BENCH_DIR/drain.rate"
+    for variant_index in "${!drain_variants[@]}"; do
+        variant=${drain_variants[$variant_index]}
+        [ "$variant" = - ] && variant=
+        reset_tables
+        start=$(date +%s.%N)
+        "$PINPIPE" stream --dsn "$BENCH_DSN" -b "$generator" --topic-prefix drain \
+            ${STREAM_ARGS:-} $variant "${TRACE_ARGS[@]}" >"$BENCH_DIR/stream.out" 2>"$BENCH_DIR/stream.err" &
+        pid=$!
+        wait_streamed $((3 * DRAIN_EVENTS))
+        seconds=$(echo "$(date +%s.%N) - $start" | bc)
+        rss=$(peak_rss_mb "$pid")
+        stop_stream "$pid"
+        exact=$([ "$(streamed)" -eq $((3 * DRAIN_EVENTS)) ] && echo yes || echo NO)
+        printf '%-6s %-8s %10.2f %12.0f %9s %8s  %s\n' "$run" "$DRAIN_EVENTS" "$seconds" \
+            "$(echo "$DRAIN_EVENTS / $seconds" | bc -l)" "$rss" "$exact" "${variant:--}"
+        trace "drain-$run"
+        echo "$DRAIN_EVENTS / $seconds" | bc -l >>"$BENCH_DIR/drain.rate.$variant_index"
+    done
 done
 fi
 
@@ -137,6 +146,9 @@ for rate in $RATES; do
     echo "median at $rate events/s: p50 $(median <"$BENCH_DIR/p50.$rate") ms, p99 $(median <"$BENCH_DIR/p99.$rate") ms"
 done
 if [ "$DRAIN_EVENTS" -gt 0 ]; then
-    printf 'median drain: %.0f events/s (%.0f messages/s)\n' "$(median <"$BENCH_DIR/drain.rate")" \
-        "$(echo "3 * $(median <"$BENCH_DIR/drain.rate")" | bc -l)"
+    for variant_index in "${!drain_variants[@]}"; do
+        rate=$(median <"$BENCH_DIR/drain.rate.$variant_index")
+        printf 'median drain: %.0f events/s (%.0f messages/s)  %s\n' "$rate" "$(echo "3 * $rate" | bc -l)" \
+            "${drain_variants[$variant_index]}"
+    done
 fi

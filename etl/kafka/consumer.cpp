@@ -41,8 +41,12 @@ Properties Consumer::default_properties(const std::string& group) {
         {"auto.offset.reset", "earliest"},
         // EOF events tell a cron run that a partition has been read to its end.
         {"enable.partition.eof", "true"},
-        // Bound prefetch memory: the loader's RSS must stay small whatever the backlog.
+        // Bound prefetch memory: the loader's RSS must stay small whatever the backlog. The
+        // bound is in bytes only: the message count (librdkafka's maximum here) would stop
+        // fetching early for small messages, and librdkafka 2.0 then waits a fixed second
+        // before fetching again (fetch.queue.backoff.ms only came with 2.2).
         {"queued.max.messages.kbytes", "16384"},
+        {"queued.min.messages", "10000000"},
         {"fetch.max.bytes", "16777216"},
         // Idle partitions answer quickly so that a cron run's last partitions finish fast.
         {"fetch.wait.max.ms", "100"},
