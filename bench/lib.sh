@@ -7,7 +7,9 @@ set -euo pipefail
 BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PINPIPE=${PINPIPE:-$BENCH_ROOT/build/pinpipe}
 PG_BIN=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | tail -1)
-BENCH_DIR=$(mktemp -d /tmp/pinpipe-bench.XXXXXX)
+# BENCH_TMPDIR: where the cluster and the bench's files go (e.g. a file system mounted without
+# online discard, as bench/retention.sh's figures compare).
+BENCH_DIR=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/pinpipe-bench.XXXXXX")
 BENCH_PG_PORT=${BENCH_PG_PORT:-55439}
 BENCH_PIDS=()
 
