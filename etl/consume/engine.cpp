@@ -751,6 +751,10 @@ ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
             }
             // A retry_batch error here came back max_commit_attempts times: an outage too.
             const bool outage = step == NextStep::new_session || step == NextStep::retry_batch;
+            if (!options.follow && dynamic_cast<const pg::InstanceLost*>(&error) != nullptr) {
+                throw std::runtime_error(fmt::format(
+                    "{}; committed batches are kept, run the load again", error.what()));
+            }
             if (!options.follow || !outage) {
                 throw;
             }

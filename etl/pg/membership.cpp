@@ -134,21 +134,20 @@ void Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
     if (!joined()) {
         join(cx);
     }
-    bool row_lost = false;
-    {
-        pqxx::nontransaction session(cx);
-        row_lost = session
-                       .exec_params(
-                           "UPDATE etl.consumer_instances "
-                           "SET heartbeat_at = now(), partitions = $2 WHERE id = $1",
-                           m_id, owned_partitions)
-                       .affected_rows() == 0;
-    }
-    if (row_lost) {
-        leave(cx);
-        join(cx);
-    }
     pqxx::nontransaction session(cx);
+    const bool row_lost = session
+                              .exec_params(
+                                  "UPDATE etl.consumer_instances "
+                                  "SET heartbeat_at = now(), partitions = $2 WHERE id = $1",
+                                  m_id, owned_partitions)
+                              .affected_rows() == 0;
+    if (row_lost) {
+        throw InstanceLost(fmt::format(
+            "the row of consumer instance {} of group {} was deleted from "
+            "etl.consumer_instances while it ran (by hand?); its session ends, so that none of "
+            "its connections keeps claims under the lost row's liveness lock",
+            m_id, m_consumer));
+    }
     end_lapsed_sessions(session);
     session.exec_params(
         fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",

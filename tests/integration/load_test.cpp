@@ -333,6 +333,68 @@ TEST_F(LoadTest, AHungCronLoadLosesItsClaimsOnceItsLeaseRunsOutAndTheNextRunLoad
     expect_exactly(events);
 }
 
+TEST_F(LoadTest, AFollowerWhoseRowIsDeletedRejoinsWithAllItsConnectionsUnderTheNewRow) {
+    constexpr int events = 3000;
+    const auto all_staged = [&] { return staged("pin") + staged("geo") + staged("user"); };
+    // The member connection and both writers' hold the instance's liveness lock.
+    util::ChildProcess follower =
+        start_load({"--follow", "--writers", "2", "--max-batch-ms", "100"});
+    emulate(events, 14);
+    ASSERT_TRUE(testing::eventually([&] { return all_staged() == 3 * events; }));
+    const auto instance_of_follower = [&] {
+        return query_number(
+            fmt::format("SELECT id FROM etl.consumer_instances WHERE pid = {} AND partitions = 18",
+                        follower.pid()));
+    };
+    ASSERT_TRUE(testing::eventually([&] { return instance_of_follower() != 0; }));
+    const long long lost = instance_of_follower();
+    // The load's backends in this database (the test's own are pinpipe-test), and those of
+    // them holding the liveness lock of instance `id`.
+    const auto backends = [&] {
+        return query_number(
+            "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'pinpipe-load'");
+    };
+    const auto holding_lock_of = [&](long long id) {
+        return query_number(fmt::format(
+            "SELECT count(*) FROM pg_catalog.pg_stat_activity a "
+            "JOIN etl.consumer_instances i ON i.id = {0} "
+            "WHERE a.datname = current_database() AND a.application_name = 'pinpipe-load' "
+            "AND EXISTS (SELECT FROM pg_catalog.pg_locks l "
+            "  WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
+            "  AND l.classid::bigint = ((hashtextextended('pinpipe-instance/' || i.consumer || "
+            "                            '/' || i.id::text, 0) >> 32) & 4294967295) "
+            "  AND l.objid::bigint = (hashtextextended('pinpipe-instance/' || i.consumer || "
+            "                         '/' || i.id::text, 0) & 4294967295))",
+            id));
+    };
+    ASSERT_EQ(holding_lock_of(lost), 3) << "the follower's connections are not all attached";
+
+    exec(fmt::format("DELETE FROM etl.consumer_instances WHERE id = {}", lost));
+    // Its next heartbeat ends the session; the new one registers anew and claims all 18 again.
+    long long rejoined = 0;
+    ASSERT_TRUE(testing::eventually([&] {
+        rejoined = instance_of_follower();
+        return rejoined > lost && backends() == 3 && holding_lock_of(rejoined) == 3;
+    })) << "the follower did not rejoin with all three connections under its new row";
+    // None of its connections still holds the lost row's lock: the lease can reach them all.
+    EXPECT_EQ(query_number(fmt::format(
+                  "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' "
+                  "AND objsubid = 1 AND classid::bigint = ((hashtextextended('pinpipe-instance/' "
+                  "|| (SELECT consumer FROM etl.consumer_instances WHERE id = {0}) || '/{1}', 0) "
+                  ">> 32) & 4294967295) AND objid::bigint = (hashtextextended("
+                  "'pinpipe-instance/' || (SELECT consumer FROM etl.consumer_instances "
+                  "WHERE id = {0}) || '/{1}', 0) & 4294967295)",
+                  rejoined, lost)),
+              0);
+
+    emulate(events, 15);
+    ASSERT_TRUE(testing::eventually([&] { return all_staged() == 6 * events; }));
+    follower.send_signal(SIGTERM);
+    EXPECT_EQ(follower.wait_for(30s).value_or(-1), 0);
+    expect_exactly(2 * events);
+}
+
 TEST_F(LoadTest, AHungFollowerInItsTransactionIsEndedByTheOtherWhichThenLoadsAll) {
     constexpr int events = 6000;
     const std::vector<std::string> follow = {"--follow", "--max-batch-rows", "500",
