@@ -112,6 +112,7 @@ void Membership::end_lapsed_sessions(pqxx::transaction_base& tx) const {
 }
 
 void Membership::join(pqxx::connection_base& cx) {
+    const auto sent = std::chrono::steady_clock::now();
     pqxx::work tx(cx);
     const auto id = tx.exec_params1(
                           "INSERT INTO etl.consumer_instances (consumer, host, pid, follows) "
@@ -123,6 +124,7 @@ void Membership::join(pqxx::connection_base& cx) {
     tx.exec_params("SELECT pg_advisory_lock_shared(hashtextextended($1, 0))", lock_name(id));
     tx.commit();
     m_id = id;
+    m_last_heartbeat = sent;
 }
 
 void Membership::attach(pqxx::connection_base& cx) const {
@@ -134,6 +136,7 @@ void Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
     if (!joined()) {
         join(cx);
     }
+    const auto sent = std::chrono::steady_clock::now();
     pqxx::nontransaction session(cx);
     const bool row_lost = session
                               .exec_params(
@@ -148,6 +151,7 @@ void Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
             "its connections keeps claims under the lost row's liveness lock",
             m_id, m_consumer));
     }
+    m_last_heartbeat = sent;
     end_lapsed_sessions(session);
     session.exec_params(
         fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",

@@ -98,6 +98,11 @@ class Membership {
     // instances whose lease ran out and removes the rows of dead ones. Throws InstanceLost when
     // the row was lost (an operator deleted it).
     void heartbeat(pqxx::connection_base& cx, size_t owned_partitions);
+    // When the last heartbeat (or join) that PostgreSQL recorded was sent: taken before the
+    // statement, so that it is never later than the heartbeat_at the others compare with their
+    // lease. Time since then beyond the lease means others may have ended this instance's
+    // sessions.
+    std::chrono::steady_clock::time_point last_heartbeat() const { return m_last_heartbeat; }
     // Heartbeat, then how many followers are live and where this one ranks among them.
     LiveMembers refresh(pqxx::connection_base& cx, size_t owned_partitions);
     // Heartbeat, then the plan that brings this instance to its fair share of `all`.
@@ -117,6 +122,7 @@ class Membership {
     MemberRole m_role;
     std::chrono::milliseconds m_claim_lease;
     int64_t m_id = 0;
+    std::chrono::steady_clock::time_point m_last_heartbeat = std::chrono::steady_clock::now();
 };
 
 }  // namespace pinpipe::pg

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "obs/failpoints.hpp"
@@ -20,6 +24,13 @@ using namespace std::chrono_literals;
 using testing::run_pinpipe;
 
 constexpr const char* kinds[] = {"pin", "geo", "user"};
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
 
 class LoadTest : public testing::PipelineTest {
   protected:
@@ -307,7 +318,10 @@ TEST_F(LoadTest, AHungCronLoadLosesItsClaimsOnceItsLeaseRunsOutAndTheNextRunLoad
     // Stopped with its third batch copied, COMMIT not sent: it holds claims on both writers'
     // connections, and in its open transaction the live state's fold lock, which every other
     // load's batch must wait for.
-    util::ChildProcess hung = start_load(with_lease("7000"), "load.before_commit=stop@3");
+    const std::filesystem::path hung_stderr =
+        std::filesystem::temp_directory_path() / (m_prefix + ".hung.stderr");
+    util::ChildProcess hung =
+        start("load", with_lease("7000"), "load.before_commit=stop@3", hung_stderr);
     ASSERT_TRUE(testing::wait_until_stopped(hung.pid()));
     ASSERT_TRUE(testing::eventually(
         [&] {
@@ -327,9 +341,17 @@ TEST_F(LoadTest, AHungCronLoadLosesItsClaimsOnceItsLeaseRunsOutAndTheNextRunLoad
                                        hung.pid())),
               0);
 
-    // Resumed, it finds its session ended: its COMMIT fails and nothing counts twice.
+    // Resumed, it finds its session ended: its COMMIT fails and nothing counts twice. It says
+    // why, not only libpq's "server closed the connection unexpectedly".
     hung.send_signal(SIGCONT);
     EXPECT_EQ(hung.wait_for(30s).value_or(-1), 1);
+    const std::string said = read_file(hung_stderr);
+    std::filesystem::remove(hung_stderr);
+    EXPECT_NE(said.find("s without a heartbeat, longer than its --claim-lease-ms of 7000 ms, so "
+                        "another instance ended its session"),
+              std::string::npos)
+        << said;
+    EXPECT_NE(said.find("committed batches are kept, run it again"), std::string::npos) << said;
     expect_exactly(events);
 }
 
