@@ -130,6 +130,27 @@ TEST_F(LoadTest, PayloadsAreStoredEqualInMeaningWithCoordinatesAndKey) {
     EXPECT_EQ(row[0][4].as<std::string>(), "t");
 }
 
+TEST_F(LoadTest, RawWhitespaceBinaryKeysAndTheCopyNullMarkerArriveByteForByte) {
+    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
+                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
+    // A tab, newline and carriage return between JSON tokens, a string that is COPY's NULL
+    // marker once unescaped (\N), and a key of any bytes: each must survive COPY's escaping.
+    producer.produce(m_prefix + ".pin", std::string_view("\0\xff\t\\", 4),
+                     "{\"index\":\t44,\n\r\"s\": \"\\\\N\", \"u\": \"\u00e9\\\\t\"}", nullptr, 1);
+    producer.flush(10s);
+    ASSERT_EQ(load().exit_code, 0);
+    pg::Connection cx(m_dsn, "load_test");
+    const pqxx::result row = testing::exec(
+        cx,
+        "SELECT payload ->> 's', payload ->> 'u', encode(kafka_key, 'hex'), kafka_partition "
+        "FROM staging.pin_events");
+    ASSERT_EQ(row.size(), 1U);
+    EXPECT_EQ(row[0][0].as<std::string>(), "\\N");
+    EXPECT_EQ(row[0][1].as<std::string>(), "\u00e9\\t");
+    EXPECT_EQ(row[0][2].as<std::string>(), "00ff095c");
+    EXPECT_EQ(row[0][3].as<std::string>(), "1");
+}
+
 TEST_F(LoadTest, NumbersBeyondDoubleAndInt64AreStoredExactly) {
     kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
                                                        {m_kafka.bootstrap_servers(), "", {}}, ""));
