@@ -2,6 +2,7 @@
 
 #include <pqxx/stream_to>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace pinpipe::pg {
@@ -46,8 +47,12 @@ void copy_text_lines(pqxx::transaction_base& tx, const std::string& table,
         return;
     }
     pqxx::stream_to stream(tx, table, columns);
+    size_t total = 0;
+    for (const std::string_view line : lines) {
+        total += line.size();
+    }
     std::string piece;
-    piece.reserve(piece_bytes);
+    piece.reserve(std::min(total, piece_bytes));
     const auto send = [&stream, &piece] {
         piece.pop_back();  // write_raw_line appends the newline itself
         stream << EncodedLines{piece};
