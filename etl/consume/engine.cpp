@@ -209,6 +209,11 @@ class Session {
         return total;
     }
 
+    // How long since the instance last told PostgreSQL it lives (pg::Membership).
+    Clock::duration since_last_heartbeat() const {
+        return Clock::now() - m_membership.last_heartbeat();
+    }
+
   private:
     template <typename Job>
     static auto on_writer(Writer& writer, Job job) -> std::invoke_result_t<Job> {
@@ -723,6 +728,18 @@ std::runtime_error stopped_without_commit(const ConsumerOptions& options,
         options.application_name, pg::error_message(error), uncommitted));
 }
 
+// A cron load whose session ended after it went longer than its lease without a heartbeat (it
+// was stopped, or hung): the others may end its sessions then, and libpq's "server closed the
+// connection unexpectedly" alone would not say why.
+std::runtime_error lease_ran_out(const ConsumerOptions& options, const std::exception& error,
+                                 Clock::duration silent) {
+    return std::runtime_error(fmt::format(
+        "this load went {} s without a heartbeat, longer than its --claim-lease-ms of {} ms, so "
+        "another instance ended its session ({}); committed batches are kept, run it again",
+        std::chrono::duration_cast<std::chrono::seconds>(silent).count(),
+        options.claim_lease.count(), pg::error_message(error)));
+}
+
 }  // namespace
 
 ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
@@ -731,6 +748,7 @@ ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
     while (true) {
         const uint64_t batches_before = run.batches;
         uint64_t uncommitted = 0;
+        Clock::duration silent{0};  // since the session's last heartbeat, when it failed
         try {
             ++run.sessions;
             std::optional<Session> session;
@@ -738,6 +756,9 @@ ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
                 session.emplace(options, sink, run);
                 session->run();
             } catch (...) {
+                if (session) {
+                    silent = session->since_last_heartbeat();
+                }
                 uncommitted = session ? session->settle() : 0;
                 throw;
             }
@@ -751,6 +772,13 @@ ConsumerRun run_consumer(const ConsumerOptions& options, BatchSink& sink) {
             }
             // A retry_batch error here came back max_commit_attempts times: an outage too.
             const bool outage = step == NextStep::new_session || step == NextStep::retry_batch;
+            if (!options.follow && outage && silent > options.claim_lease) {
+                throw lease_ran_out(options, error, silent);
+            }
+            if (!options.follow && dynamic_cast<const pg::InstanceLost*>(&error) != nullptr) {
+                throw std::runtime_error(fmt::format(
+                    "{}; committed batches are kept, run the load again", error.what()));
+            }
             if (!options.follow || !outage) {
                 throw;
             }

@@ -4,6 +4,8 @@
 
 #include <pqxx/except>
 
+#include "pg/membership.hpp"
+
 namespace pinpipe::consume {
 
 std::string_view next_step_name(NextStep step) {
@@ -21,8 +23,10 @@ std::string_view next_step_name(NextStep step) {
 }
 
 NextStep next_step(const std::exception& error) {
+    // An instance whose row was deleted re-registers with all its connections at once.
     if (dynamic_cast<const FenceLost*>(&error) != nullptr ||
-        dynamic_cast<const KafkaUnavailable*>(&error) != nullptr) {
+        dynamic_cast<const KafkaUnavailable*>(&error) != nullptr ||
+        dynamic_cast<const pg::InstanceLost*>(&error) != nullptr) {
         return NextStep::new_session;
     }
     // libpqxx throws broken_connection whenever the connection is gone, whatever the statement's

@@ -12,7 +12,8 @@ namespace pinpipe::consume {
 enum class NextStep {
     retry_batch,  // serialization failure or deadlock: nothing committed, run it again
     new_session,  // connection lost, server shutting down, too many connections, Kafka down,
-                  // a lost fence: new connection, claims and positions after a backoff
+                  // a lost fence, the instance's row deleted (pg::InstanceLost): new
+                  // connections, registration, claims and positions after a backoff
     dead_letter,  // the data itself was rejected: the message becomes a dead letter
     exit,         // anything else (a missing table, a permission): exit 1 with one line
 };

@@ -80,7 +80,7 @@ CommitResult commit_row_by_row(pqxx::connection_base& cx, const pg::OffsetStore&
                 // PostgreSQL refused the payload, so the dead letter keeps it as raw bytes.
                 const StagingRow rejected = decode_staging_row(rows.row(index));
                 pg::append_dead_letter_row(
-                    dead_letters, store.group(), rejected.at, rejected.payload,
+                    dead_letters, store.group(), rejected.origin(), rejected.payload,
                     events::reason_name(events::BadReason::rejected_by_postgres),
                     pg::error_message(error));
                 ++result.dead_letters;

@@ -1,5 +1,5 @@
 // pinpipe load: Kafka topics into the staging tables, exactly once (DESIGN §8): the consumer
-// engine (consume/engine.hpp) with batches of binary COPY rows.
+// engine (consume/engine.hpp) with batches of COPY text rows.
 #pragma once
 
 #include <array>

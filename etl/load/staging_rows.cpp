@@ -1,134 +1,87 @@
 #include "load/staging_rows.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
 #include <numeric>
-#include <optional>
 #include <stdexcept>
-#include <type_traits>
 
 namespace pinpipe::load {
 namespace {
 
-constexpr int16_t staging_field_count = 6;
-constexpr int32_t null_length = -1;
-constexpr char jsonb_binary_version = 1;
-// timestamptz travels as microseconds since 2000-01-01 00:00:00 UTC.
-constexpr int64_t postgres_epoch_ms = 946'684'800'000;
+constexpr size_t staging_field_count = 6;
 
-// COPY binary is big-endian (network order) throughout.
-template <typename Integer>
-void append_big_endian(std::string& out, Integer value) {
-    const auto bits = static_cast<std::make_unsigned_t<Integer>>(value);
-    for (int shift = 8 * (static_cast<int>(sizeof bits) - 1); shift >= 0; shift -= 8) {
-        out.push_back(static_cast<char>((bits >> shift) & 0xff));
-    }
-}
-
-void append_field(std::string& out, std::string_view bytes) {
-    append_big_endian(out, static_cast<int32_t>(bytes.size()));
-    out.append(bytes);
+[[noreturn]] void malformed() {
+    throw std::invalid_argument("not a staging row in COPY text format");
 }
 
 template <typename Integer>
-void append_integer_field(std::string& out, Integer value) {
-    append_big_endian(out, static_cast<int32_t>(sizeof value));
-    append_big_endian(out, value);
+Integer parse_integer(const std::optional<std::string>& field) {
+    Integer value = 0;
+    if (!field) {
+        malformed();
+    }
+    const char* end = field->data() + field->size();
+    const auto [stopped, error] = std::from_chars(field->data(), end, value);
+    if (error != std::errc() || stopped != end || field->empty()) {
+        malformed();
+    }
+    return value;
 }
 
-class RowReader {
-  public:
-    explicit RowReader(std::string_view row) : m_rest(row) {}
-
-    template <typename Integer>
-    Integer integer() {
-        if (m_rest.size() < sizeof(Integer)) {
-            malformed();
-        }
-        std::make_unsigned_t<Integer> bits = 0;
-        for (size_t i = 0; i < sizeof(Integer); ++i) {
-            bits = static_cast<decltype(bits)>((bits << 8) | static_cast<unsigned char>(m_rest[i]));
-        }
-        m_rest.remove_prefix(sizeof(Integer));
-        return static_cast<Integer>(bits);
+// The inverse of pg::append_copy_timestamp; refuses anything it would not write.
+int64_t parse_timestamp(const std::string& field) {
+    int year = 0;
+    unsigned month = 0, day = 0, hours = 0, minutes = 0, seconds = 0, milliseconds = 0;
+    if (std::sscanf(field.c_str(), "%d-%u-%u %u:%u:%u.%u+00", &year, &month, &day, &hours, &minutes,
+                    &seconds, &milliseconds) != 7) {
+        malformed();
     }
-
-    // A field's bytes, or nullopt for NULL.
-    std::optional<std::string_view> field() {
-        const auto length = integer<int32_t>();
-        if (length == null_length) {
-            return std::nullopt;
-        }
-        if (length < 0) {
-            malformed();
-        }
-        const std::string_view bytes = m_rest.substr(0, static_cast<size_t>(length));
-        if (bytes.size() != static_cast<size_t>(length)) {
-            malformed();
-        }
-        m_rest.remove_prefix(bytes.size());
-        return bytes;
+    const std::chrono::sys_days date{std::chrono::year(year) / std::chrono::month(month) /
+                                     std::chrono::day(day)};
+    const int64_t epoch_ms =
+        (date.time_since_epoch() + std::chrono::hours(hours) + std::chrono::minutes(minutes) +
+         std::chrono::seconds(seconds) + std::chrono::milliseconds(milliseconds)) /
+        std::chrono::milliseconds(1);
+    std::string again;
+    pg::append_copy_timestamp(again, epoch_ms);
+    if (again != field) {
+        malformed();
     }
+    return epoch_ms;
+}
 
-    std::string_view required_field() {
-        const std::optional<std::string_view> bytes = field();
-        if (!bytes) {
-            malformed();
+// The inverse of pg::append_copy_bytea once COPY's own escaping is undone: \x, then hex.
+std::string parse_bytea(const std::string& field) {
+    const auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
         }
-        return *bytes;
-    }
-
-    template <typename Integer>
-    std::optional<Integer> optional_integer_field() {
-        const std::optional<std::string_view> bytes = field();
-        if (!bytes) {
-            return std::nullopt;
+        if (c >= 'a' && c <= 'f') {
+            return c - 'a' + 10;
         }
-        if (bytes->size() != sizeof(Integer)) {
-            malformed();
-        }
-        return RowReader(*bytes).integer<Integer>();
+        malformed();
+    };
+    if (!field.starts_with("\\x") || field.size() % 2 != 0) {
+        malformed();
     }
-
-    template <typename Integer>
-    Integer integer_field() {
-        const std::optional<Integer> value = optional_integer_field<Integer>();
-        if (!value) {
-            malformed();
-        }
-        return *value;
+    std::string bytes;
+    bytes.reserve(field.size() / 2 - 1);
+    for (size_t i = 2; i < field.size(); i += 2) {
+        bytes.push_back(static_cast<char>(digit(field[i]) * 16 + digit(field[i + 1])));
     }
-
-    bool at_end() const { return m_rest.empty(); }
-
-    [[noreturn]] static void malformed() {
-        throw std::invalid_argument("not a staging row in COPY binary format");
-    }
-
-  private:
-    std::string_view m_rest;
-};
+    return bytes;
+}
 
 }  // namespace
 
 void StagingRows::append(const events::MessageOrigin& at, std::string_view payload) {
-    append_big_endian(m_tuples, staging_field_count);
-    append_field(m_tuples, at.topic);
-    append_integer_field(m_tuples, at.partition);
-    append_integer_field(m_tuples, at.offset);
-    if (at.timestamp_ms) {
-        append_integer_field(m_tuples, (*at.timestamp_ms - postgres_epoch_ms) * 1000);
-    } else {
-        append_big_endian(m_tuples, null_length);
-    }
-    if (at.key) {
-        append_field(m_tuples, *at.key);
-    } else {
-        append_big_endian(m_tuples, null_length);
-    }
-    append_big_endian(m_tuples, static_cast<int32_t>(payload.size() + 1));
-    m_tuples.push_back(jsonb_binary_version);
-    m_tuples.append(payload);
-    m_row_ends.push_back(m_tuples.size());
+    pg::append_copy_origin(m_text, at);
+    m_text.push_back('\t');
+    pg::append_copy_text(m_text, payload);
+    m_text.push_back('\n');
+    m_row_ends.push_back(m_text.size());
     m_row_partitions.push_back(at.partition);
 }
 
@@ -148,27 +101,29 @@ std::vector<std::string_view> StagingRows::rows_in_partition_order() const {
 
 std::string_view StagingRows::row(size_t index) const {
     const size_t begin = index == 0 ? 0 : m_row_ends.at(index - 1);
-    return std::string_view(m_tuples).substr(begin, m_row_ends.at(index) - begin);
+    return std::string_view(m_text).substr(begin, m_row_ends.at(index) - begin);
 }
 
 StagingRow decode_staging_row(std::string_view row) {
-    RowReader reader(row);
-    if (reader.integer<int16_t>() != staging_field_count) {
-        RowReader::malformed();
+    if (row.empty() || row.back() != '\n' || row.find('\n') != row.size() - 1) {
+        malformed();
+    }
+    row.remove_suffix(1);
+    std::vector<std::optional<std::string>> fields = pg::decode_copy_text_line(row);
+    if (fields.size() != staging_field_count || !fields[0] || !fields[5]) {
+        malformed();
     }
     StagingRow decoded;
-    decoded.at.topic = reader.required_field();
-    decoded.at.partition = reader.integer_field<int32_t>();
-    decoded.at.offset = reader.integer_field<int64_t>();
-    if (const std::optional<int64_t> microseconds = reader.optional_integer_field<int64_t>()) {
-        decoded.at.timestamp_ms = *microseconds / 1000 + postgres_epoch_ms;
+    decoded.topic = std::move(*fields[0]);
+    decoded.partition = parse_integer<int32_t>(fields[1]);
+    decoded.offset = parse_integer<int64_t>(fields[2]);
+    if (fields[3]) {
+        decoded.timestamp_ms = parse_timestamp(*fields[3]);
     }
-    decoded.at.key = reader.field();
-    const std::string_view jsonb = reader.required_field();
-    if (jsonb.empty() || jsonb.front() != jsonb_binary_version || !reader.at_end()) {
-        RowReader::malformed();
+    if (fields[4]) {
+        decoded.key = parse_bytea(*fields[4]);
     }
-    decoded.payload = jsonb.substr(1);
+    decoded.payload = std::move(*fields[5]);
     return decoded;
 }
 

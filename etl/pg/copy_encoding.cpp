@@ -62,16 +62,6 @@ void append_copy_null(std::string& out) {
 
 namespace {
 
-void append_coordinates(std::string& out, const events::MessageOrigin& at) {
-    append_copy_text(out, at.topic);
-    fmt::format_to(std::back_inserter(out), "\t{}\t{}\t", at.partition, at.offset);
-    if (at.timestamp_ms) {
-        append_copy_timestamp(out, *at.timestamp_ms);
-    } else {
-        append_copy_null(out);
-    }
-}
-
 void append_optional_bytea(std::string& out, std::optional<std::string_view> bytes) {
     if (bytes) {
         append_copy_bytea(out, *bytes);
@@ -82,15 +72,65 @@ void append_optional_bytea(std::string& out, std::optional<std::string_view> byt
 
 }  // namespace
 
+void append_copy_origin(std::string& out, const events::MessageOrigin& at) {
+    append_copy_text(out, at.topic);
+    fmt::format_to(std::back_inserter(out), "\t{}\t{}\t", at.partition, at.offset);
+    if (at.timestamp_ms) {
+        append_copy_timestamp(out, *at.timestamp_ms);
+    } else {
+        append_copy_null(out);
+    }
+    out.push_back('\t');
+    append_optional_bytea(out, at.key);
+}
+
+std::vector<std::optional<std::string>> decode_copy_text_line(std::string_view line) {
+    std::vector<std::optional<std::string>> fields;
+    while (true) {
+        const size_t end = line.find('\t');
+        const std::string_view raw = line.substr(0, end);
+        // COPY compares the field as written with its NULL marker: an escaped backslash
+        // followed by N ("\\N") is the text \N, not a NULL.
+        if (raw == "\\N") {
+            fields.emplace_back(std::nullopt);
+        } else {
+            std::string field;
+            field.reserve(raw.size());
+            for (size_t i = 0; i < raw.size(); ++i) {
+                if (raw[i] != '\\' || i + 1 == raw.size()) {
+                    field += raw[i];
+                    continue;
+                }
+                switch (raw[++i]) {
+                    case 't':
+                        field += '\t';
+                        break;
+                    case 'n':
+                        field += '\n';
+                        break;
+                    case 'r':
+                        field += '\r';
+                        break;
+                    default:  // "\\" and anything else escaped stand for themselves
+                        field += raw[i];
+                }
+            }
+            fields.emplace_back(std::move(field));
+        }
+        if (end == std::string_view::npos) {
+            return fields;
+        }
+        line.remove_prefix(end + 1);
+    }
+}
+
 void append_dead_letter_row(std::string& out, std::string_view consumer,
                             const events::MessageOrigin& at,
                             std::optional<std::string_view> payload, std::string_view reason,
                             std::string_view error) {
     append_copy_text(out, consumer);
     out.push_back('\t');
-    append_coordinates(out, at);
-    out.push_back('\t');
-    append_optional_bytea(out, at.key);
+    append_copy_origin(out, at);
     out.push_back('\t');
     append_optional_bytea(out, payload);
     out.push_back('\t');

@@ -1,11 +1,12 @@
-// PostgreSQL COPY text format encoding of dead-letter rows: pure, no I/O. Staging rows travel in
-// binary (load/staging_rows.hpp).
+// PostgreSQL COPY text format: the encoding of staging rows (load/staging_rows.hpp) and dead
+// letters, and its decoding. Pure, no I/O.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "events/origin.hpp"
 
@@ -19,6 +20,13 @@ void append_copy_bytea(std::string& out, std::string_view bytes);
 // Appends a Kafka timestamp (milliseconds since the epoch, UTC) as a timestamptz field.
 void append_copy_timestamp(std::string& out, int64_t epoch_ms);
 void append_copy_null(std::string& out);
+// Appends where a message came from as five fields, tab-separated (no tab after the last):
+// topic, partition, offset, Kafka timestamp (or NULL), key as bytea (or NULL). Staging rows and
+// dead letters share it.
+void append_copy_origin(std::string& out, const events::MessageOrigin& at);
+
+// The fields of one line of COPY text (without its newline), unescaped; nullopt for \N.
+std::vector<std::optional<std::string>> decode_copy_text_line(std::string_view line);
 
 // The staging columns StagingRows fills, in order.
 inline constexpr std::string_view staging_copy_columns =

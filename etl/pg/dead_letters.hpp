@@ -4,18 +4,12 @@
 
 #include <pqxx/transaction_base>
 
-#include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
 
 namespace pinpipe::pg {
 
-// Inside the caller's transaction, through pqxx::stream_to; nothing is sent when copy_text is
-// empty.
+// Inside the caller's transaction, the COPY text as it is (pg::copy_text_lines); nothing is
+// sent when copy_text is empty.
 void copy_dead_letters(pqxx::transaction_base& tx, std::string_view copy_text);
-
-// The fields of one line of COPY text, unescaped; nullopt for \N. Pure.
-std::vector<std::optional<std::string>> decode_copy_text_line(std::string_view line);
 
 }  // namespace pinpipe::pg

@@ -112,6 +112,7 @@ void Membership::end_lapsed_sessions(pqxx::transaction_base& tx) const {
 }
 
 void Membership::join(pqxx::connection_base& cx) {
+    const auto sent = std::chrono::steady_clock::now();
     pqxx::work tx(cx);
     const auto id = tx.exec_params1(
                           "INSERT INTO etl.consumer_instances (consumer, host, pid, follows) "
@@ -123,6 +124,7 @@ void Membership::join(pqxx::connection_base& cx) {
     tx.exec_params("SELECT pg_advisory_lock_shared(hashtextextended($1, 0))", lock_name(id));
     tx.commit();
     m_id = id;
+    m_last_heartbeat = sent;
 }
 
 void Membership::attach(pqxx::connection_base& cx) const {
@@ -134,21 +136,22 @@ void Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
     if (!joined()) {
         join(cx);
     }
-    bool row_lost = false;
-    {
-        pqxx::nontransaction session(cx);
-        row_lost = session
-                       .exec_params(
-                           "UPDATE etl.consumer_instances "
-                           "SET heartbeat_at = now(), partitions = $2 WHERE id = $1",
-                           m_id, owned_partitions)
-                       .affected_rows() == 0;
-    }
-    if (row_lost) {
-        leave(cx);
-        join(cx);
-    }
+    const auto sent = std::chrono::steady_clock::now();
     pqxx::nontransaction session(cx);
+    const bool row_lost = session
+                              .exec_params(
+                                  "UPDATE etl.consumer_instances "
+                                  "SET heartbeat_at = now(), partitions = $2 WHERE id = $1",
+                                  m_id, owned_partitions)
+                              .affected_rows() == 0;
+    if (row_lost) {
+        throw InstanceLost(fmt::format(
+            "the row of consumer instance {} of group {} was deleted from "
+            "etl.consumer_instances while it ran (by hand?); its session ends, so that none of "
+            "its connections keeps claims under the lost row's liveness lock",
+            m_id, m_consumer));
+    }
+    m_last_heartbeat = sent;
     end_lapsed_sessions(session);
     session.exec_params(
         fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,16 @@ constexpr std::chrono::milliseconds default_claim_lease{10000};
 // registers so that its lease can run out (a cron load, which claims partitions one by one).
 enum class MemberRole { follower, cron };
 
+// The instance's row in etl.consumer_instances was deleted (by an operator) while it ran. Its
+// connections still hold the liveness lock named after the lost row, which no row names any
+// more: re-registering on one connection would leave the others under the old lock, beyond the
+// reach of a lease. So the session ends (consume::next_step: new_session): a follower starts a
+// new one, registering again and attaching every connection anew; a cron load exits 1.
+class InstanceLost : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
 // One registered instance of a consumer group. join() and refresh() take the connection the
 // instance registered on, attach() each other connection it claims partitions with: the
 // instance is live exactly as long as those connections, so a killed process frees its
@@ -84,9 +95,14 @@ class Membership {
     // that ending a lapsed instance also ends that connection's session and frees its claims.
     void attach(pqxx::connection_base& cx) const;
     // Records that this instance lives and how many partitions it owns, ends the sessions of
-    // instances whose lease ran out and removes the rows of dead ones. Re-registers when the
-    // row was lost (an operator deleted it).
+    // instances whose lease ran out and removes the rows of dead ones. Throws InstanceLost when
+    // the row was lost (an operator deleted it).
     void heartbeat(pqxx::connection_base& cx, size_t owned_partitions);
+    // When the last heartbeat (or join) that PostgreSQL recorded was sent: taken before the
+    // statement, so that it is never later than the heartbeat_at the others compare with their
+    // lease. Time since then beyond the lease means others may have ended this instance's
+    // sessions.
+    std::chrono::steady_clock::time_point last_heartbeat() const { return m_last_heartbeat; }
     // Heartbeat, then how many followers are live and where this one ranks among them.
     LiveMembers refresh(pqxx::connection_base& cx, size_t owned_partitions);
     // Heartbeat, then the plan that brings this instance to its fair share of `all`.
@@ -106,6 +122,7 @@ class Membership {
     MemberRole m_role;
     std::chrono::milliseconds m_claim_lease;
     int64_t m_id = 0;
+    std::chrono::steady_clock::time_point m_last_heartbeat = std::chrono::steady_clock::now();
 };
 
 }  // namespace pinpipe::pg

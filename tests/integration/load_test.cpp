@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "kafka/client.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "obs/failpoints.hpp"
@@ -20,6 +24,13 @@ using namespace std::chrono_literals;
 using testing::run_pinpipe;
 
 constexpr const char* kinds[] = {"pin", "geo", "user"};
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
 
 class LoadTest : public testing::PipelineTest {
   protected:
@@ -117,6 +128,27 @@ TEST_F(LoadTest, PayloadsAreStoredEqualInMeaningWithCoordinatesAndKey) {
     EXPECT_EQ(row[0][2].as<std::string>(), "0");
     EXPECT_EQ(row[0][3].as<std::string>(), "42");
     EXPECT_EQ(row[0][4].as<std::string>(), "t");
+}
+
+TEST_F(LoadTest, RawWhitespaceBinaryKeysAndTheCopyNullMarkerArriveByteForByte) {
+    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
+                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
+    // A tab, newline and carriage return between JSON tokens, a string that is COPY's NULL
+    // marker once unescaped (\N), and a key of any bytes: each must survive COPY's escaping.
+    producer.produce(m_prefix + ".pin", std::string_view("\0\xff\t\\", 4),
+                     "{\"index\":\t44,\n\r\"s\": \"\\\\N\", \"u\": \"\u00e9\\\\t\"}", nullptr, 1);
+    producer.flush(10s);
+    ASSERT_EQ(load().exit_code, 0);
+    pg::Connection cx(m_dsn, "load_test");
+    const pqxx::result row = testing::exec(
+        cx,
+        "SELECT payload ->> 's', payload ->> 'u', encode(kafka_key, 'hex'), kafka_partition "
+        "FROM staging.pin_events");
+    ASSERT_EQ(row.size(), 1U);
+    EXPECT_EQ(row[0][0].as<std::string>(), "\\N");
+    EXPECT_EQ(row[0][1].as<std::string>(), "\u00e9\\t");
+    EXPECT_EQ(row[0][2].as<std::string>(), "00ff095c");
+    EXPECT_EQ(row[0][3].as<std::string>(), "1");
 }
 
 TEST_F(LoadTest, NumbersBeyondDoubleAndInt64AreStoredExactly) {
@@ -307,7 +339,10 @@ TEST_F(LoadTest, AHungCronLoadLosesItsClaimsOnceItsLeaseRunsOutAndTheNextRunLoad
     // Stopped with its third batch copied, COMMIT not sent: it holds claims on both writers'
     // connections, and in its open transaction the live state's fold lock, which every other
     // load's batch must wait for.
-    util::ChildProcess hung = start_load(with_lease("7000"), "load.before_commit=stop@3");
+    const std::filesystem::path hung_stderr =
+        std::filesystem::temp_directory_path() / (m_prefix + ".hung.stderr");
+    util::ChildProcess hung =
+        start("load", with_lease("7000"), "load.before_commit=stop@3", hung_stderr);
     ASSERT_TRUE(testing::wait_until_stopped(hung.pid()));
     ASSERT_TRUE(testing::eventually(
         [&] {
@@ -327,10 +362,80 @@ TEST_F(LoadTest, AHungCronLoadLosesItsClaimsOnceItsLeaseRunsOutAndTheNextRunLoad
                                        hung.pid())),
               0);
 
-    // Resumed, it finds its session ended: its COMMIT fails and nothing counts twice.
+    // Resumed, it finds its session ended: its COMMIT fails and nothing counts twice. It says
+    // why, not only libpq's "server closed the connection unexpectedly".
     hung.send_signal(SIGCONT);
     EXPECT_EQ(hung.wait_for(30s).value_or(-1), 1);
+    const std::string said = read_file(hung_stderr);
+    std::filesystem::remove(hung_stderr);
+    EXPECT_NE(said.find("s without a heartbeat, longer than its --claim-lease-ms of 7000 ms, so "
+                        "another instance ended its session"),
+              std::string::npos)
+        << said;
+    EXPECT_NE(said.find("committed batches are kept, run it again"), std::string::npos) << said;
     expect_exactly(events);
+}
+
+TEST_F(LoadTest, AFollowerWhoseRowIsDeletedRejoinsWithAllItsConnectionsUnderTheNewRow) {
+    constexpr int events = 3000;
+    const auto all_staged = [&] { return staged("pin") + staged("geo") + staged("user"); };
+    // The member connection and both writers' hold the instance's liveness lock.
+    util::ChildProcess follower =
+        start_load({"--follow", "--writers", "2", "--max-batch-ms", "100"});
+    emulate(events, 14);
+    ASSERT_TRUE(testing::eventually([&] { return all_staged() == 3 * events; }));
+    const auto instance_of_follower = [&] {
+        return query_number(
+            fmt::format("SELECT id FROM etl.consumer_instances WHERE pid = {} AND partitions = 18",
+                        follower.pid()));
+    };
+    ASSERT_TRUE(testing::eventually([&] { return instance_of_follower() != 0; }));
+    const long long lost = instance_of_follower();
+    // The load's backends in this database (the test's own are pinpipe-test), and those of
+    // them holding the liveness lock of instance `id`.
+    const auto backends = [&] {
+        return query_number(
+            "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = 'pinpipe-load'");
+    };
+    const auto holding_lock_of = [&](long long id) {
+        return query_number(fmt::format(
+            "SELECT count(*) FROM pg_catalog.pg_stat_activity a "
+            "JOIN etl.consumer_instances i ON i.id = {0} "
+            "WHERE a.datname = current_database() AND a.application_name = 'pinpipe-load' "
+            "AND EXISTS (SELECT FROM pg_catalog.pg_locks l "
+            "  WHERE l.pid = a.pid AND l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
+            "  AND l.classid::bigint = ((hashtextextended('pinpipe-instance/' || i.consumer || "
+            "                            '/' || i.id::text, 0) >> 32) & 4294967295) "
+            "  AND l.objid::bigint = (hashtextextended('pinpipe-instance/' || i.consumer || "
+            "                         '/' || i.id::text, 0) & 4294967295))",
+            id));
+    };
+    ASSERT_EQ(holding_lock_of(lost), 3) << "the follower's connections are not all attached";
+
+    exec(fmt::format("DELETE FROM etl.consumer_instances WHERE id = {}", lost));
+    // Its next heartbeat ends the session; the new one registers anew and claims all 18 again.
+    long long rejoined = 0;
+    ASSERT_TRUE(testing::eventually([&] {
+        rejoined = instance_of_follower();
+        return rejoined > lost && backends() == 3 && holding_lock_of(rejoined) == 3;
+    })) << "the follower did not rejoin with all three connections under its new row";
+    // None of its connections still holds the lost row's lock: the lease can reach them all.
+    EXPECT_EQ(query_number(fmt::format(
+                  "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' "
+                  "AND objsubid = 1 AND classid::bigint = ((hashtextextended('pinpipe-instance/' "
+                  "|| (SELECT consumer FROM etl.consumer_instances WHERE id = {0}) || '/{1}', 0) "
+                  ">> 32) & 4294967295) AND objid::bigint = (hashtextextended("
+                  "'pinpipe-instance/' || (SELECT consumer FROM etl.consumer_instances "
+                  "WHERE id = {0}) || '/{1}', 0) & 4294967295)",
+                  rejoined, lost)),
+              0);
+
+    emulate(events, 15);
+    ASSERT_TRUE(testing::eventually([&] { return all_staged() == 6 * events; }));
+    follower.send_signal(SIGTERM);
+    EXPECT_EQ(follower.wait_for(30s).value_or(-1), 0);
+    expect_exactly(2 * events);
 }
 
 TEST_F(LoadTest, AHungFollowerInItsTransactionIsEndedByTheOtherWhichThenLoadsAll) {

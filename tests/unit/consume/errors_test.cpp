@@ -4,6 +4,8 @@
 
 #include <pqxx/except>
 
+#include "pg/membership.hpp"
+
 namespace pinpipe::consume {
 namespace {
 
@@ -31,6 +33,13 @@ TEST(NextStep, OutagesStartANewSession) {
               NextStep::new_session);
     EXPECT_EQ(next_step(KafkaUnavailable("broker down")), NextStep::new_session);
     EXPECT_EQ(next_step(FenceLost("moved")), NextStep::new_session);
+}
+
+TEST(NextStep, ALostInstanceRowStartsANewSessionNotAnExit) {
+    // Its connections hold the lost row's liveness lock: all of them must go, not just one.
+    EXPECT_EQ(next_step(pg::InstanceLost("row deleted")), NextStep::new_session);
+    const std::runtime_error& as_runtime_error = pg::InstanceLost("row deleted");
+    EXPECT_EQ(next_step(as_runtime_error), NextStep::new_session);
 }
 
 TEST(NextStep, ALostConnectionWinsOverTheStatementsState) {

@@ -108,11 +108,11 @@ TEST(ReplayPlan, MovesWhatPassesNowAndCountsTheRestByTheirReasonNow) {
     // The staging row load would write: the letter's coordinates, key and payload.
     const load::StagingRow user = load::decode_staging_row(
         plan.batch.rows[events::kind_index(events::EventKind::user)].row(0));
-    EXPECT_EQ(user.at.topic, "p.user");
-    EXPECT_EQ(user.at.partition, 2);
-    EXPECT_EQ(user.at.offset, 45);
-    EXPECT_EQ(user.at.timestamp_ms, 0);
-    EXPECT_EQ(user.at.key, "7");
+    EXPECT_EQ(user.topic, "p.user");
+    EXPECT_EQ(user.partition, 2);
+    EXPECT_EQ(user.offset, 45);
+    EXPECT_EQ(user.timestamp_ms, 0);
+    EXPECT_EQ(user.key, "7");
     EXPECT_EQ(user.payload, "{\"ind\": 2}");
     EXPECT_TRUE(plan.batch.progress.advances.empty());
 }

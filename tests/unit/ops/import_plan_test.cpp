@@ -36,9 +36,9 @@ TEST(PlanImport, NewlineDelimitedJsonOneRowPerLineAndADeadLetterForTheBadOne) {
     EXPECT_EQ(result.records, 4u);
     // Line numbers are the offsets; the blank line 2 is skipped, not renumbered.
     const load::StagingRow geo = load::decode_staging_row(result.rows[1].row(0));
-    EXPECT_EQ(geo.at.offset, 3);
-    EXPECT_EQ(geo.at.topic, "import:abc.geo");
-    EXPECT_EQ(geo.at.key, "1");
+    EXPECT_EQ(geo.offset, 3);
+    EXPECT_EQ(geo.topic, "import:abc.geo");
+    EXPECT_EQ(geo.key, "1");
     EXPECT_NE(result.dead_letters.find("invalid_json"), std::string::npos);
     EXPECT_NE(result.dead_letters.find("non_integer_ind"), std::string::npos);
     EXPECT_NE(result.dead_letters.find("import:abc.user\t0\t5"), std::string::npos)

@@ -45,5 +45,24 @@ TEST(CopyEncoder, DeadLetterRowKeepsRawBytes) {
               "grp\tp.geo\t1\t9\t\\N\t\\N\t\\\\x610062\tinvalid_json\tnot valid JSON: x\\ty\n");
 }
 
+TEST(CopyDecoder, OnlyAnUnescapedBackslashNIsNull) {
+    std::string line;
+    append_copy_text(line, "\\N");  // the two characters \N, as text
+    line += "\t\\N\t";
+    append_copy_text(line, "a\tb\\");
+    const auto fields = decode_copy_text_line(line);
+    ASSERT_EQ(fields.size(), 3U);
+    EXPECT_EQ(fields[0], "\\N");
+    EXPECT_EQ(fields[1], std::nullopt);
+    EXPECT_EQ(fields[2], "a\tb\\");
+    EXPECT_EQ(decode_copy_text_line(""), (std::vector<std::optional<std::string>>{""}));
+}
+
+TEST(CopyEncoder, OriginIsFiveFieldsSharedByStagingRowsAndDeadLetters) {
+    std::string out;
+    append_copy_origin(out, {"p.pin", 7, 1LL << 40, 0, std::string_view("\\", 1)});
+    EXPECT_EQ(out, "p.pin\t7\t1099511627776\t1970-01-01 00:00:00.000+00\t\\\\x5c");
+}
+
 }  // namespace
 }  // namespace pinpipe::pg
