@@ -9,7 +9,10 @@
 # deadlock_timeout for an autovacuum of the fresh partition to cancel itself. Prints the wall time of the whole run
 # (process start included) and, from the server's statement log, how long the staging tables
 # were locked (the detach transactions: loads wait meanwhile) and how long the drops took.
-# Usage: [ROWS=10000000] [RUNS=3] [ANALYZE=1] [KEEP_DAYS=7] bench/retention.sh [build-dir]
+# DROP_CACHES=1 (as root) empties the kernel's page cache before each timed run, as a month-old
+# partition would be; BENCH_TMPDIR (bench/lib.sh) chooses the file system of the cluster.
+# Usage: [ROWS=10000000] [RUNS=3] [ANALYZE=1] [KEEP_DAYS=7] [DROP_CACHES=1] [BENCH_TMPDIR=DIR]
+#        bench/retention.sh [build-dir]
 source "$(dirname "$0")/lib.sh"
 [ -n "${1:-}" ] && PINPIPE=$1/pinpipe
 
@@ -53,6 +56,11 @@ for run in $(seq "$RUNS"); do
     seeded_s=$(seed_month)
     size=$(bench_psql -At -c "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid WHERE c.relkind = 'r' AND c.relname ~ '_events_p'")
+    if [ "${DROP_CACHES:-0}" = 1 ]; then
+        # A month-old partition is long out of the page cache; the seed just wrote this one.
+        sync
+        echo 3 >/proc/sys/vm/drop_caches
+    fi
     started=$(date +%s.%N)
     log_start=$(wc -l <"$BENCH_DIR/pg.log")
     # Every statement's duration in the server log, to split the run into the transactions that
