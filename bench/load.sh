@@ -24,8 +24,15 @@
 # history grows by RECORDS per run). The staging ceiling is not repeated (its rows would
 # replace each other). Prints both pinpipe/lean ratios and the history's over the empty one's.
 #
+# STAGING=unpartitioned (issue #14's comparison) replaces, right after `pinpipe migrate`, the
+# three partitioned staging tables by plain tables with the same columns, the same unique key
+# and the same statement-level live-state triggers (the views over them re-created from their
+# own definitions), as staging was before migration 0031; everything else is the same. Run it
+# and the default STAGING=partitioned with the same HISTORY in one session to compare the two
+# history/empty ratios.
+#
 # Usage: [RECORDS=200000] [RUNS=5] [WRITERS="1 2"] [LOAD_ARGS="--max-batch-rows N ..."]
-#        [HISTORY=1000000] bench/load.sh
+#        [HISTORY=1000000] [STAGING=partitioned|unpartitioned] bench/load.sh
 source "$(dirname "$0")/lib.sh"
 
 RECORDS=${RECORDS:-200000}
@@ -37,9 +44,76 @@ if [ "$HISTORY" -gt 0 ] && [ ! -x "$ANALYTICS_BENCH" ]; then
     echo "bench: $ANALYTICS_BENCH not found (build the analytics_bench target)" >&2
     exit 1
 fi
+STAGING=${STAGING:-partitioned}
+case "$STAGING" in
+partitioned | unpartitioned) ;;
+*) echo "bench: STAGING must be partitioned or unpartitioned, not $STAGING" >&2; exit 1 ;;
+esac
 PARTITIONS=32
 
+# The three staging tables as plain tables (STAGING=unpartitioned): the partitioned ones are
+# renamed, plain ones made with their columns, unique key and non-internal triggers, the views
+# that read staging re-created over them from the definitions read before the rename (as
+# migration 0031 did the other way), and the partitioned ones dropped.
+unpartition_staging() {
+    bench_psql <<'EOF'
+BEGIN;
+SET LOCAL search_path = pg_catalog;
+DO $$
+DECLARE
+    tables regclass[] := ARRAY['staging.pin_events', 'staging.geo_events', 'staging.user_events'];
+    kind text;
+    old_table regclass;
+    key_columns text;
+    trigger_definitions text[];
+    definition text;
+    view_names text[];
+    view_definitions text[];
+    i int;
+BEGIN
+    SELECT array_agg(v.view_name ORDER BY v.view_name), array_agg(v.definition ORDER BY v.view_name)
+    INTO view_names, view_definitions
+    FROM (SELECT DISTINCT c.oid::regclass::text AS view_name, pg_get_viewdef(c.oid) AS definition
+          FROM pg_depend d
+               JOIN pg_rewrite r ON r.oid = d.objid
+               JOIN pg_class c ON c.oid = r.ev_class
+          WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
+            AND d.refobjid = ANY (tables) AND c.oid <> d.refobjid) v;
+    FOREACH kind IN ARRAY ARRAY['pin', 'geo', 'user'] LOOP
+        old_table := format('staging.%I', kind || '_events')::regclass;
+        SELECT array_agg(pg_get_triggerdef(t.oid) ORDER BY t.tgname) INTO trigger_definitions
+        FROM pg_trigger t WHERE t.tgrelid = old_table AND NOT t.tgisinternal;
+        SELECT pg_get_constraintdef(k.oid) INTO STRICT key_columns
+        FROM pg_constraint k WHERE k.conrelid = old_table AND k.conname = kind || '_events_kafka_message_key';
+        EXECUTE format('ALTER TABLE %s RENAME TO %I', old_table, kind || '_events_partitioned');
+        EXECUTE format('ALTER TABLE %s RENAME CONSTRAINT %I TO %I', old_table,
+                       kind || '_events_kafka_message_key', kind || '_events_partitioned_key');
+        EXECUTE format('CREATE TABLE staging.%I (LIKE %s INCLUDING DEFAULTS INCLUDING GENERATED '
+                       'INCLUDING COMMENTS INCLUDING STORAGE INCLUDING COMPRESSION, CONSTRAINT %I %s)',
+                       kind || '_events', old_table, kind || '_events_kafka_message_key', key_columns);
+        FOREACH definition IN ARRAY coalesce(trigger_definitions, '{}') LOOP
+            EXECUTE definition;  -- read before the rename: "ON staging.<kind>_events"
+        END LOOP;
+    END LOOP;
+    FOR i IN 1 .. coalesce(array_length(view_names, 1), 0) LOOP
+        EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', view_names[i], view_definitions[i]);
+    END LOOP;
+    FOREACH kind IN ARRAY ARRAY['pin', 'geo', 'user'] LOOP
+        EXECUTE format('DROP TABLE staging.%I', kind || '_events_partitioned');
+    END LOOP;
+END
+$$;
+COMMIT;
+EOF
+}
+
+describe_staging() {
+    bench_psql -At -c "SELECT 'staging: ' || string_agg(format('%s %s, %s trigger(s)', c.oid::regclass, CASE c.relkind WHEN 'p' THEN 'partitioned' ELSE 'plain' END, (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal)), '; ' ORDER BY c.relname) FROM pg_class c WHERE c.relnamespace = 'staging'::regnamespace AND c.relname IN ('pin_events', 'geo_events', 'user_events')" >&2
+}
+
 start_postgres
+[ "$STAGING" = partitioned ] || unpartition_staging
+describe_staging
 start_broker gen "$PARTITIONS"
 generator=$BENCH_BOOTSTRAP
 start_broker bench "$PARTITIONS"
@@ -162,6 +236,7 @@ EOF
     echo "load average after the history's runs: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 fi
 
+echo "staging tables: $STAGING"
 lean=$(median <"$BENCH_DIR/lean.times")
 staging=$(median <"$BENCH_DIR/staging.times")
 printf 'median: lean \\copy %.2f s (%.0f rows/s), staging \\copy %.2f s (%.0f rows/s), staging/lean %.2f\n' \
