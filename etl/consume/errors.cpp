@@ -54,7 +54,8 @@ NextStep next_step(const std::exception& error) {
     // No SQLSTATE: the error came from libpq, not the server (after a server crash libpq may
     // still call the connection open until the next call). 57P0x admin shutdown / crash
     // shutdown / cannot connect now, 53 insufficient resources (disk full, out of memory) have no
-    // libpqxx class that says "reconnect"; 08 arrives here from the raw COPY of staging_copy.cpp.
+    // libpqxx class that says "reconnect"; an 08 that libpqxx reports as a plain sql_error is a
+    // lost connection all the same.
     if (state.empty() || state.starts_with("57P") || state.starts_with("53") ||
         state.starts_with("08")) {
         return NextStep::new_session;
