@@ -210,8 +210,11 @@ class Session {
     }
 
     // How long since the instance last told PostgreSQL it lives (pg::Membership).
+    // Zero before it registered: a session that failed before (Kafka down at start) had no
+    // lease to run out.
     Clock::duration since_last_heartbeat() const {
-        return Clock::now() - m_membership.last_heartbeat();
+        return m_membership.joined() ? Clock::now() - m_membership.last_heartbeat()
+                                     : Clock::duration::zero();
     }
 
   private:
