@@ -21,6 +21,11 @@ constexpr std::string_view keepalive_settings[][2] = {
     {"keepalives_count", "3"},
 };
 
+// Payloads are UTF-8 (validated) and go into COPY as they are: a session in another client
+// encoding (PGCLIENTENCODING, a role's setting, the dsn) would have PostgreSQL convert them, so
+// that "é" would be stored as "Ã©" from LATIN1. Forced, after everything the user gives.
+constexpr std::string_view forced_client_encoding = "client_encoding=UTF8";
+
 std::string shorten(std::string_view sql) {
     std::string text(sql.substr(0, max_statement_in_error));
     for (char& c : text) {
@@ -105,16 +110,19 @@ std::string connection_options(const std::string& dsn, const std::string& applic
         }
         settings += "application_name=" + percent_encoded(application_name);
         const size_t query = dsn.find('?');
-        return query == std::string::npos
-                   ? dsn + "?" + settings
-                   : dsn.substr(0, query + 1) + settings + "&" + dsn.substr(query + 1);
+        return (query == std::string::npos
+                    ? dsn + "?" + settings
+                    : dsn.substr(0, query + 1) + settings + "&" + dsn.substr(query + 1)) +
+               "&" + std::string(forced_client_encoding);
     }
     std::string options;
     for (const auto& [key, value] : keepalive_settings) {
         options += fmt::format("{}={} ", key, value);
     }
-    // libpq takes the last value of a repeated key, so the user's dsn comes last.
-    return options + "application_name=" + quoted_value(application_name) + " " + dsn;
+    // libpq takes the last value of a repeated key, so the user's dsn comes after our defaults,
+    // and the client encoding after it.
+    return options + "application_name=" + quoted_value(application_name) + " " + dsn + " " +
+           std::string(forced_client_encoding);
 }
 
 Connection::Connection(const std::string& dsn, const std::string& application_name) try : pqxx

@@ -8,26 +8,33 @@
 namespace pinpipe::pg {
 namespace {
 
-TEST(ConnectionOptions, PinpipeSettingsComeFirstSoTheUsersWin) {
+TEST(ConnectionOptions, PinpipeSettingsComeFirstSoTheUsersWinButTheClientEncodingIsUtf8) {
     const std::string options = connection_options("host=db keepalives_idle=30", "pinpipe load");
     EXPECT_EQ(options,
               "keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 "
-              "application_name='pinpipe load' host=db keepalives_idle=30");
+              "application_name='pinpipe load' host=db keepalives_idle=30 client_encoding=UTF8");
 }
 
 TEST(ConnectionOptions, AnEmptyDsnLeavesTheRestToLibpqsDefaults) {
     EXPECT_EQ(connection_options("", "it's"),
               "keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 "
-              "application_name='it\\'s' ");
+              "application_name='it\\'s'  client_encoding=UTF8");
 }
 
 TEST(ConnectionOptions, AUriKeepsItsFormWithTheSettingsFirstInItsQuery) {
     EXPECT_EQ(connection_options("postgresql://u@db/pins", "pinpipe load"),
               "postgresql://u@db/pins?keepalives=1&keepalives_idle=5&keepalives_interval=2&"
-              "keepalives_count=3&application_name=pinpipe%20load");
+              "keepalives_count=3&application_name=pinpipe%20load&client_encoding=UTF8");
     EXPECT_EQ(connection_options("postgres://db/pins?sslmode=require&application_name=mine", "x"),
               "postgres://db/pins?keepalives=1&keepalives_idle=5&keepalives_interval=2&"
-              "keepalives_count=3&application_name=x&sslmode=require&application_name=mine");
+              "keepalives_count=3&application_name=x&sslmode=require&application_name=mine&"
+              "client_encoding=UTF8");
+}
+
+TEST(ConnectionOptions, TheClientEncodingIsUtf8WhateverTheDsnSays) {
+    EXPECT_EQ(connection_options("host=db client_encoding=LATIN1", "x"),
+              "keepalives=1 keepalives_idle=5 keepalives_interval=2 keepalives_count=3 "
+              "application_name='x' host=db client_encoding=LATIN1 client_encoding=UTF8");
 }
 
 TEST(ErrorMessage, NamesTheStatementAndTheSqlstateOnOneLine) {
