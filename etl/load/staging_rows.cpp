@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <chrono>
-#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 
@@ -30,26 +28,12 @@ Integer parse_integer(const std::optional<std::string>& field) {
     return value;
 }
 
-// The inverse of pg::append_copy_timestamp; refuses anything it would not write.
 int64_t parse_timestamp(const std::string& field) {
-    int year = 0;
-    unsigned month = 0, day = 0, hours = 0, minutes = 0, seconds = 0, milliseconds = 0;
-    if (std::sscanf(field.c_str(), "%d-%u-%u %u:%u:%u.%u+00", &year, &month, &day, &hours, &minutes,
-                    &seconds, &milliseconds) != 7) {
+    const std::optional<int64_t> epoch_ms = pg::parse_copy_timestamp(field);
+    if (!epoch_ms) {
         malformed();
     }
-    const std::chrono::sys_days date{std::chrono::year(year) / std::chrono::month(month) /
-                                     std::chrono::day(day)};
-    const int64_t epoch_ms =
-        (date.time_since_epoch() + std::chrono::hours(hours) + std::chrono::minutes(minutes) +
-         std::chrono::seconds(seconds) + std::chrono::milliseconds(milliseconds)) /
-        std::chrono::milliseconds(1);
-    std::string again;
-    pg::append_copy_timestamp(again, epoch_ms);
-    if (again != field) {
-        malformed();
-    }
-    return epoch_ms;
+    return *epoch_ms;
 }
 
 // The inverse of pg::append_copy_bytea once COPY's own escaping is undone: \x, then hex.

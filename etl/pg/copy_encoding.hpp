@@ -17,12 +17,20 @@ namespace pinpipe::pg {
 void append_copy_text(std::string& out, std::string_view value);
 // Appends bytes as a bytea field in hex form (any bytes, NUL included).
 void append_copy_bytea(std::string& out, std::string_view bytes);
-// Appends a Kafka timestamp (milliseconds since the epoch, UTC) as a timestamptz field.
+// Whether a Kafka timestamp (milliseconds since the epoch, UTC) lies in years 1 to 294276, the
+// timestamps PostgreSQL can store that append_copy_timestamp writes. A producer that puts
+// microseconds in the field lands around the year 55,000, inside; nanoseconds do not.
+bool copy_timestamp_in_range(int64_t epoch_ms);
+// Appends such a timestamp as a timestamptz field ("YYYY-MM-DD hh:mm:ss.mmm+00", the year
+// with as many digits as it needs). Throws std::out_of_range outside copy_timestamp_in_range.
 void append_copy_timestamp(std::string& out, int64_t epoch_ms);
+// The inverse of append_copy_timestamp; nullopt for anything it would not write.
+std::optional<int64_t> parse_copy_timestamp(std::string_view field);
 void append_copy_null(std::string& out);
 // Appends where a message came from as five fields, tab-separated (no tab after the last):
-// topic, partition, offset, Kafka timestamp (or NULL), key as bytea (or NULL). Staging rows and
-// dead letters share it.
+// topic, partition, offset, Kafka timestamp (NULL when there is none, or when it lies outside
+// copy_timestamp_in_range: the row still lands, in the default partition), key as bytea (or
+// NULL). Staging rows and dead letters share it.
 void append_copy_origin(std::string& out, const events::MessageOrigin& at);
 
 // The fields of one line of COPY text (without its newline), unescaped; nullopt for \N.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "emulate/generator.hpp"
@@ -139,6 +140,48 @@ TEST_F(Retention, RowsOfAnyTimestampLandAndOnlyOlderPartitionsAreDropped) {
         std::string::npos)
         << rebuild.output;
     EXPECT_EQ(count(m_cx, "SELECT count(*) FROM clean.pins"), 510) << "inds 10 to 199 are gone";
+}
+
+TEST_F(Retention, TimestampsOfAWrongUnitLandWithTheValueTheyCarry) {
+    // Microseconds in the millisecond field (year 55,840): PostgreSQL stores it as sent.
+    copy_events(m_cx, 0, 5, 1700000000000000, /*partition=*/0);
+    // Nanoseconds: past PostgreSQL's last year, so the rows land without a timestamp.
+    copy_events(m_cx, 5, 10, 1700000000000000000, /*partition=*/1);
+    // Before the epoch.
+    copy_events(m_cx, 10, 15, -86400001, /*partition=*/2);
+    EXPECT_EQ(count(m_cx,
+                    "SELECT count(*) FROM staging.pin_events WHERE kafka_timestamp = "
+                    "'epoch'::timestamptz + 1700000000000000 * interval '1 millisecond'"),
+              5);
+    EXPECT_EQ(count(m_cx,
+                    "SELECT count(*) FROM staging.pin_events WHERE kafka_partition = 1 AND "
+                    "kafka_timestamp IS NULL"),
+              5);
+    EXPECT_EQ(count(m_cx,
+                    "SELECT count(*) FROM staging.pin_events WHERE kafka_timestamp = "
+                    "'1969-12-30 23:59:59.999+00'"),
+              5);
+    EXPECT_EQ(count(m_cx, "SELECT count(*) FROM clean.pins"), 15);
+}
+
+TEST_F(Retention, PayloadsArriveAsSentWhateverClientEncodingTheEnvironmentAsksFor) {
+    const std::string payload =
+        R"({"index": 900, "unique_id": "u", "title": "Côte d'Ivoire é 😀", "category": "art"})";
+    ASSERT_EQ(setenv("PGCLIENTENCODING", "LATIN1", 1), 0);
+    {
+        pg::Connection latin1_asked(m_dsn, "encoding_test");
+        EXPECT_EQ(testing::exec(latin1_asked, "SHOW client_encoding")[0][0].as<std::string>(),
+                  "UTF8");
+        load::StagingRows rows;
+        rows.append({"t.pin", 0, 1, now_ms(), std::nullopt}, payload);
+        pqxx::work tx(latin1_asked);
+        load::copy_staging_rows(tx, events::EventKind::pin, rows);
+        tx.commit();
+    }
+    ASSERT_EQ(unsetenv("PGCLIENTENCODING"), 0);
+    EXPECT_EQ(testing::exec(m_cx, "SELECT payload->>'title' FROM staging.pin_events")[0][0]
+                  .as<std::string>(),
+              "Côte d'Ivoire é 😀");
 }
 
 TEST_F(Retention, ARunStoppedAfterDetachingIsFinishedByTheNext) {

@@ -37,6 +37,45 @@ TEST(CopyEncoder, TimestampIsUtcWithMilliseconds) {
     EXPECT_EQ(out, "1970-01-01 00:00:00.000+00");
 }
 
+TEST(CopyEncoder, TimestampsFarFromNowKeepTheirDateBeyondChronosYears) {
+    const auto written = [](int64_t epoch_ms) {
+        std::string out;
+        append_copy_timestamp(out, epoch_ms);
+        return out;
+    };
+    // A producer that put microseconds in the millisecond field: year 55,840.
+    EXPECT_EQ(written(1700000000000000), "55840-11-08 22:13:20.000+00");
+    EXPECT_EQ(written(-1), "1969-12-31 23:59:59.999+00");
+    EXPECT_EQ(written(-86400001), "1969-12-30 23:59:59.999+00");
+    EXPECT_EQ(written(951782400000), "2000-02-29 00:00:00.000+00");
+    EXPECT_EQ(written(-62135596800000), "0001-01-01 00:00:00.000+00");
+    EXPECT_EQ(written(9224318015999999), "294276-12-31 23:59:59.999+00");
+    EXPECT_THROW(written(9224318016000000), std::out_of_range);
+    EXPECT_THROW(written(-62135596800001), std::out_of_range);
+}
+
+TEST(CopyDecoder, TimestampsReadBackExactlyAndNothingElse) {
+    for (const int64_t epoch_ms :
+         {int64_t{0}, int64_t{-1}, int64_t{1700000000123}, int64_t{1700000000000000},
+          int64_t{-62135596800000}, int64_t{9224318015999999}, int64_t{951782400000}}) {
+        std::string out;
+        append_copy_timestamp(out, epoch_ms);
+        EXPECT_EQ(parse_copy_timestamp(out), epoch_ms) << out;
+    }
+    EXPECT_EQ(parse_copy_timestamp("2023-04-31 00:00:00.000+00"), std::nullopt);
+    EXPECT_EQ(parse_copy_timestamp("2023-01-01 24:00:00.000+00"), std::nullopt);
+    EXPECT_EQ(parse_copy_timestamp("2023-01-01 00:00:00+00"), std::nullopt);
+    EXPECT_EQ(parse_copy_timestamp("0000-12-31 00:00:00.000+00"), std::nullopt);
+    EXPECT_EQ(parse_copy_timestamp("294277-01-01 00:00:00.000+00"), std::nullopt);
+}
+
+TEST(CopyEncoder, ATimestampPostgresCannotStoreIsWrittenAsNull) {
+    std::string out;
+    // Nanoseconds in the millisecond field: past the year 294276.
+    append_copy_origin(out, {"p.pin", 0, 7, int64_t{1700000000000000000}, std::nullopt});
+    EXPECT_EQ(out, "p.pin\t0\t7\t\\N\t\\N");
+}
+
 TEST(CopyEncoder, DeadLetterRowKeepsRawBytes) {
     std::string out;
     append_dead_letter_row(out, "grp", {"p.geo", 1, 9, std::nullopt, std::nullopt},
