@@ -46,6 +46,8 @@ void copy_text_lines(pqxx::transaction_base& tx, const std::string& table,
     if (lines.empty()) {
         return;
     }
+    // If anything below throws, libpqxx 6.4's ~stream_to completes the COPY with the lines sent
+    // so far: callers must let the exception roll their transaction back (all do), never commit.
     pqxx::stream_to stream(tx, table, columns);
     size_t total = 0;
     for (const std::string_view line : lines) {
