@@ -22,7 +22,7 @@ namespace pinpipe::load {
 // at most.
 inline constexpr size_t staging_row_overhead_bytes = 64;
 
-// The rows of one staging table, columns as pg::staging_copy_columns. Row boundaries are kept,
+// The rows of one staging table, columns as pg::staging_copy_columns(). Row boundaries are kept,
 // so that a batch PostgreSQL rejects can be redone row by row.
 class StagingRows {
   public:

@@ -131,6 +131,21 @@ std::optional<int64_t> parse_copy_timestamp(std::string_view field) {
     return epoch_ms;
 }
 
+const std::vector<std::string>& staging_copy_columns() {
+    static const std::vector<std::string> columns = {"kafka_topic",  "kafka_partition",
+                                                     "kafka_offset", "kafka_timestamp",
+                                                     "kafka_key",    "payload"};
+    return columns;
+}
+
+const std::vector<std::string>& dead_letter_copy_columns() {
+    // libpqxx 6.4's stream_to joins the names as they are: "offset" is a keyword.
+    static const std::vector<std::string> columns = {"consumer",   "topic",           "partition",
+                                                     "\"offset\"", "kafka_timestamp", "key",
+                                                     "payload",    "reason",          "error"};
+    return columns;
+}
+
 void append_copy_null(std::string& out) {
     out.append("\\N");
 }

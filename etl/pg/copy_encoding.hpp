@@ -36,13 +36,12 @@ void append_copy_origin(std::string& out, const events::MessageOrigin& at);
 // The fields of one line of COPY text (without its newline), unescaped; nullopt for \N.
 std::vector<std::optional<std::string>> decode_copy_text_line(std::string_view line);
 
-// The staging columns StagingRows fills, in order.
-inline constexpr std::string_view staging_copy_columns =
-    "(kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload)";
+// The columns of a staging row (load::StagingRows: append_copy_origin, then the payload), in
+// order, as COPY names them.
+const std::vector<std::string>& staging_copy_columns();
 
-// Columns: consumer, topic, partition, offset, kafka_timestamp, key, payload, reason, error.
-inline constexpr std::string_view dead_letter_copy_columns =
-    "(consumer, topic, partition, \"offset\", kafka_timestamp, key, payload, reason, error)";
+// The columns of a dead letter row (append_dead_letter_row), in order, as COPY names them.
+const std::vector<std::string>& dead_letter_copy_columns();
 void append_dead_letter_row(std::string& out, std::string_view consumer,
                             const events::MessageOrigin& at,
                             std::optional<std::string_view> payload, std::string_view reason,

@@ -131,13 +131,11 @@ TEST_F(LoadTest, PayloadsAreStoredEqualInMeaningWithCoordinatesAndKey) {
 }
 
 TEST_F(LoadTest, RawWhitespaceBinaryKeysAndTheCopyNullMarkerArriveByteForByte) {
-    kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
-                                                       {m_kafka.bootstrap_servers(), "", {}}, ""));
     // A tab, newline and carriage return between JSON tokens, a string that is COPY's NULL
     // marker once unescaped (\N), and a key of any bytes: each must survive COPY's escaping.
-    producer.produce(m_prefix + ".pin", std::string_view("\0\xff\t\\", 4),
-                     "{\"index\":\t44,\n\r\"s\": \"\\\\N\", \"u\": \"\u00e9\\\\t\"}", nullptr, 1);
-    producer.flush(10s);
+    produce(topic("pin"), 1,
+            {{std::string("\0\xff\t\\", 4),
+              "{\"index\":\t44,\n\r\"s\": \"\\\\N\", \"u\": \"\u00e9\\\\t\"}"}});
     ASSERT_EQ(load().exit_code, 0);
     pg::Connection cx(m_dsn, "load_test");
     const pqxx::result row = testing::exec(
