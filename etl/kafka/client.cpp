@@ -142,8 +142,9 @@ void Producer::on_delivery_report(rd_kafka_t* /*rk*/, const rd_kafka_message_t* 
 }
 
 void Producer::produce(const std::string& topic, std::string_view key, std::string_view value,
-                       DeliveryListener* listener, int32_t partition) {
-    const rd_kafka_resp_err_t err = try_produce(topic, key, value, listener, partition);
+                       DeliveryListener* listener, int32_t partition, int64_t timestamp_ms) {
+    const rd_kafka_resp_err_t err =
+        try_produce(topic, key, value, listener, partition, timestamp_ms);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         throw std::runtime_error(
             fmt::format("could not produce to Kafka topic {}: {}", topic, rd_kafka_err2str(err)));
@@ -153,7 +154,7 @@ void Producer::produce(const std::string& topic, std::string_view key, std::stri
 rd_kafka_resp_err_t Producer::try_produce(const std::string& topic,
                                           std::optional<std::string_view> key,
                                           std::string_view value, DeliveryListener* listener,
-                                          int32_t partition) {
+                                          int32_t partition, int64_t timestamp_ms) {
     // Locals: librdkafka's V_KEY macro casts its arguments without parentheses.
     void* key_data = key ? const_cast<char*>(key->data()) : nullptr;
     const size_t key_size = key ? key->size() : 0;
@@ -162,7 +163,7 @@ rd_kafka_resp_err_t Producer::try_produce(const std::string& topic,
             m_rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key_size),
             RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-            RD_KAFKA_V_OPAQUE(listener), RD_KAFKA_V_END);
+            RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_OPAQUE(listener), RD_KAFKA_V_END);
         if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             return err;
         }

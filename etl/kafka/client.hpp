@@ -71,15 +71,17 @@ class Producer {
     explicit Producer(const Properties& properties);
 
     // Queues one message (copied); waits by polling while librdkafka's queue is full. partition
-    // RD_KAFKA_PARTITION_UA means "by key".
+    // RD_KAFKA_PARTITION_UA means "by key"; timestamp_ms 0 means now.
     void produce(const std::string& topic, std::string_view key, std::string_view value,
-                 DeliveryListener* listener = nullptr, int32_t partition = RD_KAFKA_PARTITION_UA);
+                 DeliveryListener* listener = nullptr, int32_t partition = RD_KAFKA_PARTITION_UA,
+                 int64_t timestamp_ms = 0);
     // As produce, but returns librdkafka's error instead of throwing when the message cannot
     // be queued (e.g. an unknown partition): then no delivery report will come for it. key
     // nullopt: no key at all (not an empty one).
     rd_kafka_resp_err_t try_produce(const std::string& topic, std::optional<std::string_view> key,
                                     std::string_view value, DeliveryListener* listener,
-                                    int32_t partition = RD_KAFKA_PARTITION_UA);
+                                    int32_t partition = RD_KAFKA_PARTITION_UA,
+                                    int64_t timestamp_ms = 0);
     // Serves delivery reports.
     void poll(std::chrono::milliseconds timeout);
     // Waits until every queued message was delivered or failed; throws when it times out.

@@ -4,12 +4,16 @@
 
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
+#include <utility>
 
 #include "consume/engine.hpp"
 #include "load/batch.hpp"
 #include "load/batch_writer.hpp"
 #include "obs/log.hpp"
 #include "pg/connection.hpp"
+#include "pg/copy_encoding.hpp"
 #include "util/process.hpp"
 
 namespace pinpipe::load {
@@ -31,6 +35,9 @@ class StagingSink final : public consume::BatchSink {
             rows.reserve(m_options.max_batch_bytes + m_options.max_message_bytes +
                          staging_row_overhead_bytes);
         }
+        if (msg.origin.timestamp_ms && !pg::copy_timestamp_in_range(*msg.origin.timestamp_ms)) {
+            warn_unstorable_timestamp(msg.origin);
+        }
         rows.append(msg.origin, msg.payload);
         return std::nullopt;
     }
@@ -51,8 +58,24 @@ class StagingSink final : public consume::BatchSink {
     }
 
   private:
+    // Once per partition: a producer that writes nanoseconds does so for every message.
+    void warn_unstorable_timestamp(const events::MessageOrigin& at) {
+        if (!m_warned_partitions.emplace(std::string(at.topic), at.partition).second) {
+            return;
+        }
+        obs::log_warning(
+            "a Kafka timestamp lies outside the years PostgreSQL can store (1 to 294276: "
+            "nanoseconds in the milliseconds field?); the message is loaded with kafka_timestamp "
+            "NULL, and later ones of this partition are not logged",
+            {{"topic", std::string(at.topic)},
+             {"partition", std::to_string(at.partition)},
+             {"offset", std::to_string(at.offset)},
+             {"timestamp_ms", std::to_string(*at.timestamp_ms)}});
+    }
+
     const LoaderOptions& m_options;
     LoadSummary& m_summary;
+    std::set<std::pair<std::string, int32_t>> m_warned_partitions;
 };
 
 int64_t record_run_start(const LoaderOptions& options) {

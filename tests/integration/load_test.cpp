@@ -149,6 +149,27 @@ TEST_F(LoadTest, RawWhitespaceBinaryKeysAndTheCopyNullMarkerArriveByteForByte) {
     EXPECT_EQ(row[0][3].as<std::string>(), "1");
 }
 
+TEST_F(LoadTest, AKafkaTimestampPostgresCannotStoreLoadsAsNullAndIsLoggedOncePerPartition) {
+    // Nanoseconds in the milliseconds field: past the year 294276.
+    produce(topic("pin"), 2,
+            {{"45", R"({"index": 45, "category": "art"})"},
+             {"46", R"({"index": 46, "category": "art"})"}},
+            1700000000000000000);
+    const testing::PinpipeRun run = load();
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(query_number("SELECT count(*) FROM staging.pin_events WHERE kafka_timestamp IS NULL "
+                           "AND kafka_partition = 2"),
+              2);
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.dead_letters"), 0);
+    size_t warnings = 0;
+    for (size_t at = run.output.find("outside the years PostgreSQL can store");
+         at != std::string::npos;
+         at = run.output.find("outside the years PostgreSQL can store", at + 1)) {
+        ++warnings;
+    }
+    EXPECT_EQ(warnings, 1U) << run.output;
+}
+
 TEST_F(LoadTest, NumbersBeyondDoubleAndInt64AreStoredExactly) {
     kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
                                                        {m_kafka.bootstrap_servers(), "", {}}, ""));

@@ -39,11 +39,12 @@ void PipelineTest::emulate(int count, int seed) const {
 }
 
 void PipelineTest::produce(const std::string& topic, int32_t partition,
-                           const std::vector<std::pair<std::string, std::string>>& messages) const {
+                           const std::vector<std::pair<std::string, std::string>>& messages,
+                           int64_t timestamp_ms) const {
     kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
                                                        {m_kafka.bootstrap_servers(), "", {}}, ""));
     for (const auto& [key, value] : messages) {
-        producer.produce(topic, key, value, nullptr, partition);
+        producer.produce(topic, key, value, nullptr, partition, timestamp_ms);
     }
     producer.flush(std::chrono::seconds(10));
 }

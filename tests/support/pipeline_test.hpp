@@ -27,9 +27,11 @@ class PipelineTest : public ::testing::Test {
     std::vector<std::string> with_connection(std::vector<std::string> args) const;
     // pinpipe emulate --count count --seed seed into the three topics; must succeed.
     void emulate(int count, int seed) const;
-    // Sends (key, value) messages to one partition of a topic and waits for their delivery.
+    // Sends (key, value) messages to one partition of a topic and waits for their delivery;
+    // timestamp_ms 0: now.
     void produce(const std::string& topic, int32_t partition,
-                 const std::vector<std::pair<std::string, std::string>>& messages) const;
+                 const std::vector<std::pair<std::string, std::string>>& messages,
+                 int64_t timestamp_ms = 0) const;
     // pinpipe command extra... with the connection options, as a child process whose
     // failpoints spec arms (PINPIPE_FAILPOINTS; empty: none armed); its stderr goes to
     // stderr_file when one is given.
