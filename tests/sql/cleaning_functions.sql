@@ -1,6 +1,6 @@
 -- The cleaning rules of DESIGN §6, one function at a time, on hand-written values.
 BEGIN;
-SELECT plan(72);
+SELECT plan(80);
 
 -- Placeholders become NULL, per field; the same words in another field are data.
 SELECT is(clean.placeholder_to_null('title', 'No Title Data Available'), NULL, 'title placeholder');
@@ -23,6 +23,16 @@ SELECT is(clean.text_field('title', '7'::jsonb), NULL, 'a number where text is e
 SELECT is(clean.text_field('title', 'null'::jsonb), NULL, 'JSON null');
 SELECT is(clean.text_field('title', NULL), NULL, 'missing field');
 SELECT is(clean.text_field('title', '"a\"b\\\\c"'::jsonb), 'a"b\\c', 'escapes are unescaped');
+
+-- The same rule read from the whole payload (what the fold uses): the field's JSON type first.
+SELECT is(clean.string_field('{"title": "Art"}'::jsonb, 'title'), 'Art', 'string_field: a JSON string');
+SELECT is(clean.string_field('{"title": "No Title Data Available"}'::jsonb, 'title'), NULL, 'string_field: a placeholder');
+SELECT is(clean.string_field('{"title": ""}'::jsonb, 'title'), NULL, 'string_field: empty');
+SELECT is(clean.string_field('{"title": 7}'::jsonb, 'title'), NULL, 'string_field: a number where text is expected');
+SELECT is(clean.string_field('{"title": null}'::jsonb, 'title'), NULL, 'string_field: JSON null');
+SELECT is(clean.string_field('{"other": "Art"}'::jsonb, 'title'), NULL, 'string_field: missing field');
+SELECT is(clean.string_field('["Art"]'::jsonb, 'title'), NULL, 'string_field: a payload that is not an object');
+SELECT is(clean.string_field('{"title": "a\"b\\\\c\u00e9"}'::jsonb, 'title'), 'a"b\\cé', 'string_field: escapes are unescaped');
 
 -- Follower counts.
 SELECT is(clean.follower_count('7k'), 7000::bigint, '"7k" -> 7000');
