@@ -62,6 +62,20 @@ start_broker() {
     exit 1
 }
 
+# The pins of $1 (kcat lines "key<TAB>payload") as COPY text rows of the staging columns
+# (kafka_topic .. payload) in $2: topic bench.pin, partition 0, the line number as offset, a
+# fixed 2026-01-01 timestamp (the rows land in staging's default partition), the key as bytea.
+pins_to_copy_rows() {
+    python3 - "$1" "$2" <<'EOF'
+import sys
+with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encoding="utf-8") as out:
+    for offset, line in enumerate(source):
+        key, payload = line.rstrip("\n").split("\t", 1)
+        payload = payload.replace("\\", "\\\\")
+        out.write(f"bench.pin\t0\t{offset}\t2026-01-01 00:00:00+00\t\\\\x{key.encode().hex()}\t{payload}\n")
+EOF
+}
+
 # Median of the numbers on stdin.
 median() {
     sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'

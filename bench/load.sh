@@ -128,14 +128,7 @@ kcat -P -b "$broker" -t bench.pin -K '\t' -l -X linger.ms=20 -X batch.size=10000
     "$BENCH_DIR/pins.tsv"
 
 # The ceiling's input: the same payloads as COPY text rows of the staging shape.
-python3 - "$BENCH_DIR/pins.tsv" "$BENCH_DIR/ceiling.copy" <<'EOF'
-import sys
-with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encoding="utf-8") as out:
-    for offset, line in enumerate(source):
-        key, payload = line.rstrip("\n").split("\t", 1)
-        payload = payload.replace("\\", "\\\\")
-        out.write(f"bench.pin\t0\t{offset}\t2026-01-01 00:00:00+00\t\\\\x{key.encode().hex()}\t{payload}\n")
-EOF
+pins_to_copy_rows "$BENCH_DIR/pins.tsv" "$BENCH_DIR/ceiling.copy"
 bytes=$(stat -c %s "$BENCH_DIR/ceiling.copy")
 echo "records: $RECORDS pins, $((bytes / RECORDS)) bytes per COPY row, $PARTITIONS partitions" >&2
 

@@ -26,6 +26,10 @@ struct LoaderOptions : consume::ConsumerOptions {
         // One batch being written while the next is built (and one queued) keeps both sides
         // busy with bounded memory.
         max_batches_in_flight = 2;
+        // Three batches per writer live at once (one built, two in flight): at 8 MiB two writers
+        // peaked at 94-108 MB against DESIGN §12's 100 MB, at 6 MiB at 89-97 MB with the same
+        // speed (bench/load.sh, 6 runs each, interleaved).
+        max_batch_bytes = size_t{6} << 20;
         first_retry_delay = std::chrono::milliseconds(1000);
         failpoints = {obs::Failpoint::load_after_claim, obs::Failpoint::load_mid_batch,
                       obs::Failpoint::load_after_commit};
