@@ -10,9 +10,9 @@
 -- above it, as before. The clean.*_fields functions had no other caller and go: the per-kind
 -- lists below are now the one place that maps a message to its clean row.
 --
--- Measured (ten 20,000-row \copy runs of generated pins into staging.pin_events, the triggers
--- firing; 6 runs alternating with a database migrated without this file): PostgreSQL CPU 7.12 s
--- per 200,000 pins (6.50-7.95) against 7.91 s (6.57-8.71), wall 7.61 s against 8.53 s (medians).
+-- Measured with `COMPARE_PINPIPE=<a build without this file> RUNS=5 bench/fold_cost.sh` (ten
+-- 20,000-row \copy's of generated pins into staging.pin_events, the triggers firing): server
+-- CPU 6.80 s per 200,000 pins (runs 6.66-7.36) against 7.50 s (6.79-8.05) before, medians.
 -- pgTAP's cleaning tests, the live-state tests and the comparison of clean.*
 -- with the C++ rules hold unchanged.
 
