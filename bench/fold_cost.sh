@@ -39,8 +39,6 @@ pins_to_copy_rows "$BENCH_DIR/pins.tsv" "$BENCH_DIR/rows.copy"
 split -l "$CHUNK" -d -a 4 "$BENCH_DIR/rows.copy" "$BENCH_DIR/chunk."
 echo "records: $RECORDS pins in $(ls "$BENCH_DIR"/chunk.* | wc -l) statements of $CHUNK rows" >&2
 
-columns="kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload"
-lean_table="CREATE TABLE public.lean (kafka_topic text NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz, kafka_key bytea, payload jsonb NOT NULL, UNIQUE (kafka_topic, kafka_partition, kafka_offset))"
 postmaster=$(head -1 "$BENCH_DIR/pg/postmaster.pid")
 ticks=$(getconf CLK_TCK)
 
@@ -58,7 +56,7 @@ server_ticks() {
 
 empty() {
     psql -X -q -v ON_ERROR_STOP=1 "$1" -c "SET client_min_messages = warning" \
-        -c "DROP TABLE IF EXISTS public.lean" -c "$lean_table" \
+        -c "DROP TABLE IF EXISTS public.lean" -c "$BENCH_LEAN_TABLE" \
         -c "TRUNCATE staging.pin_events, staging.geo_events, staging.user_events" \
         -c "SELECT analytics.rebuild_live_state()" -c "CHECKPOINT" >/dev/null
 }
@@ -70,7 +68,7 @@ timed_chunks() {
     before=$(server_ticks)
     start=$(date +%s.%N)
     for chunk in "$BENCH_DIR"/chunk.*; do
-        psql -X -q -v ON_ERROR_STOP=1 "$dsn" -c "\\copy $table ($columns) FROM '$chunk'"
+        psql -X -q -v ON_ERROR_STOP=1 "$dsn" -c "\\copy $table ($BENCH_COPY_COLUMNS) FROM '$chunk'"
     done
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
     cpu=$(echo "scale=2; ($(server_ticks) - $before) / $ticks" | bc)

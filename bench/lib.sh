@@ -62,6 +62,11 @@ start_broker() {
     exit 1
 }
 
+# The columns of the rows pins_to_copy_rows writes, and the lean ceiling they are compared with:
+# the Kafka coordinates, the payload and the unique key only (DESIGN §12).
+BENCH_COPY_COLUMNS="kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload"
+BENCH_LEAN_TABLE="CREATE TABLE public.lean (kafka_topic text NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz, kafka_key bytea, payload jsonb NOT NULL, UNIQUE (kafka_topic, kafka_partition, kafka_offset))"
+
 # The pins of $1 (kcat lines "key<TAB>payload") as COPY text rows of the staging columns
 # (kafka_topic .. payload) in $2: topic bench.pin, partition 0, the line number as offset, a
 # fixed 2026-01-01 timestamp (the rows land in staging's default partition), the key as bytea.

@@ -132,13 +132,11 @@ pins_to_copy_rows "$BENCH_DIR/pins.tsv" "$BENCH_DIR/ceiling.copy"
 bytes=$(stat -c %s "$BENCH_DIR/ceiling.copy")
 echo "records: $RECORDS pins, $((bytes / RECORDS)) bytes per COPY row, $PARTITIONS partitions" >&2
 
-columns="kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload"
-
 # \copy of the ceiling file into table $2, timed and printed as run $run, what $1.
 timed_copy() {
     local start seconds
     start=$(date +%s.%N)
-    bench_psql -c "\\copy $2 ($columns) FROM '$BENCH_DIR/ceiling.copy'"
+    bench_psql -c "\\copy $2 ($BENCH_COPY_COLUMNS) FROM '$BENCH_DIR/ceiling.copy'"
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
     echo "$seconds" >>"$BENCH_DIR/$1.times"
     printf '%-4s %-15s %10.2f %10.0f %12s\n' "$run" "$1" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" -
@@ -164,12 +162,10 @@ timed_load() {
     printf '%-4s %-15s %10.2f %10.0f %12.1f\n' "$run" "$4" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
 }
 
-lean_table="CREATE TABLE public.lean (kafka_topic text NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz, kafka_key bytea, payload jsonb NOT NULL, UNIQUE (kafka_topic, kafka_partition, kafka_offset))"
-
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 printf '%-4s %-15s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb
 for run in $(seq "$RUNS"); do
-    bench_psql -c "DROP TABLE IF EXISTS public.lean" -c "$lean_table" -c "CHECKPOINT"
+    bench_psql -c "DROP TABLE IF EXISTS public.lean" -c "$BENCH_LEAN_TABLE" -c "CHECKPOINT"
     timed_copy lean public.lean
 
     empty_live_state
@@ -192,7 +188,7 @@ if [ "$HISTORY" -gt 0 ]; then
         --benchmark_filter='^answer/' --benchmark_report_aggregates_only=true |
         grep -E '^-|^Benchmark|_median|_stddev'
     echo "seeded and timed the answers in $(echo "$(date +%s.%N) - $started" | bc) s; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-    bench_psql -c "$lean_table" -c "INSERT INTO public.lean ($columns) SELECT $columns FROM staging.pin_events" \
+    bench_psql -c "$BENCH_LEAN_TABLE" -c "INSERT INTO public.lean ($BENCH_COPY_COLUMNS) SELECT $BENCH_COPY_COLUMNS FROM staging.pin_events" \
         -c "VACUUM ANALYZE public.lean" -c "CHECKPOINT"
     bench_psql -At -c "SELECT 'history: ' || (SELECT count(*) FROM staging.pin_events) || ' staging pins, ' || (SELECT count(*) FROM clean.pins) || ' clean pins, ' || (SELECT count(*) FROM public.lean) || ' lean rows, database ' || pg_size_pretty(pg_database_size(current_database()))" >&2
     printf '%-4s %-15s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb

@@ -154,6 +154,8 @@ std::string_view reason_name(BadReason reason) {
             return "non_integer_ind";
         case BadReason::unsupported_json:
             return "unsupported_json";
+        case BadReason::timestamp_out_of_range:
+            return "timestamp_out_of_range";
         case BadReason::rejected_by_postgres:
             return "rejected_by_postgres";
     }

@@ -26,14 +26,18 @@ std::string_view ind_field_name(EventKind kind);  // "index" for pins, "ind" oth
 std::optional<EventKind> kind_from_name(std::string_view name);
 
 enum class BadReason {
-    empty,                 // null or zero-length value
-    too_large,             // over the configured maximum size
-    invalid_json,          // not JSON, or not valid UTF-8
-    not_object,            // JSON, but not an object
-    missing_ind,           // no index/ind field
-    non_integer_ind,       // index/ind is not an integer that fits in 64 bits
-    unsupported_json,      // valid JSON that PostgreSQL's jsonb cannot store (\u0000)
-    rejected_by_postgres,  // PostgreSQL refused the row (set by the writer, not here)
+    empty,             // null or zero-length value
+    too_large,         // over the configured maximum size
+    invalid_json,      // not JSON, or not valid UTF-8
+    not_object,        // JSON, but not an object
+    missing_ind,       // no index/ind field
+    non_integer_ind,   // index/ind is not an integer that fits in 64 bits
+    unsupported_json,  // valid JSON that PostgreSQL's jsonb cannot store (\u0000)
+    // A Kafka timestamp outside the years PostgreSQL can store, where the consumer needs it
+    // (stream's minutes; load stores the row with kafka_timestamp NULL). Set by the sink.
+    timestamp_out_of_range,
+    // PostgreSQL refused the row (set by the writer). Last: ops::known_reasons() counts up to it.
+    rejected_by_postgres,
 };
 std::string_view reason_name(BadReason reason);
 

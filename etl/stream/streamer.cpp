@@ -10,6 +10,7 @@
 #include "consume/engine.hpp"
 #include "events/cleaning.hpp"
 #include "obs/log.hpp"
+#include "pg/copy_encoding.hpp"
 #include "stream/batch.hpp"
 #include "stream/latency.hpp"
 #include "stream/metric_writer.hpp"
@@ -37,6 +38,14 @@ class MetricSink final : public consume::BatchSink {
     std::optional<events::Verdict> add(consume::Batch& batch,
                                        const consume::Message& msg) override {
         auto& stream_batch = static_cast<StreamBatch&>(batch);
+        if (!pg::copy_timestamp_in_range(msg.timestamp_ms)) {
+            // Its minute cannot be stored: PostgreSQL would refuse the whole batch, every time.
+            return events::Verdict{
+                false, 0, events::BadReason::timestamp_out_of_range,
+                fmt::format("Kafka timestamp {} ms lies outside the years PostgreSQL can store "
+                            "(1 to 294276; nanoseconds in the milliseconds field?)",
+                            msg.timestamp_ms)};
+        }
         try {
             add_event(stream_batch, msg.kind, msg.payload, msg.timestamp_ms);
         } catch (const std::invalid_argument& error) {

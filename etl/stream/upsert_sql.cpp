@@ -3,12 +3,26 @@
 #include <fmt/format.h>
 
 #include "pg/connection.hpp"
+#include "pg/copy_encoding.hpp"
 
 namespace pinpipe::stream {
 namespace {
 
-// Epoch milliseconds to timestamptz, exactly (no floating point on the way).
-constexpr std::string_view from_epoch_ms = "timestamptz 'epoch' + {} * interval '1 millisecond'";
+// {a,NULL,c}: each present value written by append_element.
+template <typename AppendElement>
+std::string optional_array_literal(const std::vector<std::optional<int64_t>>& values,
+                                   AppendElement append_element) {
+    std::string array = "{";
+    for (size_t i = 0; i < values.size(); ++i) {
+        array += i ? "," : "";
+        if (values[i]) {
+            append_element(array, *values[i]);
+        } else {
+            array += "NULL";
+        }
+    }
+    return array + "}";
+}
 
 Statement minute_upsert(std::string_view table, std::string_view key_column,
                         std::string_view count_column, const MinuteCounts& counts) {
@@ -20,14 +34,13 @@ Statement minute_upsert(std::string_view table, std::string_view key_column,
         minutes.emplace_back(key.second);
         values.emplace_back(n);
     }
-    return {
-        fmt::format("INSERT INTO realtime.{0} AS t ({1}, minute, {2}) "
-                    "SELECT d.k, {3}, d.n "
-                    "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS d(k, m, n) "
-                    "ON CONFLICT ({1}, minute) DO UPDATE SET {2} = t.{2} + excluded.{2}",
-                    table, key_column, count_column,
-                    fmt::format(fmt::runtime(from_epoch_ms), "d.m")),
-        {text_array_literal(keys), bigint_array_literal(minutes), bigint_array_literal(values)}};
+    return {fmt::format("INSERT INTO realtime.{0} AS t ({1}, minute, {2}) "
+                        "SELECT d.k, d.m, d.n "
+                        "FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS d(k, m, n) "
+                        "ON CONFLICT ({1}, minute) DO UPDATE SET {2} = t.{2} + excluded.{2}",
+                        table, key_column, count_column),
+            {text_array_literal(keys), timestamptz_array_literal(minutes),
+             bigint_array_literal(values)}};
 }
 
 Statement poster_upsert(const std::map<std::string, PosterDelta>& posters) {
@@ -50,22 +63,20 @@ Statement poster_upsert(const std::map<std::string, PosterDelta>& posters) {
         "excluded.follower_count IS NOT NULL AND (t.follower_count IS NULL OR "
         "(excluded.follower_count_seen, excluded.follower_count) > "
         "(t.follower_count_seen, t.follower_count))";
-    return {fmt::format(
-                "INSERT INTO realtime.poster_popularity AS t "
-                "(poster_name, posts, follower_count, follower_count_seen, last_seen) "
-                "SELECT d.k, d.n, d.f, {0}, {1} "
-                "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) "
-                "AS d(k, n, f, fs, ls) "
-                "ON CONFLICT (poster_name) DO UPDATE SET posts = t.posts + excluded.posts, "
-                "follower_count = CASE WHEN {2} THEN excluded.follower_count "
-                "ELSE t.follower_count END, "
-                "follower_count_seen = CASE WHEN {2} THEN excluded.follower_count_seen "
-                "ELSE t.follower_count_seen END, "
-                "last_seen = greatest(t.last_seen, excluded.last_seen)",
-                fmt::format(fmt::runtime(from_epoch_ms), "d.fs"),
-                fmt::format(fmt::runtime(from_epoch_ms), "d.ls"), newer_count),
+    return {fmt::format("INSERT INTO realtime.poster_popularity AS t "
+                        "(poster_name, posts, follower_count, follower_count_seen, last_seen) "
+                        "SELECT d.k, d.n, d.f, d.fs, d.ls "
+                        "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::timestamptz[], "
+                        "$5::timestamptz[]) AS d(k, n, f, fs, ls) "
+                        "ON CONFLICT (poster_name) DO UPDATE SET posts = t.posts + excluded.posts, "
+                        "follower_count = CASE WHEN {0} THEN excluded.follower_count "
+                        "ELSE t.follower_count END, "
+                        "follower_count_seen = CASE WHEN {0} THEN excluded.follower_count_seen "
+                        "ELSE t.follower_count_seen END, "
+                        "last_seen = greatest(t.last_seen, excluded.last_seen)",
+                        newer_count),
             {text_array_literal(names), bigint_array_literal(posts), bigint_array_literal(counts),
-             bigint_array_literal(counts_seen), bigint_array_literal(last_seen)}};
+             timestamptz_array_literal(counts_seen), timestamptz_array_literal(last_seen)}};
 }
 
 }  // namespace
@@ -75,12 +86,16 @@ std::string text_array_literal(const std::vector<std::string_view>& values) {
 }
 
 std::string bigint_array_literal(const std::vector<std::optional<int64_t>>& values) {
-    std::string array = "{";
-    for (size_t i = 0; i < values.size(); ++i) {
-        array += i ? "," : "";
-        array += values[i] ? std::to_string(*values[i]) : "NULL";
-    }
-    return array + "}";
+    return optional_array_literal(
+        values, [](std::string& out, int64_t value) { out += std::to_string(value); });
+}
+
+std::string timestamptz_array_literal(const std::vector<std::optional<int64_t>>& epoch_ms) {
+    return optional_array_literal(epoch_ms, [](std::string& out, int64_t value) {
+        out += '"';
+        pg::append_copy_timestamp(out, value);
+        out += '"';
+    });
 }
 
 std::vector<Statement> upsert_statements(const MetricDeltas& deltas) {

@@ -16,6 +16,10 @@ namespace pinpipe::stream {
 // PostgreSQL array literals in text format: {"a","b\"c"} and {1,NULL,3}.
 std::string text_array_literal(const std::vector<std::string_view>& values);
 std::string bigint_array_literal(const std::vector<std::optional<int64_t>>& values);
+// Epoch milliseconds as timestamptz elements, written as COPY writes them (UTC, exact, any year
+// PostgreSQL stores: pg::append_copy_timestamp, which throws outside that range):
+// {"1970-01-01 00:01:00.000+00",NULL}.
+std::string timestamptz_array_literal(const std::vector<std::optional<int64_t>>& epoch_ms);
 
 struct Statement {
     std::string sql;

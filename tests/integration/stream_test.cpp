@@ -271,7 +271,12 @@ TEST_F(StreamTest, TwoWritersInOneGroupSplitThePartitionsAndTotalsAreExact) {
 TEST_F(StreamTest, BadMessagesBecomeDeadLettersAndValidNeighboursCount) {
     kafka::Producer producer(kafka::resolve_properties(kafka::Producer::default_properties(),
                                                        {m_kafka.bootstrap_servers(), "", {}}, ""));
-    const std::vector<std::pair<std::string, std::string>> poisons = {
+    struct Poison {
+        std::string payload;
+        std::string reason;
+        int64_t timestamp_ms = 0;  // 0: now
+    };
+    const std::vector<Poison> poisons = {
         {"", "empty"},
         {"{\"index\": 3,", "invalid_json"},
         {"[1, 2]", "not_object"},
@@ -279,11 +284,14 @@ TEST_F(StreamTest, BadMessagesBecomeDeadLettersAndValidNeighboursCount) {
         {"{\"index\": 7.5}", "non_integer_ind"},
         {"{\"index\": 4, \"t\": \"\\u0000\"}", "unsupported_json"},
         {"{\"index\": 5, \"t\": \"" + std::string(3000, 'x') + "\"}", "too_large"},
+        // A valid pin whose producer wrote nanoseconds: no minute PostgreSQL can store.
+        {R"({"index": 6, "category": "art"})", "timestamp_out_of_range", 1'733'000'000'000'000'000},
     };
     for (size_t i = 0; i < poisons.size(); ++i) {
         producer.produce(m_prefix + ".pin", "k",
                          fmt::format(R"({{"index": {}, "category": "art"}})", i), nullptr, 0);
-        producer.produce(m_prefix + ".pin", "k", poisons[i].first, nullptr, 0);
+        producer.produce(m_prefix + ".pin", "k", poisons[i].payload, nullptr, 0,
+                         poisons[i].timestamp_ms);
     }
     // Dirty values are data, not bad messages: a wrong JSON type just cleans to NULL.
     producer.produce(m_prefix + ".geo", "k", R"({"ind": 1, "country": 42})", nullptr, 0);
@@ -306,9 +314,9 @@ TEST_F(StreamTest, BadMessagesBecomeDeadLettersAndValidNeighboursCount) {
     for (size_t i = 0; i < letters.size(); ++i) {
         const auto& poison = poisons[i];
         EXPECT_EQ(letters[i][0].as<std::string>(), std::to_string(2 * i + 1));
-        EXPECT_EQ(letters[i][1].as<std::string>(), poison.second);
+        EXPECT_EQ(letters[i][1].as<std::string>(), poison.reason);
         EXPECT_EQ(letters[i][2].as<std::string>(), "pinpipe-stream");
-        EXPECT_EQ(letters[i][3].as<std::string>(), std::to_string(poison.first.size()));
+        EXPECT_EQ(letters[i][3].as<std::string>(), std::to_string(poison.payload.size()));
     }
     EXPECT_EQ(
         query_number("SELECT sum(posts) FROM realtime.category_minute WHERE category = 'art'"),
