@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "consume/engine.hpp"
 #include "obs/log.hpp"
 #include "pg/membership.hpp"
 #include "util/errors.hpp"
@@ -97,14 +98,28 @@ void apply_logging_options(const cxxopts::ParseResult& result) {
     obs::set_min_log_level(obs::parse_log_level(result["log-level"].as<std::string>()));
 }
 
-void add_claim_lease_option(cxxopts::Options& options) {
+void add_liveness_options(cxxopts::Options& options) {
     options.add_options()(
         "claim-lease-ms",
         "an instance that shows no sign of life for this long (stopped, hung on a disk, in a "
         "debugger) has its PostgreSQL session ended by the others, which take its partitions "
         "over; when it resumes it starts a new session (stream, load --follow) or fails and "
         "leaves the rest to the next run (a cron load)",
-        cxxopts::value<int>()->default_value(std::to_string(pg::default_claim_lease.count())));
+        cxxopts::value<int>()->default_value(std::to_string(pg::default_claim_lease.count())))(
+        "lock-timeout-ms",
+        "a batch that waits longer than this for a lock (the live state's fold lock, a row "
+        "another session holds) is rolled back and run again; the error names the session "
+        "that held the fold lock. Longer than the lease, so that a hung peer is ended first",
+        cxxopts::value<int>()->default_value(
+            std::to_string(consume::ConsumerOptions{}.lock_timeout.count())));
+}
+
+std::chrono::milliseconds lock_timeout(const cxxopts::ParseResult& result) {
+    const std::chrono::milliseconds timeout(result["lock-timeout-ms"].as<int>());
+    if (timeout.count() <= 0) {
+        throw UsageError("--lock-timeout-ms must be positive");
+    }
+    return timeout;
 }
 
 std::chrono::milliseconds claim_lease(const cxxopts::ParseResult& result,

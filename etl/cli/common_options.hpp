@@ -35,9 +35,11 @@ void apply_logging_options(const cxxopts::ParseResult& result);
 // The --topic-prefix flag, else PINPIPE_TOPIC_PREFIX, else "pinterest".
 std::string resolve_topic_prefix(const std::string& flag);
 
-// --claim-lease-ms of the consumers (stream, load, load --follow): how long a hung instance
-// keeps its partitions. claim_lease() checks it against the heartbeat interval.
-void add_claim_lease_option(cxxopts::Options& options);
+// --claim-lease-ms and --lock-timeout-ms of the consumers (stream, load, load --follow): how
+// long a hung instance keeps its partitions, and how long a batch waits for a lock.
+// claim_lease() checks the lease against the heartbeat interval.
+void add_liveness_options(cxxopts::Options& options);
+std::chrono::milliseconds lock_timeout(const cxxopts::ParseResult& result);
 std::chrono::milliseconds claim_lease(const cxxopts::ParseResult& result,
                                       std::chrono::milliseconds heartbeat_interval);
 

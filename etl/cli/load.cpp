@@ -22,7 +22,7 @@ int load_command(const Args& args) {
         "Bad messages go to etl.dead_letters with the reason.");
     add_connection_options(options);
     add_logging_options(options);
-    add_claim_lease_option(options);
+    add_liveness_options(options);
     const load::LoaderOptions defaults;
     options.add_options()("group",
                           "id under which offsets are kept (and committed to Kafka for "
@@ -91,6 +91,7 @@ int load_command(const Args& args) {
             "batch limits, --parallel-partitions, --writers and timeouts must be positive");
     }
     loader.claim_lease = claim_lease(*result, loader.rebalance_interval);
+    loader.lock_timeout = lock_timeout(*result);
 
     util::install_stop_signal_handlers();
     const load::LoadSummary summary = load::run_load(loader);

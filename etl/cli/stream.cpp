@@ -65,7 +65,7 @@ int stream_command(const Args& args) {
         "serve Prometheus metrics on http://ADDR:PORT/metrics (e.g. 127.0.0.1:9464); off "
         "when empty",
         cxxopts::value<std::string>()->default_value(""));
-    add_claim_lease_option(options);
+    add_liveness_options(options);
     const auto result = parse_options(options, args);
     if (!result) {
         return 0;
@@ -104,6 +104,7 @@ int stream_command(const Args& args) {
         throw UsageError("batch limits, --max-latency-ms and --rebalance-ms must be positive");
     }
     streamer.claim_lease = claim_lease(*result, streamer.rebalance_interval);
+    streamer.lock_timeout = lock_timeout(*result);
     if (streamer.min_batch_age.count() < 0) {
         throw UsageError("--min-batch-ms must not be negative");
     }

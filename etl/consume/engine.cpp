@@ -17,6 +17,7 @@
 #include "consume/backoff.hpp"
 #include "consume/batching.hpp"
 #include "consume/errors.hpp"
+#include "consume/liveness.hpp"
 #include "kafka/consumer.hpp"
 #include "obs/log.hpp"
 #include "pg/copy_encoding.hpp"
@@ -105,6 +106,7 @@ class Session {
                        options.follow ? pg::MemberRole::follower : pg::MemberRole::cron,
                        options.claim_lease),
           m_member_cx(options.dsn, options.application_name),
+          m_liveness_cx(options.dsn, options.application_name),
           m_consumer(options.kafka_properties),
           m_validator(options.max_message_bytes) {
         for (size_t kind = 0; kind < event_kind_count; ++kind) {
@@ -123,18 +125,22 @@ class Session {
             // one transaction, so a commit that a crash loses takes its offsets with it and
             // those messages are read again. WAL is flushed in order, so no later commit (ours
             // or another consumer's fenced on ours) survives without it (issue #5).
-            on_writer(*writer, [&writer] {
-                pqxx::nontransaction(*writer->cx).exec("SET synchronous_commit = off");
+            on_writer(*writer, [this, &writer] {
+                pqxx::nontransaction session(*writer->cx);
+                session.exec("SET synchronous_commit = off");
+                session.exec(fmt::format("SET lock_timeout = {}", m_options.lock_timeout.count()));
             });
         }
         m_membership.join(m_member_cx);
         for (const auto& writer : m_writers) {
             on_writer(*writer, [this, &writer] { m_membership.attach(*writer->cx); });
         }
+        m_membership.attach(m_liveness_cx);
+        // Before claiming: ends the sessions of a hung instance whose lease ran out, so that its
+        // partitions are free to claim. From here on the keeper's thread heartbeats.
+        m_membership.heartbeat(m_liveness_cx, 0);
+        m_keeper.emplace(m_membership, m_liveness_cx, m_options.rebalance_interval);
         if (!m_options.follow) {
-            // Before claiming: ends the sessions of a hung run whose lease ran out, so that its
-            // partitions are free to claim.
-            heartbeat_when_due();
             plan();
         }
         obs::log_info("consumer session started",
@@ -149,12 +155,13 @@ class Session {
                 m_run.stopped_by_signal = true;
                 break;
             }
+            m_keeper->rethrow_failure();
+            m_keeper->set_owned_partitions(m_active.size());
             if (m_options.follow) {
-                if (Clock::now() >= m_next_rebalance) {
+                if (m_keeper->take_peers_ended() || Clock::now() >= m_next_rebalance) {
                     rebalance();
                 }
             } else {
-                heartbeat_when_due();
                 claim_more();
                 if (m_active.empty() && m_pending.empty() && m_claims.empty()) {
                     break;
@@ -187,6 +194,7 @@ class Session {
         for (const auto& writer : m_writers) {
             collect(*writer, /*wait=*/true);
         }
+        m_keeper.reset();
         m_membership.leave(m_member_cx);
     }
 
@@ -671,15 +679,6 @@ class Session {
     }
 
     // Cron: a run must not wait forever for a broker that is gone.
-    // Cron: the heartbeat that keeps a running load's claims, and ends those of a hung one.
-    void heartbeat_when_due() {
-        if (Clock::now() < m_next_heartbeat) {
-            return;
-        }
-        m_membership.heartbeat(m_member_cx, m_active.size());
-        m_next_heartbeat = Clock::now() + m_options.rebalance_interval;
-    }
-
     void check_kafka_silence() {
         if (m_options.follow || m_active.empty() ||
             Clock::now() - m_last_kafka_activity < m_options.kafka_timeout) {
@@ -698,11 +697,13 @@ class Session {
     ConsumerRun& m_run;
     pg::OffsetStore m_store;
     pg::Membership m_membership;
-    // The instance's registration, heartbeat and fair share, used on this thread: never queued
-    // behind a batch, which may wait for a lock that a hung instance holds (the live state's
-    // fold lock) until this heartbeat ends that instance's sessions. The writers' connections
-    // hold the instance's liveness lock too (Membership::attach).
+    // The instance's registration and fair share, used on this thread. The writers' connections
+    // and the keeper's hold the instance's liveness lock too (Membership::attach).
     pg::Connection m_member_cx;
+    // The heartbeat's own, used on the keeper's thread only: never queued behind a batch, which
+    // may wait for a lock that a hung instance holds (the live state's fold lock) until this
+    // heartbeat ends that instance's sessions.
+    pg::Connection m_liveness_cx;
     kafka::Consumer m_consumer;
     events::EventValidator m_validator;
     std::map<std::string, events::EventKind> m_kind_of_topic;
@@ -717,10 +718,10 @@ class Session {
     Clock::time_point m_next_lag_report = Clock::now();
     Clock::time_point m_next_kafka_error_log = Clock::now();
     uint64_t m_suppressed_kafka_errors = 0;
-    uint64_t m_lost = 0;  // messages of batches whose commit failed
+    uint64_t m_lost = 0;                     // messages of batches whose commit failed
+    std::optional<LivenessKeeper> m_keeper;  // from the first heartbeat on
     // Last member: the writers' threads stop (finishing their queued jobs) before the rest goes.
     std::vector<std::unique_ptr<Writer>> m_writers;
-    Clock::time_point m_next_heartbeat;  // cron
 };
 
 std::runtime_error stopped_without_commit(const ConsumerOptions& options,

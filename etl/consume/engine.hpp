@@ -130,6 +130,10 @@ struct ConsumerOptions {
     StartAt start = StartAt::earliest;  // follow: partitions never read
     // A hung instance's partitions are taken over after this long (pg::Membership).
     std::chrono::milliseconds claim_lease = pg::default_claim_lease;
+    // How long a writer's statement may wait for a lock (PostgreSQL's lock_timeout): a batch
+    // that waits longer is rolled back and run again (consume::next_step). Beyond the lease and
+    // a heartbeat, so that a hung peer holding the fold lock is ended before anyone gives up.
+    std::chrono::milliseconds lock_timeout{30000};
     EngineFailpoints failpoints{obs::Failpoint::load_after_claim, obs::Failpoint::load_mid_batch,
                                 obs::Failpoint::load_after_commit};
     // Pause before a new session; doubles up to max_retry_delay, back to the first after a

@@ -56,6 +56,11 @@ NextStep next_step(const std::exception& error) {
     // shutdown / cannot connect now, 53 insufficient resources (disk full, out of memory) have no
     // libpqxx class that says "reconnect"; an 08 that libpqxx reports as a plain sql_error is a
     // lost connection all the same.
+    // 55P03: a lock waited for beyond lock_timeout (a hung peer not ended yet, a long
+    // rebuild): nothing of the batch committed, and the lock may be free next time.
+    if (state == "55P03") {
+        return NextStep::retry_batch;
+    }
     if (state.empty() || state.starts_with("57P") || state.starts_with("53") ||
         state.starts_with("08")) {
         return NextStep::new_session;

@@ -69,6 +69,14 @@ ClaimPlan plan_claims(const std::vector<events::TopicPartition>& all,
     return plan;
 }
 
+InstanceLost Membership::row_deleted() const {
+    return InstanceLost(fmt::format(
+        "the row of consumer instance {} of group {} was deleted from etl.consumer_instances "
+        "while it ran (by hand?); its session ends, so that none of its connections keeps "
+        "claims under the lost row's liveness lock",
+        m_id, m_consumer));
+}
+
 std::string Membership::lock_name(int64_t id) const {
     // Must spell what instance_lock_name_sql computes in SQL.
     return fmt::format("pinpipe-instance/{}/{}", m_consumer, id);
@@ -82,33 +90,20 @@ Membership::Membership(std::string consumer, std::string host, int pid, MemberRo
       m_role(role),
       m_claim_lease(claim_lease) {}
 
-void Membership::end_lapsed_sessions(pqxx::transaction_base& tx) const {
-    // The backends holding a lapsed instance's liveness lock are its claiming sessions. Waiting
-    // up to a second for each to exit lets this same heartbeat see its partitions free.
-    const std::string lapsed_backends = fmt::format(
-        "SELECT pg_catalog.pg_terminate_backend(l.pid, 1000) "
-        "FROM etl.consumer_instances i JOIN pg_catalog.pg_locks l "
-        "  ON l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted "
-        "  AND l.database = (SELECT oid FROM pg_catalog.pg_database "
-        "                    WHERE datname = current_database()) "
-        "  AND l.classid::bigint = ((hashtextextended({0}, 0) >> 32) & 4294967295) "
-        "  AND l.objid::bigint = (hashtextextended({0}, 0) & 4294967295) "
-        "WHERE i.consumer = $1 AND i.id <> $2 "
-        "  AND i.heartbeat_at < now() - $3::bigint * interval '1 millisecond'",
-        instance_lock_name_sql);
-    try {
-        const pqxx::result ended =
-            tx.exec_params(lapsed_backends, m_consumer, m_id, m_claim_lease.count());
-        for (size_t row = 0; row < ended.size(); ++row) {
-            obs::log_warning(
-                "ended the session of a consumer instance whose lease ran out",
-                {{"group", m_consumer}, {"lease_ms", std::to_string(m_claim_lease.count())}});
-        }
-    } catch (const pqxx::insufficient_privilege& error) {
-        // 42501: its session runs as a role this one may not signal (see migration 0075).
-        obs::log_warning("could not end the session of a consumer instance whose lease ran out",
-                         {{"group", m_consumer}, {"error", error_message(error)}});
+size_t Membership::end_lapsed_sessions(pqxx::transaction_base& tx) const {
+    // The function (migration 0082) ends only the backends holding the liveness lock of an
+    // instance of this group whose heartbeat is older than the lease, and waits up to a second
+    // for each to exit, so that this same heartbeat sees its partitions free. It runs with its
+    // owner's right to signal; no pinpipe role holds pg_signal_backend.
+    const size_t ended = tx.exec_params1("SELECT etl.end_lapsed_instances($1, $2, $3)", m_consumer,
+                                         m_id, m_claim_lease.count())[0]
+                             .as<size_t>();
+    for (size_t session = 0; session < ended; ++session) {
+        obs::log_warning(
+            "ended the session of a consumer instance whose lease ran out",
+            {{"group", m_consumer}, {"lease_ms", std::to_string(m_claim_lease.count())}});
     }
+    return ended;
 }
 
 void Membership::join(pqxx::connection_base& cx) {
@@ -132,7 +127,7 @@ void Membership::attach(pqxx::connection_base& cx) const {
                                          lock_name(m_id));
 }
 
-void Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
+size_t Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
     if (!joined()) {
         join(cx);
     }
@@ -145,22 +140,18 @@ void Membership::heartbeat(pqxx::connection_base& cx, size_t owned_partitions) {
                                   m_id, owned_partitions)
                               .affected_rows() == 0;
     if (row_lost) {
-        throw InstanceLost(fmt::format(
-            "the row of consumer instance {} of group {} was deleted from "
-            "etl.consumer_instances while it ran (by hand?); its session ends, so that none of "
-            "its connections keeps claims under the lost row's liveness lock",
-            m_id, m_consumer));
+        throw row_deleted();
     }
     m_last_heartbeat = sent;
-    end_lapsed_sessions(session);
+    const size_t ended = end_lapsed_sessions(session);
     session.exec_params(
         fmt::format("DELETE FROM etl.consumer_instances i WHERE i.consumer = $1 AND NOT {}",
                     live_condition),
         m_consumer);
+    return ended;
 }
 
-LiveMembers Membership::refresh(pqxx::connection_base& cx, size_t owned_partitions) {
-    heartbeat(cx, owned_partitions);
+LiveMembers Membership::live_members(pqxx::connection_base& cx) const {
     pqxx::nontransaction session(cx);
     const pqxx::result live =
         session.exec_params(fmt::format("SELECT i.id FROM etl.consumer_instances i "
@@ -174,6 +165,9 @@ LiveMembers Membership::refresh(pqxx::connection_base& cx, size_t owned_partitio
             return members;
         }
     }
+    if (session.exec_params("SELECT FROM etl.consumer_instances WHERE id = $1", m_id).empty()) {
+        throw row_deleted();
+    }
     throw std::runtime_error(fmt::format(
         "consumer instance {} of group {} does not hold its liveness lock in PostgreSQL (was "
         "the lock released by hand?); restart the process",
@@ -182,8 +176,8 @@ LiveMembers Membership::refresh(pqxx::connection_base& cx, size_t owned_partitio
 
 ClaimPlan Membership::rebalance(pqxx::connection_base& cx, const OffsetStore& store,
                                 const std::vector<events::TopicPartition>& all,
-                                const std::set<events::TopicPartition>& owned) {
-    const LiveMembers members = refresh(cx, owned.size());
+                                const std::set<events::TopicPartition>& owned) const {
+    const LiveMembers members = live_members(cx);
     std::set<events::TopicPartition> claimed_by_others;
     pqxx::nontransaction session(cx);
     for (const events::TopicPartition& tp : store.claimed_by_anyone(session, all)) {

@@ -4,6 +4,7 @@
 // few seconds. The arithmetic is pure (fair_share, plan_claims); Membership does the I/O.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <set>
@@ -95,26 +96,30 @@ class Membership {
     // that ending a lapsed instance also ends that connection's session and frees its claims.
     void attach(pqxx::connection_base& cx) const;
     // Records that this instance lives and how many partitions it owns, ends the sessions of
-    // instances whose lease ran out and removes the rows of dead ones. Throws InstanceLost when
-    // the row was lost (an operator deleted it).
-    void heartbeat(pqxx::connection_base& cx, size_t owned_partitions);
+    // instances whose lease ran out (through etl.end_lapsed_instances, the one function that may)
+    // and removes the rows of dead ones; returns how many sessions it ended. Throws InstanceLost
+    // when the row was lost (an operator deleted it). Safe to call on another thread than the
+    // rest (consume::LivenessKeeper does), but never on two at once.
+    size_t heartbeat(pqxx::connection_base& cx, size_t owned_partitions);
     // When the last heartbeat (or join) that PostgreSQL recorded was sent: taken before the
     // statement, so that it is never later than the heartbeat_at the others compare with their
     // lease. Time since then beyond the lease means others may have ended this instance's
     // sessions.
     std::chrono::steady_clock::time_point last_heartbeat() const { return m_last_heartbeat; }
-    // Heartbeat, then how many followers are live and where this one ranks among them.
-    LiveMembers refresh(pqxx::connection_base& cx, size_t owned_partitions);
-    // Heartbeat, then the plan that brings this instance to its fair share of `all`.
+    // How many followers are live and where this one ranks among them. No heartbeat: that is
+    // the liveness thread's, which never waits behind this one's work.
+    LiveMembers live_members(pqxx::connection_base& cx) const;
+    // The plan that brings this instance to its fair share of `all`.
     ClaimPlan rebalance(pqxx::connection_base& cx, const OffsetStore& store,
                         const std::vector<events::TopicPartition>& all,
-                        const std::set<events::TopicPartition>& owned);
+                        const std::set<events::TopicPartition>& owned) const;
     // Deletes the row and releases the liveness lock (a clean exit; a crash needs neither).
     void leave(pqxx::connection_base& cx);
 
   private:
     std::string lock_name(int64_t id) const;
-    void end_lapsed_sessions(pqxx::transaction_base& tx) const;
+    InstanceLost row_deleted() const;
+    size_t end_lapsed_sessions(pqxx::transaction_base& tx) const;
 
     std::string m_consumer;
     std::string m_host;
@@ -122,7 +127,9 @@ class Membership {
     MemberRole m_role;
     std::chrono::milliseconds m_claim_lease;
     int64_t m_id = 0;
-    std::chrono::steady_clock::time_point m_last_heartbeat = std::chrono::steady_clock::now();
+    // Written by the heartbeat's thread, read by the consuming one after a failure.
+    std::atomic<std::chrono::steady_clock::time_point> m_last_heartbeat{
+        std::chrono::steady_clock::now()};
 };
 
 }  // namespace pinpipe::pg

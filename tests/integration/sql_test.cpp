@@ -52,7 +52,7 @@ TEST_P(PgTap, FilePasses) {
 TEST(PgTapFiles, CoverFunctionsViewsAnalyticsLiveStateAndGrants) {
     const std::vector<std::string> files = pgtap_files();
     for (const char* expected : {"cleaning_functions.sql", "clean_views.sql", "analytics_views.sql",
-                                 "live_analytics.sql", "grants.sql"}) {
+                                 "live_analytics.sql", "grants.sql", "least_privilege.sql"}) {
         EXPECT_NE(std::find(files.begin(), files.end(), expected), files.end()) << expected;
     }
 }

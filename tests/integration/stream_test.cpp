@@ -35,6 +35,8 @@
 namespace pinpipe {
 namespace {
 
+using testing::read_file;
+
 using namespace std::chrono_literals;
 using testing::run_pinpipe;
 
@@ -231,7 +233,10 @@ TEST_F(StreamTest, CrashesAtSeveralPointsWhileEventsFlowThenTotalsAreExact) {
             << failpoint;
     }
     EXPECT_EQ(producer.wait(), 0);
+    // The crashed instances committed some of the work, and left some for the final one.
     const long long before_final = streamed_messages();
+    EXPECT_GT(before_final, 0);
+    EXPECT_LT(before_final, 3 * events);
     util::ChildProcess stream = start_stream();
     wait_for_streamed(3 * events);
     stop(stream);
@@ -341,14 +346,22 @@ TEST_F(StreamTest, BadMessagesBecomeDeadLettersAndValidNeighboursCount) {
 
 TEST_F(StreamTest, PostgresRestartWhileEventsFlowLosesAndDoublesNothing) {
     constexpr int events = 12000;
-    util::ChildProcess stream = start_stream({"--max-batch-rows", "500"});
+    const std::filesystem::path log =
+        std::filesystem::temp_directory_path() / (m_prefix + ".stderr");
+    util::ChildProcess stream =
+        start("stream", {"--max-batch-rows", "500", "--rebalance-ms", "300"}, "", log);
     util::ChildProcess producer =
         start("emulate", {"--count", std::to_string(events), "--rate", "4000", "--seed", "17"});
     ASSERT_TRUE(eventually([&] { return streamed_messages() > 3000; }));
     testing::test_cluster().restart();
+    // The restart came while events were still flowing, and the stream saw its session end.
+    EXPECT_LT(streamed_messages(), 3 * events);
     EXPECT_EQ(producer.wait(), 0);
     wait_for_streamed(3 * events);
     stop(stream);
+    const std::string said = read_file(log);
+    std::filesystem::remove(log);
+    EXPECT_NE(said.find("consumer session ended; starting a new one"), std::string::npos) << said;
     expect_realtime_equals_recount(3 * events);
 }
 
@@ -434,23 +447,22 @@ TEST_F(StreamTest, MetricsEndpointServesPrometheusTextToAnHttpClient) {
         EXPECT_NE(response->body.find(expected), std::string::npos) << expected << response->body;
     }
     EXPECT_NE(response->body.find("pinpipe_stream_batches_total "), std::string::npos);
-    // The same text passes Prometheus' own linter when it is installed.
-    if (std::filesystem::exists("/usr/bin/promtool")) {
-        const std::filesystem::path file =
-            std::filesystem::temp_directory_path() / (testing::unique_name("metrics") + ".txt");
-        std::ofstream(file) << response->body;
-        const auto lint = util::run_process(
-            {"sh", "-c", fmt::format("promtool check metrics < {}", file.string())});
-        std::filesystem::remove(file);
-        EXPECT_EQ(lint.exit_code, 0) << lint.output;
-    }
+    // The same text passes Prometheus' own linter (.ci/packages.txt installs it).
+    ASSERT_TRUE(std::filesystem::exists("/usr/bin/promtool"))
+        << "promtool is missing: install the Debian package prometheus (.ci/install-deps)";
+    const std::filesystem::path file =
+        std::filesystem::temp_directory_path() / (testing::unique_name("metrics") + ".txt");
+    std::ofstream(file) << response->body;
+    const auto lint =
+        util::run_process({"sh", "-c", fmt::format("promtool check metrics < {}", file.string())});
+    std::filesystem::remove(file);
+    EXPECT_EQ(lint.exit_code, 0) << lint.output;
     stop(stream);
 }
 
 TEST_F(StreamTest, ARealPrometheusScrapesTheEndpoint) {
-    if (!std::filesystem::exists("/usr/bin/prometheus")) {
-        GTEST_SKIP() << "Debian package prometheus is not installed";
-    }
+    ASSERT_TRUE(std::filesystem::exists("/usr/bin/prometheus"))
+        << "prometheus is missing: install the Debian package prometheus (.ci/install-deps)";
     const int port = free_port();
     const int prometheus_port = free_port();
     util::ChildProcess stream =

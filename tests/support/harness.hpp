@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -56,5 +57,8 @@ struct PinpipeRun {
     std::string output;
 };
 PinpipeRun run_pinpipe(const std::vector<std::string>& args);
+
+// The whole of a text file ("" when it does not exist): a child's stderr, say.
+std::string read_file(const std::filesystem::path& path);
 
 }  // namespace pinpipe::testing

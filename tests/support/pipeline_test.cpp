@@ -23,10 +23,11 @@ std::string PipelineTest::topic(std::string_view kind) const {
     return fmt::format("{}.{}", m_prefix, kind);
 }
 
-std::vector<std::string> PipelineTest::with_connection(std::vector<std::string> args) const {
+std::vector<std::string> PipelineTest::with_connection(std::vector<std::string> args,
+                                                       const std::string& dsn) const {
     for (const std::string& option :
-         {std::string("--dsn"), m_dsn, std::string("-b"), m_kafka.bootstrap_servers(),
-          std::string("--topic-prefix"), m_prefix}) {
+         {std::string("--dsn"), dsn.empty() ? m_dsn : dsn, std::string("-b"),
+          m_kafka.bootstrap_servers(), std::string("--topic-prefix"), m_prefix}) {
         args.push_back(option);
     }
     return args;
@@ -51,10 +52,11 @@ void PipelineTest::produce(const std::string& topic, int32_t partition,
 
 util::ChildProcess PipelineTest::start(const std::string& command, std::vector<std::string> extra,
                                        const std::string& failpoints,
-                                       const std::filesystem::path& stderr_file) const {
+                                       const std::filesystem::path& stderr_file,
+                                       const std::string& dsn) const {
     std::vector<std::string> argv = {PINPIPE_BINARY, command};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    return util::ChildProcess(with_connection(std::move(argv)), failpoint_env(failpoints),
+    return util::ChildProcess(with_connection(std::move(argv), dsn), failpoint_env(failpoints),
                               stderr_file);
 }
 

@@ -23,8 +23,10 @@ class PipelineTest : public ::testing::Test {
     PipelineTest(const std::string& name, int partitions);
 
     std::string topic(std::string_view kind) const;
-    // args followed by --dsn, -b and --topic-prefix for this pipeline.
-    std::vector<std::string> with_connection(std::vector<std::string> args) const;
+    // args followed by --dsn, -b and --topic-prefix for this pipeline; dsn: another than
+    // m_dsn (the same database as another role, say).
+    std::vector<std::string> with_connection(std::vector<std::string> args,
+                                             const std::string& dsn = {}) const;
     // pinpipe emulate --count count --seed seed into the three topics; must succeed.
     void emulate(int count, int seed) const;
     // Sends (key, value) messages to one partition of a topic and waits for their delivery;
@@ -37,7 +39,8 @@ class PipelineTest : public ::testing::Test {
     // stderr_file when one is given.
     util::ChildProcess start(const std::string& command, std::vector<std::string> extra = {},
                              const std::string& failpoints = "",
-                             const std::filesystem::path& stderr_file = {}) const;
+                             const std::filesystem::path& stderr_file = {},
+                             const std::string& dsn = {}) const;
     // The first column of the first row of sql, as a number; NULL is 0.
     long long query_number(const std::string& sql) const;
     void exec(const std::string& sql) const;
