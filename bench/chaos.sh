@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Chaos soak (issue #17): emulate (direct and through serve), two `load --follow` and two
 # `stream` against a mock broker and a PostgreSQL cluster, while a seeded random schedule kills
-# (-9), stops and continues consumers, crashes PostgreSQL (pg_ctl -m immediate) and restarts it,
+# (-9), stops and continues consumers (some inside their transaction, holding the live state's
+# fold lock while the others have batches waiting on it), crashes PostgreSQL (pg_ctl -m immediate)
+# and restarts it,
 # and stalls the broker (SIGSTOP/SIGCONT). Then it drains and checks exactness: every Kafka
 # message once in staging, realtime sums equal to the messages, every record `serve`
 # acknowledged in Kafka. Loopback only, bounded in time.
@@ -30,12 +32,14 @@ serve_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 "$PINPIPE" serve "${common[@]}" --listen "127.0.0.1:$serve_port" 2>>"$BENCH_DIR/serve.log" &
 BENCH_PIDS+=($!)
 
-# Consumers by slot: 0-1 load --follow, 2-3 stream. A killed one is started again.
+# Consumers by slot: 0-1 load --follow, 2-3 stream. A killed one is started again; a load may
+# be started armed to stop itself before a COMMIT (PINPIPE_FAILPOINTS), holding the fold lock.
 declare -a CONSUMER_PID
 start_consumer() {
-    local slot=$1
+    local slot=$1 failpoints=${2:-}
     if [ "$slot" -lt 2 ]; then
-        "$PINPIPE" load --follow --max-batch-ms 200 --claim-lease-ms "$LEASE_MS" "${common[@]}" \
+        PINPIPE_FAILPOINTS=$failpoints \
+            "$PINPIPE" load --follow --max-batch-ms 200 --claim-lease-ms "$LEASE_MS" "${common[@]}" \
             >>"$BENCH_DIR/consumer-$slot.out" 2>>"$BENCH_DIR/consumer-$slot.log" &
     else
         "$PINPIPE" stream --claim-lease-ms "$LEASE_MS" "${common[@]}" \
@@ -67,12 +71,20 @@ progress_sql="SELECT coalesce(sum(next_offset) FILTER (WHERE consumer = 'pinpipe
 sample() { psql -X -qAt "$BENCH_DSN" -c "$progress_sql" 2>/dev/null || echo "- -"; }
 echo "time load stream" >"$BENCH_DIR/progress"
 
-faults=0
-kills=0 stops=0 pg_crashes=0 broker_stalls=0
+kills=0 stops=0 fold_lock_stops=0 pg_crashes=0 broker_stalls=0
 end=$((SECONDS + SECONDS_TOTAL))
 declare -a stopped_until
 while [ "$SECONDS" -lt "$end" ]; do
     echo "$SECONDS $(sample)" >>"$BENCH_DIR/progress"
+    # A load armed to stop inside its transaction has stopped: it holds the fold lock, and the
+    # other load's batches wait on it until its lease runs out. Continued like any stopped one.
+    for slot in 0 1; do
+        if [ -z "${stopped_until[$slot]:-}" ] &&
+            [ "$(awk '{print $3}' "/proc/${CONSUMER_PID[$slot]}/stat" 2>/dev/null)" = T ]; then
+            stopped_until[$slot]=$((SECONDS + 1 + RANDOM % 12))
+            fold_lock_stops=$((fold_lock_stops + 1))
+        fi
+    done
     # Continue what was stopped long enough.
     for slot in 0 1 2 3; do
         if [ -n "${stopped_until[$slot]:-}" ] && [ "$SECONDS" -ge "${stopped_until[$slot]}" ]; then
@@ -80,10 +92,11 @@ while [ "$SECONDS" -lt "$end" ]; do
             stopped_until[$slot]=""
         fi
     done
-    if [ $((RANDOM % 4)) -eq 0 ]; then  # about one fault every 4 s
-        faults=$((faults + 1))
+    # About one fault every 4 s; each is counted only when it happened (a kill or stop of a slot
+    # that is already stopped is skipped).
+    if [ $((RANDOM % 4)) -eq 0 ]; then
         slot=$((RANDOM % 4))
-        case $((RANDOM % 10)) in
+        case $((RANDOM % 11)) in
             0 | 1 | 2 | 3)  # kill -9 a consumer and start another in its place
                 if [ -z "${stopped_until[$slot]:-}" ]; then
                     kill -9 "${CONSUMER_PID[$slot]}" 2>/dev/null || true
@@ -103,6 +116,16 @@ while [ "$SECONDS" -lt "$end" ]; do
                 as_pg_owner "$PG_BIN/pg_ctl" -D "$BENCH_DIR/pg" -m immediate stop >/dev/null 2>&1 || true
                 "${PG_START[@]}" >/dev/null
                 pg_crashes=$((pg_crashes + 1))
+                ;;
+            10) # replace a load by one that stops itself before its 2nd-20th COMMIT (counted
+                # as a fault when it has stopped, above)
+                slot=$((RANDOM % 2))
+                if [ -z "${stopped_until[$slot]:-}" ]; then
+                    kill -9 "${CONSUMER_PID[$slot]}" 2>/dev/null || true
+                    wait "${CONSUMER_PID[$slot]}" 2>/dev/null || true
+                    start_consumer "$slot" "load.before_commit=stop@$((2 + RANDOM % 19))"
+                    kills=$((kills + 1))
+                fi
                 ;;
             9)  # stall the broker for 1-5 s
                 kill -STOP "$BENCH_BROKER_PID"
@@ -152,20 +175,26 @@ longest_stall=$(awk 'NR > 1 && $2 != "-" {
             else if ($1 - since[g] > worst) worst = $1 - since[g]
         } } END { print worst + 0 }' "$BENCH_DIR/progress")
 
+# The nine live answers, kept by every fold through all those faults, against a recomputation.
+verify_status=0
+"$PINPIPE" refresh --verify --dsn "$BENCH_DSN" >"$BENCH_DIR/verify.out" 2>&1 || verify_status=$?
+faults=$((kills + stops + fold_lock_stops + pg_crashes + broker_stalls))
 lost_load=$((high - distinct)); [ "$lost_load" -lt 0 ] && lost_load=0
 lost_stream=$((high - realtime)); [ "$lost_stream" -lt 0 ] && lost_stream=0
 dup_stream=$((realtime - high)); [ "$dup_stream" -lt 0 ] && dup_stream=0
 not_in_kafka=$((direct_messages + acknowledged - high))
 echo "chaos: seed $SEED, $MINUTES min, $faults faults ($kills kill -9, $stops stop/cont," \
+    "$fold_lock_stops stopped holding the fold lock," \
     "$pg_crashes PostgreSQL crashes, $broker_stalls broker stalls)"
 echo "chaos: $high messages in Kafka ($direct_messages produced directly, $acknowledged acknowledged" \
     "by serve; emulate exit $direct_status/$serve_status)"
 echo "chaos: load: $staged staged, lost $lost_load, duplicated $((staged - distinct));" \
     "stream: $realtime counted, lost $lost_stream, duplicated $dup_stream; $dead dead letters"
 echo "chaos: longest stall ${longest_stall} s (a group's offsets standing still with work left)"
+echo "chaos: refresh --verify exit $verify_status: $(tail -1 "$BENCH_DIR/verify.out")"
 if [ "$lost_load" -ne 0 ] || [ "$staged" -ne "$distinct" ] || [ "$lost_stream" -ne 0 ] ||
     [ "$dup_stream" -ne 0 ] || [ "$not_in_kafka" -ne 0 ] || [ "$direct_status" -ne 0 ] ||
-    [ "$serve_status" -ne 0 ]; then
+    [ "$serve_status" -ne 0 ] || [ "$verify_status" -ne 0 ]; then
     logs=$(mktemp -d /tmp/pinpipe-chaos-logs.XXXXXX)
     cp "$BENCH_DIR"/*.log "$BENCH_DIR"/*.out "$BENCH_DIR/progress" "$logs/" 2>/dev/null || true
     echo "chaos: FAILED (logs in $logs)" >&2

@@ -462,6 +462,7 @@ class Session {
         if (msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             if (found != m_active.end()) {
                 m_heard_from_kafka = true;
+                move_past_gap(tp, found->second, msg.offset);
                 if (msg.offset >= found->second.target) {
                     finish_partition(tp);
                 }
@@ -527,6 +528,22 @@ class Session {
         if (batch_full(batch_policy(), {batch.messages(), false, 0ms, false, batch.bytes()})) {
             submit_when_room(writer);
         }
+    }
+
+    // The partition ends at end_offset, beyond the last message taken: the offsets between hold
+    // no message a consumer sees (transaction markers, compacted or aborted records). The stored
+    // offset moves there with the next batch, or a cron run would claim and read the partition
+    // again every time and never call it finished.
+    void move_past_gap(const TopicPartition& tp, PartitionState& state, int64_t end_offset) {
+        if (end_offset <= state.next) {
+            return;
+        }
+        Writer& writer = *m_writers[state.writer];
+        if (writer.batch->progress.advances.empty()) {
+            writer.batch_started = Clock::now();
+        }
+        writer.batch->progress.advance(tp, state.fence, end_offset - 1);
+        state.next = end_offset;
     }
 
     void log_kafka_error(const rd_kafka_message_t& msg) {
