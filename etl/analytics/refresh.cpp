@@ -2,6 +2,10 @@
 #include "analytics/refresh.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <ostream>
+#include <stdexcept>
 
 namespace pinpipe::analytics {
 namespace {
@@ -130,6 +134,30 @@ RebuildSummary rebuild_live_state(pqxx::connection_base& cx) {
     tx.commit();
     return {counts[0].as<int64_t>(), counts[1].as<int64_t>(), counts[2].as<int64_t>(),
             counts[3].as<std::string>(std::string())};
+}
+
+void verify_answers_or_throw(pqxx::connection_base& cx, std::ostream& out) {
+    std::vector<std::string> differing;
+    for (const AnswerCheck& check : verify_answers(cx)) {
+        out << fmt::format("{} analytics.{}: {} rows{}\n", check.equal() ? "ok" : "DIFFERS",
+                           check.name, check.live_rows,
+                           check.equal()
+                               ? ""
+                               : fmt::format(" live, {} recomputed, {} differ",
+                                             check.recomputed_rows, check.differing_rows));
+        if (!check.equal()) {
+            differing.push_back("analytics." + check.name);
+        }
+    }
+    out << std::flush;
+    if (!differing.empty()) {
+        throw std::runtime_error(fmt::format(
+            "{} of {} analytics answers differ from their recomputation over clean.*: {} (run "
+            "pinpipe refresh --rebuild to recompute the live state from staging)",
+            differing.size(), answer_definitions().size(), fmt::join(differing, ", ")));
+    }
+    out << fmt::format("refresh: all {} analytics answers equal their recomputation\n",
+                       answer_definitions().size());
 }
 
 }  // namespace pinpipe::analytics

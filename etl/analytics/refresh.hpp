@@ -3,6 +3,7 @@
 // plain SQL over clean.*, and rebuild_live_state recomputes clean.* and the counts from staging.
 #pragma once
 
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,10 @@ struct AnswerCheck {
 // Compares every live answer with its recomputation, all in one REPEATABLE READ snapshot, so that
 // loaders committing meanwhile cannot make them differ. cx must not be inside a transaction.
 std::vector<AnswerCheck> verify_answers(pqxx::connection_base& cx);
+
+// verify_answers, one line per answer on out ("ok analytics.<name>: N rows", or DIFFERS with
+// the counts) and a summary line; throws naming every answer that differs.
+void verify_answers_or_throw(pqxx::connection_base& cx, std::ostream& out);
 
 struct RebuildSummary {
     long long pins = 0;

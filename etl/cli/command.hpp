@@ -45,8 +45,4 @@ int retention_command(const Args& args);
 int failpoints_command(const Args& args);
 int import_command(const Args& args);
 
-// Verifies the live analytics answers, printing one line per answer (refresh, load --refresh);
-// throws naming the answers that differ.
-void refresh_analytics(const std::string& dsn);
-
 }  // namespace pinpipe::cli

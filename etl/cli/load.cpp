@@ -3,10 +3,12 @@
 
 #include <iostream>
 
+#include "analytics/refresh.hpp"
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
 #include "kafka/consumer.hpp"
 #include "load/loader.hpp"
+#include "pg/connection.hpp"
 #include "util/errors.hpp"
 #include "util/signals.hpp"
 
@@ -106,7 +108,8 @@ int load_command(const Args& args) {
                      summary.stopped_by_signal ? ", stopped by signal" : "", summary.run_id)
               << std::endl;
     if (refresh && !summary.stopped_by_signal) {
-        refresh_analytics(loader.dsn);
+        pg::Connection cx(loader.dsn, "pinpipe-refresh");
+        analytics::verify_answers_or_throw(cx, std::cout);
     }
     return 0;
 }

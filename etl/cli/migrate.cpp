@@ -48,7 +48,10 @@ int migrate_command(const Args& args) {
     options.add_options()("dir",
                           "read migrations from this directory instead of the ones built into "
                           "pinpipe",
-                          cxxopts::value<std::string>()->default_value(""));
+                          cxxopts::value<std::string>()->default_value(""))(
+        "out-of-order",
+        "apply pending migrations numbered below one already applied (refused otherwise: they "
+        "would run after changes they were not written against)");
     const auto result = parse_options(options, args, /*allowed_positionals=*/1);
     if (!result) {
         return 0;
@@ -66,10 +69,13 @@ int migrate_command(const Args& args) {
     if (status_only) {
         return print_status(cx, migrations);
     }
-    const auto applied =
-        pg::apply_migrations(cx, migrations, [](const pg::Migration& migration, double seconds) {
+    const auto applied = pg::apply_migrations(
+        cx, migrations,
+        [](const pg::Migration& migration, double seconds) {
             std::cout << fmt::format("applied {} ({:.2f} s)\n", migration.file_name, seconds);
-        });
+        },
+        result->count("out-of-order") > 0 ? pg::PendingOrder::out_of_order_allowed
+                                          : pg::PendingOrder::in_order_only);
     std::cout << fmt::format("migrate: {} applied, {} already applied, schema at version {:04d}\n",
                              applied.size(), migrations.size() - applied.size(),
                              migrations.empty() ? 0 : migrations.back().version);

@@ -1,7 +1,6 @@
 // pinpipe refresh [--verify | --rebuild]: checks the live analytics against DESIGN §7, or
 // recomputes clean.* and the counts from staging (DESIGN §5).
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <chrono>
 #include <iostream>
@@ -14,31 +13,6 @@
 #include "util/errors.hpp"
 
 namespace pinpipe::cli {
-
-void refresh_analytics(const std::string& dsn) {
-    pg::Connection cx(dsn, "pinpipe-refresh");
-    std::vector<std::string> differing;
-    for (const analytics::AnswerCheck& check : analytics::verify_answers(cx)) {
-        std::cout << fmt::format("{} analytics.{}: {} rows{}\n", check.equal() ? "ok" : "DIFFERS",
-                                 check.name, check.live_rows,
-                                 check.equal()
-                                     ? ""
-                                     : fmt::format(" live, {} recomputed, {} differ",
-                                                   check.recomputed_rows, check.differing_rows));
-        if (!check.equal()) {
-            differing.push_back("analytics." + check.name);
-        }
-    }
-    std::cout << std::flush;
-    if (!differing.empty()) {
-        throw std::runtime_error(fmt::format(
-            "{} of {} analytics answers differ from their recomputation over clean.*: {} (run "
-            "pinpipe refresh --rebuild to recompute the live state from staging)",
-            differing.size(), analytics::answer_definitions().size(), fmt::join(differing, ", ")));
-    }
-    std::cout << fmt::format("refresh: all {} analytics answers equal their recomputation\n",
-                             analytics::answer_definitions().size());
-}
 
 int refresh_command(const Args& args) {
     cxxopts::Options options(
@@ -87,7 +61,8 @@ int refresh_command(const Args& args) {
                       << std::endl;
         }
     }
-    refresh_analytics(settings.dsn);
+    pg::Connection cx(settings.dsn, "pinpipe-refresh");
+    analytics::verify_answers_or_throw(cx, std::cout);
     return 0;
 }
 

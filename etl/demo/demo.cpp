@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "analytics/refresh.hpp"
 #include "kafka/mock_cluster.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
@@ -31,17 +32,6 @@ constexpr int min_partitions = 6;
 constexpr int64_t events_per_partition = 6'000;
 constexpr auto catch_up_timeout = 120s;
 
-constexpr const char* analytics_views[] = {
-    "top_category_per_country",
-    "top_category_per_year",
-    "most_followed_user_per_country",
-    "country_with_most_followed_user",
-    "top_category_per_age_group",
-    "median_followers_per_age_group",
-    "users_joined_per_year",
-    "median_followers_per_join_year",
-    "median_followers_per_join_year_and_age_group",
-};
 constexpr int rows_shown_per_view = 10;
 
 void step(const std::string& text) {
@@ -267,7 +257,8 @@ void print_results(const std::string& dsn) {
     // The live answers, ordered by definition (age groups in age order).
     step("the nine analytics answers");
     pg::Connection cx(dsn, "pinpipe-demo");
-    for (const char* view : analytics_views) {
+    for (const analytics::AnswerDefinition& answer : analytics::answer_definitions()) {
+        const std::string_view view = answer.name;
         const std::string rows =
             query_text(cx, fmt::format("SELECT count(*) FROM analytics.{}", view));
         print_query(dsn,

@@ -155,6 +155,21 @@ std::vector<MigrationStatus> plan_migrations(const std::vector<Migration>& migra
     return plan;
 }
 
+std::optional<MigrationStatus> first_out_of_order(const std::vector<MigrationStatus>& plan) {
+    int highest_applied = 0;
+    for (const MigrationStatus& status : plan) {
+        if (status.state != MigrationState::pending) {
+            highest_applied = std::max(highest_applied, status.version);
+        }
+    }
+    for (const MigrationStatus& status : plan) {
+        if (status.state == MigrationState::pending && status.version < highest_applied) {
+            return status;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string_view state_name(MigrationState state) {
     switch (state) {
         case MigrationState::applied:
@@ -171,7 +186,7 @@ std::string_view state_name(MigrationState state) {
 
 std::vector<Migration> apply_migrations(
     pqxx::connection_base& cx, const std::vector<Migration>& migrations,
-    const std::function<void(const Migration&, double seconds)>& on_applied) {
+    const std::function<void(const Migration&, double seconds)>& on_applied, PendingOrder order) {
     // Session-level lock: a second `migrate` waits here and then finds nothing left to do.
     pqxx::nontransaction(cx).exec(fmt::format("SELECT pg_advisory_lock({})", lock_key_sql));
     struct Unlock {
@@ -205,6 +220,13 @@ std::vector<Migration> apply_migrations(
                 "this pinpipe older than the database? use the newer release)",
                 status.file_name));
         }
+    }
+    if (const auto late = first_out_of_order(plan); late && order == PendingOrder::in_order_only) {
+        throw std::runtime_error(fmt::format(
+            "migration {} is pending but the database already has later migrations applied: it "
+            "would run after changes it was not written against (renumber it after the latest "
+            "applied one, or run pinpipe migrate --out-of-order if it is meant to run now)",
+            late->file_name));
     }
     std::vector<Migration> applied;
     for (const Migration& migration : migrations) {

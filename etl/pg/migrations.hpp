@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,13 +54,22 @@ std::string sha256_hex(std::string_view data);
 std::vector<MigrationStatus> plan_migrations(const std::vector<Migration>& migrations,
                                              const std::vector<AppliedMigration>& applied);
 std::string_view state_name(MigrationState state);
+// Pure: the first pending migration whose version is below the highest applied one (a file
+// added out of order, e.g. from a branch merged after a later migration shipped), if any.
+// Applying it would run it after changes it was never written against, so migrate refuses
+// unless told that this is intended (Flyway's outOfOrder).
+std::optional<MigrationStatus> first_out_of_order(const std::vector<MigrationStatus>& plan);
+
+enum class PendingOrder { in_order_only, out_of_order_allowed };
 
 // Applies every pending migration under an advisory lock (concurrent runs wait for each other);
-// refuses to apply anything when an applied file changed or the database is ahead of the
-// binary. Calls on_applied after each commit. Returns the migrations applied.
+// refuses to apply anything when an applied file changed, the database is ahead of the binary,
+// or (unless allowed) a pending version is lower than an applied one. Calls on_applied after
+// each commit. Returns the migrations applied.
 std::vector<Migration> apply_migrations(
     pqxx::connection_base& cx, const std::vector<Migration>& migrations,
-    const std::function<void(const Migration&, double seconds)>& on_applied = {});
+    const std::function<void(const Migration&, double seconds)>& on_applied = {},
+    PendingOrder order = PendingOrder::in_order_only);
 std::vector<MigrationStatus> migration_status(pqxx::connection_base& cx,
                                               const std::vector<Migration>& migrations);
 

@@ -82,6 +82,32 @@ TEST(Migrate, ChangedFileIsRefusedNamingIt) {
         << "nothing may be applied when drift is found";
 }
 
+TEST(Migrate, APendingVersionBelowAnAppliedOneIsRefusedUnlessAllowed) {
+    const std::string dsn = fresh_database();
+    pg::Connection cx(dsn, "test");
+    pg::apply_migrations(cx,
+                         pg::parse_migrations({{"0001_create_t.sql", "CREATE TABLE t (a int);"},
+                                               {"0003_create_v.sql", "CREATE TABLE v (a int);"}}));
+    const auto with_late_file =
+        pg::parse_migrations({{"0001_create_t.sql", "CREATE TABLE t (a int);"},
+                              {"0002_create_u.sql", "CREATE TABLE u (a int);"},
+                              {"0003_create_v.sql", "CREATE TABLE v (a int);"}});
+    try {
+        pg::apply_migrations(cx, with_late_file);
+        FAIL() << "a migration numbered below an applied one must be refused";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("0002_create_u.sql"), std::string::npos)
+            << error.what();
+        EXPECT_NE(std::string(error.what()).find("--out-of-order"), std::string::npos)
+            << error.what();
+    }
+    EXPECT_EQ(testing::exec(cx, "SELECT to_regclass('u') IS NULL")[0][0].as<std::string>(), "t");
+    const auto applied =
+        pg::apply_migrations(cx, with_late_file, {}, pg::PendingOrder::out_of_order_allowed);
+    ASSERT_EQ(applied.size(), 1u);
+    EXPECT_EQ(applied[0].version, 2);
+}
+
 TEST(Migrate, FailingMigrationRollsBackAndNamesTheFile) {
     const std::string dsn = fresh_database();
     pg::Connection cx(dsn, "test");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "util/errors.hpp"
 
 namespace pinpipe::pg {
@@ -42,6 +44,31 @@ TEST(MigrationPlan, MarksAppliedPendingChangedAndUnknown) {
     EXPECT_EQ(plan[2].state, MigrationState::pending);
     EXPECT_EQ(plan[3].state, MigrationState::unknown);
     EXPECT_EQ(plan[3].file_name, "0009_future.sql");
+}
+
+TEST(MigrationPlan, FindsAPendingVersionBelowTheHighestApplied) {
+    const auto migrations = parse_migrations({{"0001_a.sql", "one"},
+                                              {"0002_b.sql", "two"},
+                                              {"0003_c.sql", "three"},
+                                              {"0004_d.sql", "4"}});
+    const auto applied_through = [](std::vector<int> versions) {
+        std::vector<AppliedMigration> applied;
+        const std::map<int, std::pair<std::string, std::string>> files = {
+            {1, {"a", "one"}}, {2, {"b", "two"}}, {3, {"c", "three"}}, {4, {"d", "4"}}};
+        for (const int version : versions) {
+            applied.push_back({version, files.at(version).first,
+                               sha256_hex(files.at(version).second), "2026-01-01 00:00:00"});
+        }
+        return applied;
+    };
+    // 0002 was added after 0003 had shipped: pending below an applied version.
+    const auto late = first_out_of_order(plan_migrations(migrations, applied_through({1, 3})));
+    ASSERT_TRUE(late.has_value());
+    EXPECT_EQ(late->file_name, "0002_b.sql");
+    // Pending only above the highest applied: in order.
+    EXPECT_FALSE(first_out_of_order(plan_migrations(migrations, applied_through({1, 2}))));
+    EXPECT_FALSE(first_out_of_order(plan_migrations(migrations, {})));
+    EXPECT_FALSE(first_out_of_order(plan_migrations(migrations, applied_through({1, 2, 3, 4}))));
 }
 
 TEST(EmbeddedMigrations, AreWellFormedAndStartAtOne) {
