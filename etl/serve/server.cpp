@@ -187,6 +187,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     ~Connection() {
         if (!m_server.destroying) {
             release_body_budget();
+            end_in_flight();
             m_server.connection_closed(this);
         }
     }
@@ -288,7 +289,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // True when the request goes on to its body.
     bool admit() {
         m_started = Clock::now();
-        m_server.in_flight.add(1);
+        begin_in_flight();
         m_endpoint_slot = endpoint_count;
         const auto& req = m_parser->get();
         m_keep_alive = req.keep_alive();
@@ -358,6 +359,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void release_body_budget() {
         m_server.inflight_bytes -= m_reserved_bytes;
         m_reserved_bytes = 0;
+    }
+
+    // A request is in flight from its headers to its answer, or until the connection drops
+    // (a client cut off in the middle of its body is never answered).
+    void begin_in_flight() {
+        if (!m_in_flight) {
+            m_in_flight = true;
+            m_server.in_flight.add(1);
+        }
+    }
+    void end_in_flight() {
+        if (m_in_flight) {
+            m_in_flight = false;
+            m_server.in_flight.sub(1);
+        }
     }
 
     bool expects_continue() const {
@@ -522,7 +538,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void reject(int status) {
         release_body_budget();
         m_started = Clock::now();
-        m_server.in_flight.add(1);
+        begin_in_flight();
         m_endpoint_slot = endpoint_count;
         m_keep_alive = false;
         m_head = false;
@@ -531,7 +547,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     void respond(HttpResponse response) {
         release_body_budget();
-        m_server.in_flight.sub(1);
+        end_in_flight();
         m_server.counted(m_endpoint_slot, response.status);
         m_server.latency[m_endpoint_slot]->observe(
             std::chrono::duration<double>(Clock::now() - m_started).count());
@@ -596,6 +612,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Clock::time_point m_deadline;  // the body must have arrived by then
     size_t m_reserved_bytes = 0;   // this request's share of Impl::inflight_bytes
     size_t m_drained = 0;          // bytes read and dropped while lingering
+    bool m_in_flight = false;      // counted in Impl::in_flight
     bool m_continue_sent = false;
     bool m_keep_alive = false;
     bool m_head = false;

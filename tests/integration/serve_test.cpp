@@ -668,6 +668,10 @@ TEST_F(ServeTest, ABodyTricklingPastTheRequestDeadlineIsCutOffAndFreesItsSlot) {
     const auto held = std::chrono::steady_clock::now() - started;
     EXPECT_GE(held, 2s);
     EXPECT_LT(held, 5s);
+    // Never answered, and no longer counted as in flight.
+    obs::Gauge& in_flight = registry.gauge("pinpipe_serve_requests_in_flight",
+                                           "requests being handled (including waiting for Kafka)");
+    EXPECT_TRUE(testing::eventually([&] { return in_flight.value() == 0; }, 5s));
     // The only slot is free again.
     const auto next = post("/pin/", R"({"index":1})", "application/json");
     ASSERT_TRUE(next);
