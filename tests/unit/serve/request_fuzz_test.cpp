@@ -4,7 +4,8 @@
 // bodies (the sanitizer build runs it too).
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
+
 #include <random>
 #include <string>
 #include <vector>
@@ -36,6 +37,14 @@ const std::vector<std::string> seeds = {
     "{\"records\":[{\"value\":{\"s\":\"caf\xc3\xa9 \\u00e9 \\n\"}}]}",
 };
 
+// True when text is one valid JSON document. simdjson rather than nlohmann: the Debian library
+// is not instrumented, which keeps a million inputs within the unit suite's time under ASan.
+bool is_json(std::string_view text) {
+    static simdjson::dom::parser checker;
+    const simdjson::padded_string padded(text);
+    return checker.parse(padded).error() == simdjson::SUCCESS;
+}
+
 // Checks the property for one body on one route; returns the status (200: planned).
 int check_route(RequestParser& parser, const Route& route, std::string_view content_type,
                 const std::string& body) {
@@ -45,7 +54,7 @@ int check_route(RequestParser& parser, const Route& route, std::string_view cont
     EXPECT_NO_THROW(planned = parser.plan(route, request, config)) << body;
     if (const auto* response = std::get_if<HttpResponse>(&planned)) {
         EXPECT_TRUE(response->status == 422 || response->status == 404) << response->body;
-        EXPECT_TRUE(nlohmann::json::accept(response->body)) << response->body;
+        EXPECT_TRUE(is_json(response->body)) << response->body;
         return response->status;
     }
     const ProducePlan& plan = std::get<ProducePlan>(planned);
@@ -53,7 +62,7 @@ int check_route(RequestParser& parser, const Route& route, std::string_view cont
     for (const OutgoingRecord& record : plan.records) {
         // Values are re-serialised JSON, except a Kinesis Data string, produced as is.
         if (route.endpoint != Endpoint::put_record) {
-            EXPECT_TRUE(nlohmann::json::accept(record.value)) << record.value;
+            EXPECT_TRUE(is_json(record.value)) << record.value;
         }
     }
     return 200;
