@@ -172,6 +172,19 @@ rd_kafka_resp_err_t Producer::try_produce(const std::string& topic,
     }
 }
 
+rd_kafka_resp_err_t Producer::try_produce_now(const std::string& topic,
+                                              std::optional<std::string_view> key,
+                                              std::string_view value, DeliveryListener* listener,
+                                              int32_t partition) {
+    void* key_data = key ? const_cast<char*>(key->data()) : nullptr;
+    const size_t key_size = key ? key->size() : 0;
+    return rd_kafka_producev(
+        m_rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key_size),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+        RD_KAFKA_V_OPAQUE(listener), RD_KAFKA_V_END);
+}
+
 void Producer::poll(std::chrono::milliseconds timeout) {
     rd_kafka_poll(m_rk.get(), static_cast<int>(timeout.count()));
 }

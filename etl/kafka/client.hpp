@@ -82,6 +82,12 @@ class Producer {
                                     std::string_view value, DeliveryListener* listener,
                                     int32_t partition = RD_KAFKA_PARTITION_UA,
                                     int64_t timestamp_ms = 0);
+    // As try_produce, but a full queue returns RD_KAFKA_RESP_ERR__QUEUE_FULL at once instead of
+    // polling until there is room: for event loops, which must never wait on the broker.
+    rd_kafka_resp_err_t try_produce_now(const std::string& topic,
+                                        std::optional<std::string_view> key, std::string_view value,
+                                        DeliveryListener* listener,
+                                        int32_t partition = RD_KAFKA_PARTITION_UA);
     // Serves delivery reports.
     void poll(std::chrono::milliseconds timeout);
     // Waits until every queued message was delivered or failed; throws when it times out.

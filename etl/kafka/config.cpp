@@ -35,8 +35,17 @@ Properties parse_properties(std::string_view text, std::string_view source_name)
         const std::string_view key =
             trim(line.substr(0, separator == std::string_view::npos ? line.size() : separator));
         if (separator == std::string_view::npos || key.empty()) {
-            throw UsageError(fmt::format("{}:{}: expected key=value, got \"{}\"", source_name,
-                                         line_number, line));
+            // The line is echoed to help find it, but whatever follows its first word is masked:
+            // "sasl.password secret" (a space instead of "=") must not print the secret.
+            const size_t word_end = line.find_first_of(" \t");
+            const std::string shown =
+                word_end == std::string_view::npos
+                    ? "***"
+                    : fmt::format("{} ***", line.substr(0, std::min(word_end, separator)));
+            throw UsageError(fmt::format(
+                "{}:{}: expected key=value, got \"{}\" (value masked; separate key and value "
+                "with =)",
+                source_name, line_number, shown));
         }
         properties.emplace_back(key, trim(line.substr(separator + 1)));
     }
@@ -46,7 +55,13 @@ Properties parse_properties(std::string_view text, std::string_view source_name)
 std::pair<std::string, std::string> parse_override(std::string_view argument) {
     const auto separator = argument.find('=');
     if (separator == std::string_view::npos || separator == 0) {
-        throw UsageError(fmt::format("-X expects key=value, got \"{}\"", argument));
+        // Masked as a properties line is: the argument may be "sasl.password secret".
+        const size_t word_end = argument.find_first_of(" \t");
+        const std::string shown = separator == 0 ? "=***"
+                                  : word_end == std::string_view::npos
+                                      ? "***"
+                                      : fmt::format("{} ***", argument.substr(0, word_end));
+        throw UsageError(fmt::format("-X expects key=value, got \"{}\"", shown));
     }
     return {std::string(argument.substr(0, separator)),
             std::string(argument.substr(separator + 1))};

@@ -58,6 +58,9 @@ constexpr std::array<FailpointInfo, failpoint_count> catalog = {{
     {Failpoint::retention_after_detach, "retention.after_detach",
      "a staging table's expired partitions are detached and that is committed; the detached "
      "tables are not dropped yet"},
+    {Failpoint::serve_after_accept, "serve.after_accept",
+     "serve accepted a connection and has read nothing from it; an error here ends the HTTP "
+     "event loop (serve exits 1)"},
 }};
 
 struct ArmedPoint {

@@ -31,8 +31,9 @@ enum class Failpoint : uint8_t {
     stream_after_commit,
     serve_after_produce_before_answer,
     retention_after_detach,
+    serve_after_accept,
 };
-constexpr size_t failpoint_count = 14;
+constexpr size_t failpoint_count = 15;
 
 struct FailpointInfo {
     Failpoint point;

@@ -155,7 +155,16 @@ void KafkaGateway::complete(Pending* pending) {
         owned = std::move(found->second);
         m_pending.erase(found);
     }
-    owned->done(std::move(owned->results));
+    if (owned->done) {
+        owned->done(std::move(owned->results));
+    }
+}
+
+void KafkaGateway::forget_callbacks() {
+    const std::lock_guard lock(m_pending_mutex);
+    for (auto& [key, pending] : m_pending) {
+        pending->done = nullptr;
+    }
 }
 
 void KafkaGateway::produce(const ProducePlan& plan, ProduceDone done) {
@@ -166,19 +175,30 @@ void KafkaGateway::produce(const ProducePlan& plan, ProduceDone done) {
     for (size_t i = 0; i < plan.records.size(); ++i) {
         pending->slots.emplace_back(this, pending, i);
     }
-    // Counts the records plus one for this call, so that reports served while we are still
-    // queueing (try_produce polls when librdkafka's queue is full) cannot complete it early.
+    // Counts the records plus one for this call, so that nothing can complete it while we are
+    // still queueing.
     pending->remaining = plan.records.size() + 1;
     pending->done = std::move(done);
     {
         const std::lock_guard lock(m_pending_mutex);
         m_pending.emplace(pending, std::move(owned));
     }
+    // This runs on the server's event loop: a full producer queue (the broker is down or slow)
+    // must not stall every other connection while it waits for room. The records that find the
+    // queue full are answered 50003 (retriable) at once, and so are the rest of the request's
+    // (queueing them after a refusal could reorder a client's records).
+    bool queue_full = false;
     for (size_t i = 0; i < plan.records.size(); ++i) {
         const OutgoingRecord& record = plan.records[i];
-        const rd_kafka_resp_err_t err = m_producer.try_produce(
-            plan.topic, record.has_key ? std::optional<std::string_view>(record.key) : std::nullopt,
-            record.value, &pending->slots[i], record.partition.value_or(RD_KAFKA_PARTITION_UA));
+        const rd_kafka_resp_err_t err =
+            queue_full
+                ? RD_KAFKA_RESP_ERR__QUEUE_FULL
+                : m_producer.try_produce_now(
+                      plan.topic,
+                      record.has_key ? std::optional<std::string_view>(record.key) : std::nullopt,
+                      record.value, &pending->slots[i],
+                      record.partition.value_or(RD_KAFKA_PARTITION_UA));
+        queue_full = err == RD_KAFKA_RESP_ERR__QUEUE_FULL;
         if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             // Not queued: no delivery report will come for this one.
             pending->results[i] = {-1, -1, rest_error_code(err), rd_kafka_err2str(err)};

@@ -79,6 +79,9 @@ class KafkaGateway {
 
     // Produce calls waiting for delivery reports.
     size_t pending() const;
+    // Drops the `done` callbacks of every pending call (their deliveries are still awaited):
+    // for a server whose event loop failed, so that nothing calls into it once it is gone.
+    void forget_callbacks();
 
   private:
     struct Pending;

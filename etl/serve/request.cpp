@@ -48,6 +48,21 @@ bool keys_equal(std::string_view given, std::string_view expected) {
     return diff == 0;
 }
 
+// 415 unless the content type is one the endpoint accepts.
+std::optional<HttpResponse> check_content_type(const Route& route,
+                                               std::optional<std::string_view> content_type) {
+    const bool rest_proxy = route.endpoint == Endpoint::produce_records;
+    if (content_type &&
+        (rest_proxy ? is_rest_proxy_json_type(*content_type) : is_json_type(*content_type))) {
+        return std::nullopt;
+    }
+    const std::string given = content_type ? fmt::format("\"{}\"", *content_type) : "none";
+    return error_response(
+        415, 415,
+        fmt::format("unsupported Content-Type {} (send {})", given,
+                    rest_proxy ? "application/vnd.kafka.json.v2+json" : "application/json"));
+}
+
 HttpResponse malformed(std::string_view message) {
     return error_response(422, error_malformed_body, message);
 }
@@ -107,7 +122,8 @@ std::string describe_json_error(simdjson::error_code error) {
 }
 
 std::variant<ProducePlan, HttpResponse> plan_records(const Route& route,
-                                                     simdjson::dom::element root);
+                                                     simdjson::dom::element root,
+                                                     size_t max_records);
 std::variant<ProducePlan, HttpResponse> plan_put_record(const Route& route,
                                                         simdjson::dom::element root,
                                                         std::string_view topic_prefix);
@@ -262,6 +278,14 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
         if (method != "POST") {
             return method_not_allowed(request.method, path, "POST");
         }
+        if (!is_pipeline_topic(config, topic)) {
+            return error_response(
+                404, error_topic_not_found,
+                fmt::format("topic {} not found (serve accepts {}.pin, {}.geo and {}.user, and "
+                            "topics named with --allow-topic)",
+                            json_string(topic), config.topic_prefix, config.topic_prefix,
+                            config.topic_prefix));
+        }
         return Route{Endpoint::produce_records, std::string(topic)};
     }
     if (path == "/streams") {
@@ -297,18 +321,49 @@ std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
     return not_found(request.path);
 }
 
+bool is_pipeline_topic(const ServeConfig& config, std::string_view topic) {
+    for (const std::string_view kind : event_kinds) {
+        if (topic.size() == config.topic_prefix.size() + 1 + kind.size() &&
+            topic.starts_with(config.topic_prefix) && topic[config.topic_prefix.size()] == '.' &&
+            topic.ends_with(kind)) {
+            return true;
+        }
+    }
+    return std::find(config.extra_topics.begin(), config.extra_topics.end(), topic) !=
+           config.extra_topics.end();
+}
+
+std::variant<Route, HttpResponse> check_head(const HttpRequest& request, const ServeConfig& config,
+                                             size_t max_body_bytes) {
+    auto routed = route_request(request, config);
+    const Route* route = std::get_if<Route>(&routed);
+    if (route == nullptr) {
+        return routed;
+    }
+    const bool takes_body = route->endpoint == Endpoint::produce_records ||
+                            route->endpoint == Endpoint::put_record ||
+                            route->endpoint == Endpoint::post_event;
+    if (!takes_body) {
+        return routed;
+    }
+    if (auto rejected = check_content_type(*route, request.content_type)) {
+        return std::move(*rejected);
+    }
+    if (request.content_length && *request.content_length > max_body_bytes) {
+        return error_response(
+            413, 413,
+            fmt::format("request body of {} bytes is larger than serve accepts ({} bytes, "
+                        "--max-body-bytes): send fewer records per request",
+                        *request.content_length, max_body_bytes));
+    }
+    return routed;
+}
+
 std::variant<ProducePlan, HttpResponse> RequestParser::plan(const Route& route,
                                                             const HttpRequest& request,
                                                             const ServeConfig& config) {
-    const bool rest_proxy = route.endpoint == Endpoint::produce_records;
-    if (!request.content_type || !(rest_proxy ? is_rest_proxy_json_type(*request.content_type)
-                                              : is_json_type(*request.content_type))) {
-        const std::string given =
-            request.content_type ? fmt::format("\"{}\"", *request.content_type) : "none";
-        return error_response(
-            415, 415,
-            fmt::format("unsupported Content-Type {} (send {})", given,
-                        rest_proxy ? "application/vnd.kafka.json.v2+json" : "application/json"));
+    if (auto rejected = check_content_type(route, request.content_type)) {
+        return std::move(*rejected);
     }
     if (route.endpoint == Endpoint::produce_records && !is_valid_topic_name(route.target)) {
         return error_response(404, error_topic_not_found,
@@ -332,7 +387,7 @@ std::variant<ProducePlan, HttpResponse> RequestParser::plan(const Route& route,
     }
     switch (route.endpoint) {
         case Endpoint::produce_records:
-            return plan_records(route, root);
+            return plan_records(route, root, config.max_records);
         case Endpoint::put_record:
             return plan_put_record(route, root, config.topic_prefix);
         case Endpoint::post_event:
@@ -347,7 +402,8 @@ std::variant<ProducePlan, HttpResponse> RequestParser::plan(const Route& route,
 namespace {
 
 std::variant<ProducePlan, HttpResponse> plan_records(const Route& route,
-                                                     simdjson::dom::element root) {
+                                                     simdjson::dom::element root,
+                                                     size_t max_records) {
     simdjson::dom::object body;
     if (root.get_object().get(body) != simdjson::SUCCESS) {
         return malformed(R"(the body must be a JSON object like {"records":[{"value":{...}}]})");
@@ -355,6 +411,13 @@ std::variant<ProducePlan, HttpResponse> plan_records(const Route& route,
     simdjson::dom::array records;
     if (body["records"].get_array().get(records) != simdjson::SUCCESS) {
         return malformed(R"(the body needs a "records" array, like {"records":[{"value":{...}}]})");
+    }
+    if (records.size() > max_records) {
+        return error_response(
+            413, 413,
+            fmt::format("{} records in one request, more than serve accepts ({}, --max-records): "
+                        "send them in several requests",
+                        records.size(), max_records));
     }
     ProducePlan plan{route.endpoint, route.target, {}};
     plan.records.reserve(records.size());
@@ -544,11 +607,11 @@ HttpResponse produce_response(const ProducePlan& plan, const std::vector<RecordR
     return {200, std::string(json_content_type), plan.records.front().value};
 }
 
-HttpResponse topics_response(const std::vector<std::string>& topics) {
+HttpResponse topics_response(const ServeConfig& config, const std::vector<std::string>& topics) {
     std::string body = "[";
     bool first = true;
     for (const std::string& topic : topics) {
-        if (topic.starts_with("__")) {
+        if (!is_pipeline_topic(config, topic)) {
             continue;
         }
         if (!first) {

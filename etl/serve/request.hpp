@@ -28,6 +28,8 @@ inline constexpr int error_internal = 50001;
 inline constexpr std::string_view rest_proxy_content_type = "application/vnd.kafka.v2+json";
 inline constexpr std::string_view json_content_type = "application/json";
 
+inline constexpr size_t default_max_records = 10000;
+
 struct ServeConfig {
     std::string topic_prefix = "pinterest";
     std::string api_key;  // empty: no key required
@@ -35,6 +37,12 @@ struct ServeConfig {
     // routing, so that URLs the seeds' scripts build (<invoke URL>/prod/topics/…) work; paths
     // without it are served as well. Empty: none.
     std::string base_path;
+    // Topics the REST-proxy routes accept besides <prefix>.pin, .geo and .user (--allow-topic):
+    // a key lets a client write into the pipeline, not into every topic of the cluster.
+    std::vector<std::string> extra_topics{};
+    // Records one request may carry (--max-records): each becomes a librdkafka message and a
+    // delivery report on the event loop, so a request's cost is bounded by count, not only bytes.
+    size_t max_records = default_max_records;
 };
 
 // --base-path as given ("prod", "/prod/", "/a/b") as ServeConfig::base_path wants it ("/prod",
@@ -49,6 +57,9 @@ struct HttpRequest {
     std::optional<std::string_view> content_type;
     std::optional<std::string_view> api_key;  // the x-api-key header
     std::string_view body;
+    // The declared Content-Length; nullopt when none was sent (no body, or a chunked one).
+    std::optional<uint64_t> content_length{};
+    bool chunked = false;  // Transfer-Encoding: chunked (the length is known only at the end)
 };
 
 struct HttpResponse {
@@ -78,11 +89,20 @@ HttpResponse error_response(int status, int error_code, std::string_view message
 // The error body for a status the HTTP library produced itself (413, 414, 400, ...).
 HttpResponse library_error_response(int status);
 
-// Routes by path, then method (404 for an unknown path, 405 for a known path with another
-// method), then checks the API key for every endpoint but healthz and metrics (403). HEAD is
-// served like GET by the library.
+// Checks the API key for every endpoint but healthz and metrics (403), then routes by path and
+// method (404 for an unknown path, 405 for a known path with another method) and refuses a
+// REST-proxy topic outside the pipeline's (404, 40401). HEAD is served like GET by the library.
 std::variant<Route, HttpResponse> route_request(const HttpRequest& request,
                                                 const ServeConfig& config);
+
+// Everything that can be decided from the request line and headers alone (the body is not
+// looked at): route_request, then the content type of a produce call (415) and the declared
+// length against max_body_bytes (413). The server calls it before it reads any body byte.
+std::variant<Route, HttpResponse> check_head(const HttpRequest& request, const ServeConfig& config,
+                                             size_t max_body_bytes);
+
+// True for <prefix>.pin, .geo, .user and the extra topics: what the REST-proxy routes accept.
+bool is_pipeline_topic(const ServeConfig& config, std::string_view topic);
 
 // One Kafka record to produce. key empty and has_key false: no key (librdkafka partitions
 // randomly); partition nullopt: by key.
@@ -138,8 +158,9 @@ struct RecordResult {
 // single-record call (Kinesis, plain) answers 503 (retriable) or 500 with the error body.
 HttpResponse produce_response(const ProducePlan& plan, const std::vector<RecordResult>& results);
 
-// GET /topics: a JSON array of names (internal "__" topics left out), as the REST proxy.
-HttpResponse topics_response(const std::vector<std::string>& topics);
+// GET /topics: a JSON array of the pipeline's topics that exist (topics: the cluster's), as the
+// REST proxy lists topics; the cluster's other topics are not shown.
+HttpResponse topics_response(const ServeConfig& config, const std::vector<std::string>& topics);
 // GET /streams: the stream names that route to this prefix and whose topic exists in Kafka
 // (topics: the cluster's), i.e. the names a PUT /streams/{name}/record succeeds for, Kinesis
 // ListStreams style.

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <thread>
@@ -27,7 +30,11 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
-constexpr auto health_timeout = std::chrono::milliseconds(2000);
+// /healthz answers within a second even while Kafka is down (an orchestrator's probe times out
+// after one by default): the metadata request is bounded below that, and its answer is reused
+// for health_max_age so that probes cannot pile metadata requests onto a struggling cluster.
+constexpr auto health_timeout = std::chrono::milliseconds(800);
+constexpr auto health_max_age = std::chrono::milliseconds(1000);
 constexpr size_t endpoint_count = 7;  // Endpoint's enumerators; plus one slot for "none"
 constexpr std::string_view unrouted = "none";
 // The request line and every header together (what cpp-httplib allowed per line): a longer
@@ -37,6 +44,7 @@ constexpr size_t header_limit = 8192;
 // this long, so that closing with unread data (which makes the kernel send a reset) does not
 // destroy the answer before the client has read it.
 constexpr auto linger_timeout = std::chrono::seconds(2);
+constexpr size_t linger_byte_limit = 256 * 1024;
 // Metadata requests (/healthz, /topics, a topic-cache refresh) block for up to seconds while
 // Kafka is down; they run on these threads, never on the event loop.
 constexpr int blocking_threads = 2;
@@ -80,7 +88,8 @@ struct Server::Impl {
           acceptor(io),
           kafka_events(io, gateway.events_fd()),
           accept_retry(io),
-          blocking(blocking_threads) {
+          blocking(blocking_threads),
+          health_thread(1) {
         const auto buckets = obs::exponential_buckets(0.0001, 2, 16);  // 100 µs .. 3.3 s
         for (size_t i = 0; i <= endpoint_count; ++i) {
             latency[i] = &registry.histogram("pinpipe_serve_request_duration_seconds",
@@ -91,6 +100,10 @@ struct Server::Impl {
 
     ~Impl() {
         blocking.join();
+        health_thread.join();
+        // Only if run() ended by an exception can produce calls still be pending: their
+        // callbacks would call into connections of a server that is gone.
+        gateway.forget_callbacks();
         // Connections still owned by handlers (only if run() ended by an exception) are
         // destroyed with io below, after the members they would report to.
         destroying = true;
@@ -116,6 +129,7 @@ struct Server::Impl {
 
     void accept();
     void watch_kafka();
+    void check_health(std::function<void(HttpResponse)> answer);
     void begin_stop();
     void finish_if_idle();
     void counted(size_t endpoint_slot, int status);
@@ -140,6 +154,14 @@ struct Server::Impl {
     std::array<char, 64> kafka_wake_bytes{};
     asio::steady_timer accept_retry;
     asio::thread_pool blocking;
+    // /healthz's metadata request runs here, never queued behind the topic lookups of
+    // `blocking` (each may take seconds while Kafka is down).
+    asio::thread_pool health_thread;
+    std::optional<Clock::time_point> health_checked_at;  // loop thread only, like the rest
+    HttpResponse health_answer;
+    bool health_checking = false;
+    std::vector<std::function<void(HttpResponse)>> health_waiters;
+    size_t inflight_bytes = 0;  // declared bodies being received or handled (loop thread only)
     std::unordered_set<Connection*> connections;  // loop thread only
     bool accepting = false;
     bool destroying = false;
@@ -164,6 +186,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     ~Connection() {
         if (!m_server.destroying) {
+            release_body_budget();
+            end_in_flight();
             m_server.connection_closed(this);
         }
     }
@@ -186,60 +210,170 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void next_request(bool first) {
         m_parser.emplace();
         m_parser->header_limit(header_limit);
-        m_parser->body_limit(m_server.options.max_body_bytes);
+        // No limit while the headers are read: Beast would refuse a declared length over it
+        // before check_head has seen the route and the key (a keyless client must get 403,
+        // not learn the limit). check_head answers 413 itself; the limit is set for the body.
+        m_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
         m_state = State::waiting;
         m_continue_sent = false;
+        m_route.reset();
         if (m_server.stopping && m_buffer.size() == 0) {
             m_stream.close();
             return;
         }
+        // Set once, not per read: the request line and every header must arrive within it,
+        // however slowly they trickle in.
         m_stream.expires_after(first ? m_server.options.read_timeout
                                      : m_server.options.keep_alive_timeout);
-        read_some();
+        http::async_read_header(
+            m_stream, m_buffer, *m_parser,
+            [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
+                self->on_header(ec);
+            });
     }
 
-    void read_some() {
-        http::async_read_some(m_stream, m_buffer, *m_parser,
-                              [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
-                                  self->on_read(ec);
-                              });
-    }
-
-    void on_read(beast::error_code ec) {
+    // What a failed read means. True when the connection is done with (answered or dropped).
+    bool read_failed(beast::error_code ec) {
         if (ec == http::error::body_limit) {
-            return reject(413);
+            reject(413);  // a chunked body went past the limit
+            return true;
         }
         if (ec == http::error::header_limit) {
             // No end of the request line among the bytes read: it is the URL that is too long.
             const auto data = m_buffer.cdata();
             const std::string_view head(static_cast<const char*>(data.data()), data.size());
-            return reject(head.find("\r\n") == std::string_view::npos ? 414 : 431);
+            reject(head.find("\r\n") == std::string_view::npos ? 414 : 431);
+            return true;
         }
         if (ec == beast::error::timeout || ec == http::error::end_of_stream ||
             ec == http::error::partial_message || ec == asio::error::operation_aborted ||
             ec == asio::error::connection_reset || ec == asio::error::eof) {
-            return;  // the client went away or stayed silent: nothing to answer
+            // The client went away, stayed silent or missed the request deadline: nothing to
+            // answer (the stream closed the socket on a timeout), and the slot is free.
+            return true;
         }
         if (ec) {
-            return reject(400);  // anything else the parser refused is malformed HTTP
+            reject(400);  // anything else the parser refused is malformed HTTP
+            return true;
+        }
+        return false;
+    }
+
+    void on_header(beast::error_code ec) {
+        if (read_failed(ec)) {
+            return;
         }
         m_state = State::receiving;
+        if (!admit()) {
+            return;  // answered from the headers alone
+        }
+        if (m_parser->is_done()) {
+            m_stream.expires_never();
+            return on_request();
+        }
+        m_deadline = Clock::now() + m_server.options.request_timeout;
+        m_parser->body_limit(m_server.options.max_body_bytes);
+        if (const auto length = m_parser->content_length()) {
+            m_buffer.reserve(
+                static_cast<size_t>(std::min<uint64_t>(*length + initial_read_room, largest_read)));
+        }
+        if (expects_continue()) {
+            return send_continue();
+        }
+        read_body();
+    }
+
+    // Decides from the request line and headers what can be decided (route, method, key,
+    // content type, declared length, the body budget) and answers if that is a refusal: the
+    // body is never read, and the connection closes after the answer when one was announced.
+    // True when the request goes on to its body.
+    bool admit() {
+        m_started = Clock::now();
+        begin_in_flight();
+        m_endpoint_slot = endpoint_count;
+        const auto& req = m_parser->get();
+        m_keep_alive = req.keep_alive();
+        m_head = req.method() == http::verb::head;
+        m_path = decode_path(to_std(req.target()));
+        HttpRequest head = request_view();
+        head.body = {};
+        auto routed = check_head(head, m_server.config, m_server.options.max_body_bytes);
+        if (auto* rejected = std::get_if<HttpResponse>(&routed)) {
+            refuse(std::move(*rejected));
+            return false;
+        }
+        m_route = std::get<Route>(std::move(routed));
+        m_endpoint_slot = endpoint_index(m_route->endpoint);
+        if (m_parser->is_done()) {
+            return true;
+        }
+        // A chunked body's size is known only at its end: it may use the whole limit.
+        const size_t declared = head.content_length ? static_cast<size_t>(*head.content_length)
+                                                    : m_server.options.max_body_bytes;
+        if (m_server.inflight_bytes + declared > m_server.options.max_inflight_bytes) {
+            refuse(error_response(
+                503, error_kafka_retriable,
+                fmt::format("server busy: {} bytes of request bodies are being handled, the most "
+                            "serve holds at once is {} (--max-inflight-bytes): retry later",
+                            m_server.inflight_bytes, m_server.options.max_inflight_bytes)));
+            return false;
+        }
+        m_server.inflight_bytes += declared;
+        m_reserved_bytes = declared;
+        return true;
+    }
+
+    // Answers a request refused before its body: a body the client announced is not read, so
+    // the connection closes after the answer instead of draining it.
+    void refuse(HttpResponse response) {
         if (!m_parser->is_done()) {
-            if (m_parser->is_header_done()) {
-                if (const auto length = m_parser->content_length()) {
-                    m_buffer.reserve(static_cast<size_t>(
-                        std::min<uint64_t>(*length + initial_read_room, largest_read)));
-                }
-                if (!m_continue_sent && expects_continue()) {
-                    return send_continue();
-                }
+            m_keep_alive = false;
+        }
+        respond(std::move(response));
+    }
+
+    void read_body() {
+        // Each read may wait read_timeout (slow uploads pass, silent ones do not), and never
+        // past the request's deadline.
+        m_stream.expires_at(std::min(Clock::now() + m_server.options.read_timeout, m_deadline));
+        http::async_read_some(m_stream, m_buffer, *m_parser,
+                              [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
+                                  self->on_body(ec);
+                              });
+    }
+
+    void on_body(beast::error_code ec) {
+        if (ec) {
+            release_body_budget();
+            if (read_failed(ec)) {
+                return;
             }
-            // Each read of the body may wait read_timeout: slow uploads pass, silent ones do not.
-            m_stream.expires_after(m_server.options.read_timeout);
-            return read_some();
+        }
+        if (!m_parser->is_done()) {
+            return read_body();
         }
         m_stream.expires_never();
         on_request();
+    }
+
+    void release_body_budget() {
+        m_server.inflight_bytes -= m_reserved_bytes;
+        m_reserved_bytes = 0;
+    }
+
+    // A request is in flight from its headers to its answer, or until the connection drops
+    // (a client cut off in the middle of its body is never answered).
+    void begin_in_flight() {
+        if (!m_in_flight) {
+            m_in_flight = true;
+            m_server.in_flight.add(1);
+        }
+    }
+    void end_in_flight() {
+        if (m_in_flight) {
+            m_in_flight = false;
+            m_server.in_flight.sub(1);
+        }
     }
 
     bool expects_continue() const {
@@ -255,22 +389,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
         asio::async_write(m_stream, asio::buffer(continue_response),
                           [self = shared_from_this()](beast::error_code ec, size_t /*bytes*/) {
                               if (ec) {
+                                  self->release_body_budget();
                                   return;
                               }
-                              self->m_stream.expires_after(self->m_server.options.read_timeout);
-                              self->read_some();
+                              self->read_body();
                           });
     }
 
-    void on_request() {
-        m_state = State::answering;
-        m_started = Clock::now();
-        m_server.in_flight.add(1);
-        m_endpoint_slot = endpoint_count;
+    // The parsed request as request.hpp sees it: views into the parser's message.
+    HttpRequest request_view() const {
         const auto& req = m_parser->get();
-        m_keep_alive = req.keep_alive();
-        m_head = req.method() == http::verb::head;
-        m_path = decode_path(to_std(req.target()));
         const auto optional_header = [&req](auto field) -> std::optional<std::string_view> {
             const auto found = req.find(field);
             if (found == req.end()) {
@@ -279,11 +407,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
             return to_std(found->value());
         };
         // HEAD is answered like GET, without the body.
-        const HttpRequest request{m_head ? std::string_view("GET") : to_std(req.method_string()),
-                                  m_path, optional_header(http::field::content_type),
-                                  optional_header("x-api-key"), req.body()};
+        HttpRequest request{m_head ? std::string_view("GET") : to_std(req.method_string()), m_path,
+                            optional_header(http::field::content_type),
+                            optional_header("x-api-key"), req.body()};
+        if (const auto length = m_parser->content_length()) {
+            request.content_length = *length;
+        }
+        request.chunked = m_parser->chunked();
+        return request;
+    }
+
+    void on_request() {
+        m_state = State::answering;
         try {
-            answer(request);
+            answer(*m_route, request_view());
         } catch (const std::exception& error) {
             fail(error);
         }
@@ -295,30 +432,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
             error_response(500, error_internal, fmt::format("internal error: {}", error.what())));
     }
 
-    void answer(const HttpRequest& request) {
-        auto routed = route_request(request, m_server.config);
-        if (auto* rejected = std::get_if<HttpResponse>(&routed)) {
-            return respond(std::move(*rejected));
-        }
-        const Route& route = std::get<Route>(routed);
-        m_endpoint_slot = endpoint_index(route.endpoint);
+    void answer(const Route& route, const HttpRequest& request) {
         switch (route.endpoint) {
             case Endpoint::healthz:
-                return answer_off_loop([&gateway = m_server.gateway] {
-                    const std::string error = gateway.check_reachable(health_timeout);
-                    if (!error.empty()) {
-                        return error_response(503, error_kafka_retriable, error);
-                    }
-                    return HttpResponse{
-                        200, std::string(json_content_type),
-                        fmt::format(R"({{"status":"ok","kafka":"{}"}})", gateway.brokers())};
+                return m_server.check_health([self = shared_from_this()](HttpResponse response) {
+                    self->respond(std::move(response));
                 });
             case Endpoint::metrics:
                 return respond(
                     {200, std::string(obs::prometheus_content_type), m_server.registry.render()});
             case Endpoint::list_topics:
-                return answer_off_loop(
-                    [&gateway = m_server.gateway] { return topics_response(gateway.topics()); });
+                return answer_off_loop([&gateway = m_server.gateway, &config = m_server.config] {
+                    return topics_response(config, gateway.topics());
+                });
             case Endpoint::list_streams:
                 return answer_off_loop([&gateway = m_server.gateway, &config = m_server.config] {
                     return streams_response(config, gateway.topics());
@@ -410,8 +536,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     // An error the HTTP layer detects before a request is complete: answered, then closed.
     void reject(int status) {
+        release_body_budget();
         m_started = Clock::now();
-        m_server.in_flight.add(1);
+        begin_in_flight();
         m_endpoint_slot = endpoint_count;
         m_keep_alive = false;
         m_head = false;
@@ -419,7 +546,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
 
     void respond(HttpResponse response) {
-        m_server.in_flight.sub(1);
+        release_body_budget();
+        end_in_flight();
         m_server.counted(m_endpoint_slot, response.status);
         m_server.latency[m_endpoint_slot]->observe(
             std::chrono::duration<double>(Clock::now() - m_started).count());
@@ -464,8 +592,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void drain() {
         m_buffer.clear();
         m_stream.async_read_some(m_buffer.prepare(64 * 1024),
-                                 [self = shared_from_this()](beast::error_code ec, size_t) {
-                                     if (!ec) {
+                                 [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                                     self->m_drained += bytes;
+                                     // A body refused from its headers is not read through:
+                                     // past a few reads the connection just closes.
+                                     if (!ec && self->m_drained < linger_byte_limit) {
                                          self->drain();
                                      }
                                  });
@@ -477,6 +608,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::optional<http::request_parser<http::string_body>> m_parser;
     http::response<http::string_body> m_response;
     State m_state = State::waiting;
+    std::optional<Route> m_route;  // decided from the headers (admit)
+    Clock::time_point m_deadline;  // the body must have arrived by then
+    size_t m_reserved_bytes = 0;   // this request's share of Impl::inflight_bytes
+    size_t m_drained = 0;          // bytes read and dropped while lingering
+    bool m_in_flight = false;      // counted in Impl::in_flight
     bool m_continue_sent = false;
     bool m_keep_alive = false;
     bool m_head = false;
@@ -524,11 +660,42 @@ void Server::Impl::accept() {
             });
             return;
         }
+        // An `error` here escapes the event loop: how tests make run() fail.
+        obs::failpoint(obs::Failpoint::serve_after_accept);
         beast::error_code ignored;
         // Answers are small and each client waits for its own: Nagle would only delay them.
         socket.set_option(tcp::no_delay(true), ignored);
         std::make_shared<Connection>(*this, std::move(socket))->start();
         accept();
+    });
+}
+
+void Server::Impl::check_health(std::function<void(HttpResponse)> answer) {
+    if (health_checked_at && Clock::now() - *health_checked_at < health_max_age) {
+        return answer(health_answer);
+    }
+    health_waiters.push_back(std::move(answer));
+    if (health_checking) {
+        return;  // answered with the check already on its way
+    }
+    health_checking = true;
+    asio::post(health_thread, [this, guard = asio::make_work_guard(io)] {
+        const std::string error = gateway.check_reachable(health_timeout);
+        HttpResponse response =
+            error.empty()
+                ? HttpResponse{200, std::string(json_content_type),
+                               fmt::format(R"({{"status":"ok","kafka":"{}"}})", gateway.brokers())}
+                : error_response(503, error_kafka_retriable, error);
+        asio::post(io, [this, response = std::move(response)]() mutable {
+            health_checking = false;
+            health_checked_at = Clock::now();
+            health_answer = std::move(response);
+            const auto waiters = std::move(health_waiters);
+            health_waiters.clear();
+            for (const auto& waiter : waiters) {
+                waiter(health_answer);
+            }
+        });
     });
 }
 
@@ -588,6 +755,12 @@ Server::Server(ServerOptions options, ServeConfig config, KafkaGateway& gateway,
 
 Server::~Server() {
     stop();
+}
+
+bool is_loopback_host(const std::string& host) {
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(host, ec);
+    return !ec && address.is_loopback();
 }
 
 int Server::bind() {

@@ -23,13 +23,23 @@ struct ServerOptions {
     // listen backlog until a connection closes.
     size_t max_connections = 512;
     // A client silent this long while sending a request body is dropped; the request line and
-    // headers of a connection's first request must arrive within it.
+    // headers of a connection's first request must arrive within it (however they trickle).
     std::chrono::seconds read_timeout{5};
     std::chrono::seconds write_timeout{5};  // a client not reading its response, likewise
     // An idle keep-alive connection is closed after this long; the next request's line and
     // headers must arrive within it.
     std::chrono::seconds keep_alive_timeout{5};
+    // A request's body must have arrived this long after its headers, however steadily it
+    // trickles: a client sending a byte every few seconds cannot hold a slot for longer.
+    std::chrono::seconds request_timeout{30};
+    // Declared body bytes of the requests being received or handled, all connections together:
+    // a request that would go past it is answered 503 before its body is read. Beast reserves
+    // a declared body up front, so this bounds what clients can make the server allocate.
+    size_t max_inflight_bytes = size_t{64} << 20;
 };
+
+// True when host (as --listen gives it) is a loopback address: 127.0.0.0/8 or ::1.
+bool is_loopback_host(const std::string& host);
 
 class Server {
   public:

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 
+#include "kafka/mock_cluster.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
 #include "support/harness.hpp"
@@ -323,13 +325,147 @@ TEST(Deploy, ExporterQueriesRunAsAReaderLogin) {
     EXPECT_EQ(exporter.at("environment").at("DATA_SOURCE_USER"), "postgres_exporter");
 }
 
-// Whoever reaches serve writes into the topics: compose publishes it on the loopback only.
-TEST(Deploy, ComposePublishesServeOnTheLoopbackOnly) {
-    const nlohmann::json& serve = deployment().at("facts").at("compose").at("services").at("serve");
-    for (const nlohmann::json& port : serve.at("ports")) {
-        EXPECT_TRUE(port.get<std::string>().starts_with("127.0.0.1:")) << port;
+// Issue #25: `docker compose up` on a machine with a public address publishes nothing a
+// stranger can use.
+TEST(Deploy, ComposePublishesEveryPortOnTheLoopbackOnly) {
+    const nlohmann::json& services = deployment().at("facts").at("compose").at("services");
+    size_t published = 0;
+    for (const auto& [name, service] : services.items()) {
+        if (!service.contains("ports")) {
+            continue;
+        }
+        for (const nlohmann::json& port : service.at("ports")) {
+            ++published;
+            EXPECT_TRUE(port.is_string() && port.get<std::string>().starts_with("127.0.0.1:"))
+                << name << ": " << port;
+        }
     }
-    EXPECT_TRUE(serve.at("environment").contains("PINPIPE_API_KEY"));
+    EXPECT_GE(published, 4U) << "serve, PostgreSQL, Prometheus and Grafana on the loopback";
+    EXPECT_FALSE(services.at("kafka").contains("ports"))
+        << "Kafka's listeners have no authentication: inside the compose network only";
+}
+
+TEST(Deploy, ComposeGivesNoSecretADefault) {
+    const std::string text = read_text(source_dir / "docker-compose.yml");
+    // Any ${VAR:-default} or ${VAR-default} of a secret, wherever it is written.
+    const std::regex defaulted(R"(\$\{[A-Z_]*(PASSWORD|PASS|API_KEY|SECRET)[A-Z_]*:?-)");
+    for (std::sregex_iterator match(text.begin(), text.end(), defaulted), end; match != end;
+         ++match) {
+        ADD_FAILURE() << "a secret with a default value: " << match->str();
+    }
+    const nlohmann::json& services = deployment().at("facts").at("compose").at("services");
+    const std::regex secret_name("PASSWORD|PASS$|API_KEY|SECRET");
+    size_t secrets = 0;
+    for (const auto& [name, service] : services.items()) {
+        if (!service.contains("environment") || !service.at("environment").is_object()) {
+            continue;
+        }
+        for (const auto& [variable, value] : service.at("environment").items()) {
+            if (!std::regex_search(variable, secret_name)) {
+                continue;
+            }
+            ++secrets;
+            const std::string text_value = value.is_string() ? value.get<std::string>() : "";
+            // Required from the environment (${VAR:?message}), or Grafana's $VAR reference.
+            EXPECT_TRUE(text_value.starts_with("${") && text_value.find(":?") != std::string::npos)
+                << name << "." << variable << " = " << value;
+        }
+    }
+    EXPECT_GE(secrets, 8U);
+}
+
+TEST(Deploy, ComposeLogsInAsTheOwnerOnlyInItsOneShots) {
+    const nlohmann::json& services = deployment().at("facts").at("compose").at("services");
+    // The superuser owns the schema: only the one-shots that change it (and make logins) log in
+    // as it; pinpipe-owner is the tool for retention and refresh --rebuild.
+    const std::set<std::string> owner_services = {"migrate", "loader-login", "reader-logins",
+                                                  "pinpipe-owner", "postgres"};
+    for (const auto& [name, service] : services.items()) {
+        if (!service.contains("environment") || !service.at("environment").is_object()) {
+            continue;
+        }
+        const nlohmann::json& environment = service.at("environment");
+        for (const char* variable : {"PGUSER", "POSTGRES_USER", "DATA_SOURCE_USER"}) {
+            if (environment.contains(variable) && environment.at(variable) == "pinpipe") {
+                EXPECT_TRUE(owner_services.contains(name)) << name << " logs in as the owner";
+            }
+        }
+    }
+    for (const char* name : {"loader", "stream", "status", "pinpipe", "emulate"}) {
+        EXPECT_EQ(services.at(name).at("environment").at("PGUSER"), "pinpipe_load") << name;
+    }
+    const nlohmann::json& login = services.at("loader-login");
+    EXPECT_NE(login.at("command").dump().find("create_loader_login.sql"), std::string::npos);
+    EXPECT_EQ(services.at("loader").at("depends_on").at("loader-login").at("condition"),
+              "service_completed_successfully");
+}
+
+// The login compose's loader-login one-shot makes (sql/create_loader_login.sql, as a DBA would
+// run it) loads, refreshes and reports: what the loader service and its healthcheck run.
+TEST(Deploy, TheLoaderLoginLoadsRefreshesAndReports) {
+    const std::string owner_dsn = testing::migrated_database();
+    const std::string login = testing::unique_name("loader_login");
+    pg::LocalCluster& cluster = testing::test_cluster();
+    const util::ProcessResult made = util::run_process(
+        {"sh", "-c",
+         "PINPIPE_LOGIN_PASSWORD=loader-secret psql -X -q -h \"$1\" -p \"$2\" -U postgres "
+         "-d postgres -v login=\"$3\" -f \"$4\"",
+         "psql", cluster.socket_directory().string(), std::to_string(cluster.port()), login,
+         (source_dir / "sql/create_loader_login.sql").string()});
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    const std::string dsn = testing::dsn_as(owner_dsn, login);
+    kafka::MockCluster kafka_cluster;
+    const std::string prefix = testing::unique_name("loaderlogin");
+    for (const char* kind : {"pin", "geo", "user"}) {
+        kafka_cluster.create_topic(prefix + "." + kind, 2);
+    }
+    const auto emulated = run_pinpipe({"emulate", "-b", kafka_cluster.bootstrap_servers(),
+                                       "--topic-prefix", prefix, "--count", "20"});
+    ASSERT_EQ(emulated.exit_code, 0) << emulated.output;
+    const auto loaded =
+        run_pinpipe({"load", "--refresh", "--dsn", dsn, "-b", kafka_cluster.bootstrap_servers(),
+                     "--topic-prefix", prefix, "--group", "pinpipe-load"});
+    EXPECT_EQ(loaded.exit_code, 0) << loaded.output;
+    const auto status =
+        run_pinpipe({"status", "--dsn", dsn, "-b", kafka_cluster.bootstrap_servers(),
+                     "--topic-prefix", prefix, "--stream-group=", "--max-freshness-s", "900"});
+    EXPECT_EQ(status.exit_code, 0) << status.output;
+    // And it cannot change the schema.
+    pg::Connection cx(dsn, "deploy");
+    EXPECT_THROW(testing::exec(cx, "CREATE TABLE staging.not_mine (x int)"), pqxx::sql_error);
+}
+
+TEST(Deploy, ServeHasAKeyAndNoPostgresCredentials) {
+    const nlohmann::json& serve = deployment().at("facts").at("compose").at("services").at("serve");
+    for (const auto& [variable, value] : serve.at("environment").items()) {
+        EXPECT_FALSE(variable.starts_with("PG")) << "serve gets " << variable;
+    }
+    EXPECT_NE(serve.at("environment").at("PINPIPE_API_KEY").get<std::string>().find(":?"),
+              std::string::npos);
+    // The systemd unit: its own environment file, with the key and without PostgreSQL.
+    const std::string unit = read_text(source_dir / "deploy/systemd/pinpipe-serve.service");
+    EXPECT_NE(unit.find("EnvironmentFile=/etc/pinpipe/serve.env\n"), std::string::npos);
+    EXPECT_EQ(unit.find("pinpipe.env"), std::string::npos);
+    EXPECT_NE(unit.find("RestartPreventExitStatus=2"), std::string::npos);
+    const std::string serve_env = read_text(source_dir / "deploy/serve.env.example");
+    EXPECT_NE(serve_env.find("\nPINPIPE_API_KEY="), std::string::npos);
+    EXPECT_EQ(serve_env.find("\nPG"), std::string::npos);
+    const std::string shared_env = read_text(source_dir / "deploy/pinpipe.env.example");
+    EXPECT_EQ(shared_env.find("PINPIPE_API_KEY"), std::string::npos);
+    EXPECT_EQ(shared_env.find("\nPGUSER=pinpipe\n"), std::string::npos);
+    EXPECT_EQ(shared_env.find("PASSWORD"), std::string::npos);
+}
+
+TEST(Deploy, NoSecretIsOnACommandLine) {
+    for (const nlohmann::json& command : deployment().at("commands")) {
+        for (const nlohmann::json& word : command.at("argv")) {
+            const std::string text = word.get<std::string>();
+            EXPECT_FALSE(text.starts_with("--api-key") ||
+                         text.find("password=") != std::string::npos ||
+                         text.find("sasl.password") != std::string::npos)
+                << command.at("source") << ": " << text;
+        }
+    }
 }
 
 nlohmann::json dashboard() {
@@ -443,9 +579,10 @@ TEST(Deploy, RuntimePackagesScriptFindsTheLibrariesTheBinaryLinks) {
 }
 
 TEST(Deploy, SystemdUnitsVerify) {
-    if (util::run_process({"sh", "-c", "command -v systemd-analyze"}).exit_code != 0) {
-        GTEST_SKIP() << "systemd-analyze is not installed (Debian package systemd)";
-    }
+    // .ci/packages.txt installs it: a missing one is a failure, never a quiet skip.
+    ASSERT_EQ(util::run_process({"sh", "-c", "command -v systemd-analyze"}).exit_code, 0)
+        << "systemd-analyze is not installed, so the units were NOT verified (Debian package "
+           "systemd, listed in .ci/packages.txt: run .ci/install-deps)";
     // verify wants ExecStart's binary to exist: point the copies at the one just built.
     const fs::path directory = pg::make_temp_directory("pinpipe-units-");
     std::vector<std::string> argv = {"systemd-analyze", "verify", "--man=no"};

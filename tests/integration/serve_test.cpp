@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -53,7 +56,7 @@ int64_t message_count(const std::string& bootstrap, const std::string& topic) {
 class ServeTest : public ::testing::Test {
   protected:
     void start(serve::ServerOptions options = {}, std::string api_key = "",
-               kafka::Properties extra = {}) {
+               kafka::Properties extra = {}, size_t max_records = serve::default_max_records) {
         prefix = testing::unique_name("serve");
         for (const char* kind : {"pin", "geo", "user"}) {
             cluster.create_topic(prefix + "." + kind, partitions);
@@ -64,8 +67,9 @@ class ServeTest : public ::testing::Test {
         gateway = std::make_unique<serve::KafkaGateway>(properties);
         options.host = "127.0.0.1";
         options.port = 0;
-        server = std::make_unique<serve::Server>(options, serve::ServeConfig{prefix, api_key, ""},
-                                                 *gateway, registry);
+        serve::ServeConfig config{prefix, api_key, ""};
+        config.max_records = max_records;
+        server = std::make_unique<serve::Server>(options, config, *gateway, registry);
         port = server->bind();
         runner = std::thread([this] { server->run(); });
     }
@@ -192,6 +196,29 @@ class RawConnection {
     bool closed_by_server() {
         char byte = 0;
         return recv(m_fd, &byte, 1, 0) == 0;
+    }
+    // Sends what it can without blocking long; false once the server has closed or reset.
+    bool try_send(const std::string& bytes) {
+        return send(m_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+               static_cast<ssize_t>(bytes.size());
+    }
+    // Waits up to timeout for the server to close the connection (data before it is dropped).
+    bool closes_within(std::chrono::milliseconds timeout) {
+        pollfd watched{m_fd, POLLIN, 0};
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (poll(&watched, 1, static_cast<int>(left.count()) + 1) <= 0) {
+                return false;
+            }
+            char buffer[4096];
+            const ssize_t n = recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT);
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+                return true;
+            }
+        }
+        return false;
     }
 
   private:
@@ -563,6 +590,266 @@ TEST_F(ServeTest, StopAnswersRequestsInFlightAndClosesIdleConnections) {
     EXPECT_EQ(response.get_header_value("Connection"), "close");
     EXPECT_TRUE(idle.closed_by_server());
     cluster.set_brokers_down(false);
+}
+
+// Issue #25: everything the headers decide is answered before a byte of the body is read, and
+// the connection closes instead of draining a body the server will not use.
+TEST_F(ServeTest, RefusalsComeFromTheHeadersBeforeAnyBody) {
+    start({}, "k");
+    const std::string declared = "Content-Length: 10000000\r\n";
+    const std::string rest = "Content-Type: application/vnd.kafka.json.v2+json\r\n";
+    const struct {
+        std::string head;
+        int status;
+        int error_code;
+    } cases[] = {
+        {"POST /topics/" + topic("pin") + " HTTP/1.1\r\nHost: x\r\n" + rest + declared, 403,
+         serve::error_forbidden},
+        {"POST /nope HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n" + rest + declared, 404, 404},
+        {"PUT /pin/ HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n" + rest + declared, 405, 405},
+        {"POST /pin/ HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\nContent-Type: text/plain\r\n" +
+             declared,
+         415, 415},
+        {"POST /topics/" + topic("pin") + " HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n" + rest +
+             "Content-Length: 20000000\r\n",
+         413, 413},
+        {"POST /topics/other.topic HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n" + rest + declared, 404,
+         serve::error_topic_not_found},
+    };
+    for (const auto& [head, status, error_code] : cases) {
+        RawConnection conn(port);
+        const auto sent_at = std::chrono::steady_clock::now();
+        conn.send_all(head + "\r\n");  // the headers only: the 10 MB body is never sent
+        const std::string answer = conn.read_answer();
+        const auto waited = std::chrono::steady_clock::now() - sent_at;
+        EXPECT_TRUE(answer.starts_with(fmt::format("HTTP/1.1 {}", status))) << head << answer;
+        EXPECT_NE(answer.find(fmt::format(R"("error_code":{})", error_code)), std::string::npos)
+            << answer;
+        EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+        EXPECT_LT(waited, 2s) << head;
+        EXPECT_TRUE(conn.closes_within(5s)) << head;
+    }
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), 0);
+}
+
+TEST_F(ServeTest, OnlyThePipelinesTopicsAreWritableAndListed) {
+    cluster.create_topic("unrelated.orders", partitions);
+    start();
+    const auto refused = post("/topics/unrelated.orders", R"({"records":[{"value":{"a":1}}]})");
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(refused->status, 404);
+    EXPECT_EQ(json::parse(refused->body)["error_code"], serve::error_topic_not_found);
+    const auto topics = client().Get("/topics");
+    ASSERT_TRUE(topics);
+    EXPECT_EQ(json::parse(topics->body), json::array({topic("geo"), topic("pin"), topic("user")}))
+        << topics->body;
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), "unrelated.orders"), 0);
+}
+
+TEST_F(ServeTest, ABodyTricklingPastTheRequestDeadlineIsCutOffAndFreesItsSlot) {
+    serve::ServerOptions options;
+    options.max_connections = 1;
+    options.read_timeout = 2s;
+    options.request_timeout = 2s;
+    start(options);
+    const auto started = std::chrono::steady_clock::now();
+    {
+        RawConnection slow(port);
+        slow.send_all(
+            "POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000\r\n\r\n{");
+        // A byte every 200 ms: never silent for the read timeout, but past the deadline.
+        bool cut_off = false;
+        for (int i = 0; i < 50 && !cut_off; ++i) {
+            cut_off = slow.closes_within(200ms) || !slow.try_send(" ");
+        }
+        EXPECT_TRUE(cut_off);
+    }
+    const auto held = std::chrono::steady_clock::now() - started;
+    EXPECT_GE(held, 2s);
+    EXPECT_LT(held, 5s);
+    // Never answered, and no longer counted as in flight.
+    obs::Gauge& in_flight = registry.gauge("pinpipe_serve_requests_in_flight",
+                                           "requests being handled (including waiting for Kafka)");
+    EXPECT_TRUE(testing::eventually([&] { return in_flight.value() == 0; }, 5s));
+    // The only slot is free again.
+    const auto next = post("/pin/", R"({"index":1})", "application/json");
+    ASSERT_TRUE(next);
+    EXPECT_EQ(next->status, 200);
+}
+
+TEST_F(ServeTest, BodyBytesBeyondTheInflightBudgetGet503) {
+    serve::ServerOptions options;
+    options.max_body_bytes = 1000;
+    options.max_inflight_bytes = 1000;
+    start(options);
+    const std::string event = R"({"index":7,"title":")" + std::string(700, 'x') + R"("})";
+    RawConnection first(port);
+    first.send_all(
+        fmt::format("POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: {}\r\n\r\n",
+                    event.size()));
+    // The first request holds 715 declared bytes while its body is on its way: the next one,
+    // 300 more, is refused from its headers.
+    ASSERT_TRUE(testing::eventually(
+        [&] {
+            RawConnection second(port);
+            second.send_all(
+                "POST /pin/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Content-Length: 300\r\n\r\n");
+            const std::string answer = second.read_answer();
+            return answer.starts_with("HTTP/1.1 503") &&
+                   answer.find(R"("error_code":50003)") != std::string::npos &&
+                   answer.find("--max-inflight-bytes") != std::string::npos;
+        },
+        10s));
+    first.send_all(event);
+    EXPECT_TRUE(first.read_answer().starts_with("HTTP/1.1 200"));
+    // Answered: its bytes are back in the budget.
+    const auto after =
+        post("/pin/", std::string(R"({"index":8,"t":")") + std::string(800, 'y') + R"("})",
+             "application/json");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->status, 200) << after->body;
+}
+
+TEST_F(ServeTest, MoreRecordsThanTheLimitGet413) {
+    start({}, "", {}, /*max_records=*/5);
+    std::string records;
+    for (int i = 0; i < 6; ++i) {
+        records += fmt::format(R"({}{{"value":{{"index":{}}}}})", i == 0 ? "" : ",", i);
+    }
+    const auto answer = post("/topics/" + topic("pin"), R"({"records":[)" + records + "]}");
+    ASSERT_TRUE(answer);
+    EXPECT_EQ(answer->status, 413);
+    EXPECT_NE(answer->body.find("--max-records"), std::string::npos) << answer->body;
+    EXPECT_EQ(message_count(cluster.bootstrap_servers(), topic("pin")), 0);
+}
+
+// The broker process stopped (SIGSTOP: connections stay open, nothing answers) while a
+// 100k-record request arrives: the event loop never waits for room in the producer queue, so
+// /healthz keeps answering within a second, the records get 50003, and once the broker runs
+// again new requests succeed.
+TEST(ServeCommand, AStoppedBrokerNeverFreezesTheServer) {
+    const std::string prefix = testing::unique_name("frozen");
+    util::ChildProcess broker({PINPIPE_BINARY, "broker", "--topic-prefix", prefix});
+    const auto bootstrap = broker.read_line(20s);
+    ASSERT_TRUE(bootstrap.has_value());
+    util::ChildProcess serve({PINPIPE_BINARY, "serve", "-b", *bootstrap, "--topic-prefix", prefix,
+                              "--listen", "127.0.0.1:0", "--max-records", "100000", "-X",
+                              "message.timeout.ms=3000", "-X",
+                              "queue.buffering.max.messages=20000"});
+    const auto url = serve.read_line(20s);
+    ASSERT_TRUE(url.has_value());
+    const int port = std::stoi(url->substr(url->rfind(':') + 1));
+    const auto http = [port] {
+        httplib::Client client("127.0.0.1", port);
+        client.set_read_timeout(30, 0);
+        return client;
+    };
+    const std::string path = "/topics/" + prefix + ".pin";
+    ASSERT_TRUE(testing::eventually(
+        [&] {
+            const auto answer = http().Post(path, R"({"records":[{"value":{"index":1}}]})",
+                                            std::string(rest_type).c_str());
+            return answer && answer->status == 200 &&
+                   json::parse(answer->body)["offsets"][0]["error_code"].is_null();
+        },
+        20s));
+
+    broker.send_signal(SIGSTOP);
+    std::string records;
+    records.reserve(100000 * 24);
+    for (int i = 0; i < 100000; ++i) {
+        records += fmt::format(R"({}{{"value":{{"index":{}}}}})", i == 0 ? "" : ",", i);
+    }
+    std::optional<httplib::Result> big;
+    std::thread poster([&] {
+        big.emplace(
+            http().Post(path, R"({"records":[)" + records + "]}", std::string(rest_type).c_str()));
+    });
+    // Every probe answers within a second; within a few, the answer is 503.
+    bool unhealthy = false;
+    for (int i = 0; i < 20 && !unhealthy; ++i) {
+        const auto asked = std::chrono::steady_clock::now();
+        const auto health = http().Get("/healthz");
+        const auto waited = std::chrono::steady_clock::now() - asked;
+        ASSERT_TRUE(health);
+        EXPECT_LT(waited, 1s) << "probe " << i;
+        unhealthy = health->status == 503;
+        if (unhealthy) {
+            EXPECT_EQ(json::parse(health->body)["error_code"], 50003);
+        }
+    }
+    EXPECT_TRUE(unhealthy);
+    poster.join();
+    ASSERT_TRUE(big.has_value() && *big);
+    const httplib::Response& response = big->value();
+    ASSERT_EQ(response.status, 200) << response.body.substr(0, 300);
+    const json offsets = json::parse(response.body)["offsets"];
+    ASSERT_EQ(offsets.size(), 100000U);
+    size_t retriable = 0;
+    for (const json& offset : offsets) {
+        retriable += offset["error_code"] == 50003 ? 1 : 0;
+    }
+    EXPECT_EQ(retriable, 100000U);
+
+    broker.send_signal(SIGCONT);
+    EXPECT_TRUE(testing::eventually(
+        [&] {
+            const auto answer = http().Post(path, R"({"records":[{"value":{"index":2}}]})",
+                                            std::string(rest_type).c_str());
+            return answer && answer->status == 200 &&
+                   json::parse(answer->body)["offsets"][0]["error_code"].is_null();
+        },
+        30s));
+    const auto health = http().Get("/healthz");
+    ASSERT_TRUE(health);
+    EXPECT_EQ(health->status, 200);
+    serve.send_signal(SIGTERM);
+    EXPECT_EQ(serve.wait_for(30s), 0);
+}
+
+TEST(ServeCommand, AnExposedListenerWithoutAKeyRefusesToStart) {
+    const auto refused =
+        testing::run_pinpipe({"serve", "-b", "127.0.0.1:9", "--listen", "0.0.0.0:0"});
+    EXPECT_EQ(refused.exit_code, 2) << refused.output;
+    EXPECT_NE(refused.output.find("PINPIPE_API_KEY"), std::string::npos) << refused.output;
+    EXPECT_NE(refused.output.find("--allow-anonymous"), std::string::npos) << refused.output;
+
+    kafka::MockCluster cluster;
+    util::ChildProcess anonymous({PINPIPE_BINARY, "serve", "-b", cluster.bootstrap_servers(),
+                                  "--listen", "0.0.0.0:0", "--allow-anonymous"});
+    const auto url = anonymous.read_line(20s);
+    ASSERT_TRUE(url.has_value());
+    EXPECT_TRUE(url->starts_with("http://0.0.0.0:")) << *url;
+    anonymous.send_signal(SIGTERM);
+    EXPECT_EQ(anonymous.wait_for(20s), 0);
+}
+
+// Issue #24: a failure of the HTTP event loop ends serve with exit 1 and one line, instead of
+// an exception escaping its thread (std::terminate, a core dump).
+TEST(ServeCommand, AFailingEventLoopExitsOneWithOneLine) {
+    kafka::MockCluster cluster;
+    const std::string log = ::testing::TempDir() + testing::unique_name("serve_fail") + ".log";
+    util::ChildProcess serve(
+        {PINPIPE_BINARY, "serve", "-b", cluster.bootstrap_servers(), "--listen", "127.0.0.1:0"},
+        {"PINPIPE_FAILPOINTS=serve.after_accept=error"}, log);
+    const auto url = serve.read_line(20s);
+    ASSERT_TRUE(url.has_value());
+    const int port = std::stoi(url->substr(url->rfind(':') + 1));
+    RawConnection conn(port);  // accepted: the failpoint ends the loop
+    EXPECT_EQ(serve.wait_for(30s), 1);
+    std::ifstream in(log);
+    std::string line;
+    std::vector<std::string> errors;
+    while (std::getline(in, line)) {
+        if (line.find("serve.after_accept") != std::string::npos &&
+            line.find("failed") != std::string::npos) {
+            errors.push_back(line);
+        }
+    }
+    EXPECT_EQ(errors.size(), 1U);
 }
 
 // The command itself: prints its URL, serves, and exits 0 on SIGTERM; emulate --via posts

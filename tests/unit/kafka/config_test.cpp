@@ -30,7 +30,31 @@ TEST(KafkaProperties, LineWithoutKeyNamesFileAndLine) {
         parse_properties("a=1\njust words\n", "client.properties");
         FAIL() << "expected a UsageError";
     } catch (const UsageError& error) {
-        EXPECT_STREQ(error.what(), "client.properties:2: expected key=value, got \"just words\"");
+        EXPECT_STREQ(error.what(),
+                     "client.properties:2: expected key=value, got \"just ***\" (value masked; "
+                     "separate key and value with =)");
+    }
+}
+
+TEST(KafkaProperties, AMalformedLineNeverEchoesItsValue) {
+    for (const std::string_view text : {"sasl.password secret-1", "sasl.password\tsecret-1",
+                                        "secret-1", "=secret-1", "sasl.password  secret-1 x"}) {
+        try {
+            parse_properties(std::string(text) + "\n", "client.properties");
+            FAIL() << "expected a UsageError for " << text;
+        } catch (const UsageError& error) {
+            EXPECT_EQ(std::string_view(error.what()).find("secret-1"), std::string_view::npos)
+                << error.what();
+            EXPECT_NE(std::string_view(error.what()).find("client.properties:1"),
+                      std::string_view::npos)
+                << error.what();
+        }
+    }
+    try {
+        parse_override("sasl.password secret-1");
+        FAIL() << "expected a UsageError";
+    } catch (const UsageError& error) {
+        EXPECT_STREQ(error.what(), "-X expects key=value, got \"sasl.password ***\"");
     }
 }
 

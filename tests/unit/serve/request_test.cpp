@@ -127,8 +127,8 @@ TEST(RestProxyPlan, RecordsWithKeysPartitionsAndIndKeys) {
 TEST(RestProxyPlan, ValuesKeepFieldOrderAndTextAndDropWhitespace) {
     const std::string body =
         "{\"records\":[{\"value\": {\"z\": 1, \"a\": \"caf\xc3\xa9 \\\"q\\\"\", \"m\": 40.7128}}]}";
-    const ProducePlan plan =
-        plan_of(make_request("POST", "/topics/t", "application/vnd.kafka.v2+json", body));
+    const ProducePlan plan = plan_of(
+        make_request("POST", "/topics/pinterest.pin", "application/vnd.kafka.v2+json", body));
     EXPECT_EQ(plan.records[0].value, "{\"z\":1,\"a\":\"caf\xc3\xa9 \\\"q\\\"\",\"m\":40.7128}");
 }
 
@@ -136,7 +136,8 @@ TEST(RestProxyPlan, AcceptedContentTypes) {
     const std::string body = R"({"records":[{"value":{"index":1}}]})";
     for (const char* type : {"application/vnd.kafka.json.v2+json", "application/vnd.kafka.v2+json",
                              "application/json", "Application/JSON; charset=utf-8"}) {
-        EXPECT_EQ(plan_of(make_request("POST", "/topics/t", type, body)).records.size(), 1u)
+        EXPECT_EQ(plan_of(make_request("POST", "/topics/pinterest.pin", type, body)).records.size(),
+                  1u)
             << type;
     }
     for (std::optional<std::string_view> type :
@@ -144,7 +145,8 @@ TEST(RestProxyPlan, AcceptedContentTypes) {
           std::optional<std::string_view>("application/vnd.kafka.avro.v2+json"),
           std::optional<std::string_view>("application/x-www-form-urlencoded"),
           std::optional<std::string_view>()}) {
-        const HttpResponse response = plan_rejection(make_request("POST", "/topics/t", type, body));
+        const HttpResponse response =
+            plan_rejection(make_request("POST", "/topics/pinterest.pin", type, body));
         EXPECT_EQ(response.status, 415);
         EXPECT_NE(response.body.find("application/vnd.kafka.json.v2+json"), std::string::npos);
     }
@@ -160,7 +162,7 @@ TEST(RestProxyPlan, MalformedBodiesAre422) {
           R"({"records":[{"value":1,"partition":4294967296}]})",
           R"({"records":[{"value":1}]} trailing)", "{\"records\":[{\"value\":\"\xff\"}]}"}) {
         const HttpResponse response =
-            plan_rejection(make_request("POST", "/topics/t", rest_type, body));
+            plan_rejection(make_request("POST", "/topics/pinterest.pin", rest_type, body));
         EXPECT_EQ(response.status, 422) << body;
         EXPECT_EQ(error_code_of(response), error_malformed_body) << body;
     }
@@ -172,9 +174,101 @@ TEST(RestProxyPlan, InvalidTopicNameIs404) {
          {std::string("bad name"), std::string(".."), long_name, std::string("a$b")}) {
         const std::string path = "/topics/" + topic;
         const HttpResponse response =
-            plan_rejection(make_request("POST", path, rest_type, R"({"records":[{"value":1}]})"));
+            rejection_of(make_request("POST", path, rest_type, R"({"records":[{"value":1}]})"));
         EXPECT_EQ(response.status, 404) << topic;
         EXPECT_EQ(error_code_of(response), error_topic_not_found);
+    }
+}
+
+TEST(RestProxyRoute, OnlyThePipelineTopicsAndAllowedOnesAreWritable) {
+    ServeConfig config{"acme", "", ""};
+    config.extra_topics = {"audit.events"};
+    for (const char* topic : {"acme.pin", "acme.geo", "acme.user", "audit.events"}) {
+        EXPECT_EQ(route_of(make_request("POST", std::string("/topics/") + topic), config).target,
+                  topic);
+    }
+    for (const char* topic :
+         {"pinterest.pin", "acme.pins", "acme.", "acme", "acmex.pin", "xacme.pin", "acme.pin.x",
+          "__consumer_offsets", "audit.events2", ".pin"}) {
+        const HttpResponse response =
+            rejection_of(make_request("POST", std::string("/topics/") + topic), config);
+        EXPECT_EQ(response.status, 404) << topic;
+        EXPECT_EQ(error_code_of(response), error_topic_not_found) << topic;
+        EXPECT_NE(response.body.find("--allow-topic"), std::string::npos) << response.body;
+    }
+    EXPECT_TRUE(is_pipeline_topic(config, "acme.user"));
+    EXPECT_FALSE(is_pipeline_topic(config, "acme.users"));
+}
+
+TEST(RestProxyPlan, MoreRecordsThanTheLimitAre413) {
+    ServeConfig config;
+    config.max_records = 3;
+    const auto request = make_request(
+        "POST", "/topics/pinterest.pin", rest_type,
+        R"({"records":[{"value":{"index":1}},{"value":{"index":2}},{"value":{"index":3}}]})");
+    EXPECT_EQ(plan_of(request, config).records.size(), 3U);
+    const auto over =
+        make_request("POST", "/topics/pinterest.pin", rest_type,
+                     R"({"records":[{"value":1},{"value":2},{"value":3},{"value":4}]})");
+    const HttpResponse response = plan_rejection(over, config);
+    EXPECT_EQ(response.status, 413);
+    EXPECT_NE(response.body.find("4 records in one request"), std::string::npos) << response.body;
+    EXPECT_NE(response.body.find("--max-records"), std::string::npos) << response.body;
+}
+
+// check_head sees what the server has before any body byte: a request with a declared 10 MB
+// body and no body at all is refused the same way it would be with its body.
+HttpRequest head_of(std::string_view method, std::string_view path,
+                    std::optional<std::string_view> content_type,
+                    std::optional<std::string_view> api_key,
+                    std::optional<uint64_t> content_length = 10'000'000) {
+    HttpRequest request{method, path, content_type, api_key, ""};
+    request.content_length = content_length;
+    return request;
+}
+
+HttpResponse head_rejection(const HttpRequest& request, const ServeConfig& config) {
+    auto checked = check_head(request, config, /*max_body_bytes=*/size_t{10} << 20);
+    EXPECT_TRUE(std::holds_alternative<HttpResponse>(checked));
+    return std::holds_alternative<HttpResponse>(checked) ? std::get<HttpResponse>(checked)
+                                                         : HttpResponse{};
+}
+
+TEST(CheckHead, RefusesFromTheHeadersAlone) {
+    const ServeConfig keyed{"pinterest", "s3cret", ""};
+    const ServeConfig open{"pinterest", "", ""};
+    // No key: 403 before anything else, whatever the route.
+    for (const char* path : {"/topics/pinterest.pin", "/pin/", "/nope", "/topics/other"}) {
+        const HttpResponse response = head_rejection(head_of("POST", path, rest_type, {}), keyed);
+        EXPECT_EQ(response.status, 403) << path;
+        EXPECT_EQ(error_code_of(response), error_forbidden) << path;
+    }
+    EXPECT_EQ(head_rejection(head_of("POST", "/nope", rest_type, "s3cret"), keyed).status, 404);
+    EXPECT_EQ(head_rejection(head_of("GET", "/pin/", std::nullopt, {}), open).status, 405);
+    const HttpResponse other =
+        head_rejection(head_of("POST", "/topics/other", rest_type, {}), open);
+    EXPECT_EQ(other.status, 404);
+    EXPECT_EQ(error_code_of(other), error_topic_not_found);
+    EXPECT_EQ(head_rejection(head_of("POST", "/pin/", "text/plain", {}), open).status, 415);
+    EXPECT_EQ(
+        head_rejection(head_of("POST", "/topics/pinterest.pin", std::nullopt, {}), open).status,
+        415);
+    const HttpResponse large = head_rejection(
+        head_of("POST", "/topics/pinterest.pin", rest_type, {}, (size_t{10} << 20) + 1), open);
+    EXPECT_EQ(large.status, 413);
+    EXPECT_NE(large.body.find("--max-body-bytes"), std::string::npos) << large.body;
+}
+
+TEST(CheckHead, AdmitsWhatOnlyTheBodyCanDecide) {
+    const ServeConfig open{"pinterest", "", ""};
+    for (const auto& request :
+         {head_of("POST", "/topics/pinterest.pin", rest_type, {}, size_t{10} << 20),
+          head_of("POST", "/pin/", "application/json; charset=utf-8", {}, std::nullopt),
+          head_of("PUT", "/streams/x-geo/record", "application/json", {}, 5),
+          head_of("GET", "/healthz", std::nullopt, {}, std::nullopt),
+          head_of("GET", "/topics", std::nullopt, {}, std::nullopt)}) {
+        auto checked = check_head(request, open, /*max_body_bytes=*/size_t{10} << 20);
+        EXPECT_TRUE(std::holds_alternative<Route>(checked)) << request.path;
     }
 }
 
@@ -275,8 +369,12 @@ TEST(ProduceResponse, KinesisAndPlainStyles) {
     EXPECT_EQ(echoed.body, R"({"ind":1})");
 }
 
-TEST(ListResponses, TopicsSkipInternalAndStreamsFollowPrefix) {
-    EXPECT_EQ(topics_response({"__consumer_offsets", "a", "b\"c"}).body, R"(["a","b\"c"])");
+TEST(ListResponses, TopicsListOnlyThePipelinesAndStreamsFollowPrefix) {
+    ServeConfig config{"acme", "", ""};
+    config.extra_topics = {"b\"c"};
+    EXPECT_EQ(
+        topics_response(config, {"__consumer_offsets", "a", "acme.geo", "acme.pin", "b\"c"}).body,
+        R"(["acme.geo","acme.pin","b\"c"])");
     EXPECT_EQ(streams_response({"acme", "", ""}, {"acme.pin", "acme.geo", "acme.user"}).body,
               R"({"StreamNames":["acme-pin","acme-geo","acme-user"],"HasMoreStreams":false})");
 }
@@ -299,7 +397,8 @@ TEST(Routing, AnApiGatewayStagePrefixIsStripped) {
               Endpoint::list_streams);
     // Paths without the prefix are served too (probes, Prometheus); a lookalike is not a prefix.
     EXPECT_EQ(route_of(make_request("GET", "/metrics"), staged).endpoint, Endpoint::metrics);
-    EXPECT_EQ(route_of(make_request("POST", "/topics/t"), staged).target, "t");
+    EXPECT_EQ(route_of(make_request("POST", "/topics/pinterest.geo"), staged).target,
+              "pinterest.geo");
     EXPECT_EQ(rejection_of(make_request("POST", "/production/topics/t"), staged).status, 404);
 }
 
