@@ -67,6 +67,16 @@ fs::path make_temp_directory(const std::string& prefix) {
 }
 
 fs::path LocalCluster::server_bin_dir() {
+    // Another PostgreSQL than the packaged one (the tests run once more against 18 in CI).
+    if (const char* chosen = std::getenv("PINPIPE_PG_BINDIR"); chosen != nullptr && *chosen) {
+        if (!fs::exists(fs::path(chosen) / "initdb")) {
+            throw std::runtime_error(fmt::format(
+                "PINPIPE_PG_BINDIR={} has no initdb: point it at a PostgreSQL server's bin "
+                "directory",
+                chosen));
+        }
+        return chosen;
+    }
     try {
         const util::ProcessResult result = util::run_process({"pg_config", "--bindir"});
         const fs::path dir = trim(result.output);

@@ -238,6 +238,9 @@ std::vector<Migration> apply_migrations(
         }
         const auto started = std::chrono::steady_clock::now();
         pqxx::work tx(cx);
+        // A schema change must survive a crash right after migrate returns, even on a server
+        // (or a throwaway test cluster) that commits without waiting for the WAL flush.
+        tx.exec("SET LOCAL synchronous_commit = on");
         const std::string failed =
             fmt::format("migration {} failed and was rolled back: ", migration.file_name);
         try {

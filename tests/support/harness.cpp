@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <memory>
 #include <stdexcept>
@@ -22,7 +23,13 @@ pg::LocalCluster& test_cluster() {
     static std::unique_ptr<pg::LocalCluster> cluster = [] {
         pg::LocalClusterOptions options;
         options.root = pg::make_temp_directory("pinpipe-test-pg-");
-        return std::make_unique<pg::LocalCluster>(options);
+        auto started = std::make_unique<pg::LocalCluster>(options);
+        // Which server the suite ran against (PINPIPE_PG_BINDIR picks another than Debian's).
+        pg::Connection cx(started->dsn(), "pinpipe-test");
+        std::cerr << "testing against PostgreSQL "
+                  << exec(cx, "SHOW server_version")[0][0].as<std::string>() << " ("
+                  << pg::LocalCluster::server_bin_dir().string() << ")\n";
+        return started;
     }();
     return *cluster;
 }
