@@ -1,5 +1,5 @@
-"""pinpipe batch as an Airflow DAG, for teams already on Airflow (the seeds ran a daily DAG at
-10:00). Each task is one pinpipe command: load exactly once (the analytics follow live), verify the
+"""pinpipe batch as an Airflow DAG, for teams already on Airflow (seed 004's DAG ran daily at
+10:00; seed 001's daily). Each task is one pinpipe command: load exactly once (the analytics follow live), verify the
 analytics, then fail the run when the batch is behind Kafka so that Airflow's alerting fires.
 
 Install pinpipe on the workers (or use the docker image with a DockerOperator), and set the

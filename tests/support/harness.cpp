@@ -101,7 +101,7 @@ std::string migrated_database() {
 
 std::string create_reader_login() {
     const std::string role = unique_name("bi_login");
-    // Through the script the README gives a DBA, so that the script itself is tested.
+    // Through the script docs/analytics.md gives a DBA, so that the script itself is tested.
     const util::ProcessResult run = util::run_process(
         {"sh", "-c",
          "PINPIPE_LOGIN_PASSWORD=bi-secret psql -X -q -h \"$1\" -p \"$2\" -U postgres "

@@ -29,7 +29,7 @@ std::string fresh_database();
 // A new database with every embedded migration applied; returns its dsn.
 std::string migrated_database();
 
-// A login in pinpipe_reader made by sql/create_reader_login.sql, as the README tells a DBA
+// A login in pinpipe_reader made by sql/create_reader_login.sql, as docs/analytics.md tells a DBA
 // (password bi-secret; roles are cluster-wide, so the name is unique); returns its name.
 std::string create_reader_login();
 // The dsn of a database of the test cluster (as returned above), logged in as role instead.
