@@ -1,6 +1,6 @@
 // COPY through pqxx::stream_to, in text: libpqxx 6.4 cannot COPY in binary, and going around it
-// to libpq for that was measured and did not pay (docs/design.md, "Layout and libraries"; issue #16).
-// StagingRows hold each row as its line of COPY text already, so the lines go as they are.
+// to libpq for that was measured and did not pay (docs/design.md, "Layout and libraries"; issue
+// #16). StagingRows hold each row as its line of COPY text already, so the lines go as they are.
 #include "load/staging_copy.hpp"
 
 #include "load/batch.hpp"

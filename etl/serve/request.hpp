@@ -120,7 +120,8 @@ struct ProducePlan {
 };
 
 // Parses and validates a produce request (415 wrong content type, 422 malformed body) into the
-// records to produce. Holds a simdjson parser, so one per thread. Keys (documented in docs/operations.md):
+// records to produce. Holds a simdjson parser, so one per thread. Keys (documented in
+// docs/operations.md):
 //   POST /topics/{t}: the record's "key" (string as is, integer as decimal text, any other
 //     JSON as its JSON text); without one, the value's "index"/"ind" when it is an integer
 //     (DESIGN §4's key), else no key.
