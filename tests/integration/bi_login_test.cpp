@@ -1,5 +1,5 @@
-// What a BI tool sees (issue #18): a login role made as docs/analytics.md says (`CREATE ROLE … LOGIN
-// IN ROLE pinpipe_reader`) connects through the PostgreSQL ODBC driver that BI tools load
+// What a BI tool sees (issue #18): a login role made as docs/analytics.md says (`CREATE ROLE …
+// LOGIN IN ROLE pinpipe_reader`) connects through the PostgreSQL ODBC driver that BI tools load
 // (unixODBC's isql, Debian packages odbc-postgresql and unixodbc), reads the nine answers,
 // clean.* and monitoring.*, and is refused staging.* and etl.*.
 #include <fmt/format.h>

@@ -92,8 +92,8 @@ class LivenessTest : public testing::PipelineTest {
         const auto loaded_after = std::chrono::steady_clock::now() - stopped_at;
         EXPECT_EQ(testing::process_state(hung.pid()), 'T')
             << "everything must load while the hung follower is still stopped";
-        // The stall's bound (docs/operations.md) is lease + heartbeat interval + up to 1 s for the sessions
-        // to end, here 7 + 3 + 1 s; checked loosely, as a loaded machine may add a little.
+        // The stall's bound (docs/operations.md) is lease + heartbeat interval + up to 1 s for the
+        // sessions to end, here 7 + 3 + 1 s; checked loosely, as a loaded machine may add a little.
         EXPECT_LT(ended_after, 20s);
         const auto in_ms = [](auto duration) {
             return std::to_string(
