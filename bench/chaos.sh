@@ -3,8 +3,13 @@
 # `stream` against a mock broker and a PostgreSQL cluster, while a seeded random schedule kills
 # (-9), stops and continues consumers, crashes PostgreSQL (pg_ctl -m immediate) and restarts it,
 # and stalls the broker (SIGSTOP/SIGCONT). Then it drains and checks exactness: every Kafka
-# message once in staging, realtime sums equal to the messages, every record `serve`
-# acknowledged in Kafka. Loopback only, bounded in time.
+# message once in staging, `stream`'s counts per event kind and minute equal to the messages of
+# that topic whose Kafka timestamp falls in that minute (read from staging, itself checked
+# against Kafka: a loss and a duplicate in one minute cannot cancel out), every record `serve`
+# acknowledged in Kafka, and the nine live answers equal to their recomputation (`pinpipe
+# refresh --verify`). A fault is counted only when it happened: a kill or stop drawn for a
+# consumer that is already stopped is skipped and counted as skipped. Loopback only, bounded in
+# time.
 #
 # Usage: bench/chaos.sh [MINUTES]   (default 2; SEED=N picks the schedule, RATE events/s)
 # Requires: postgresql-15, postgresql-client-15, python3 (Debian packages).
@@ -67,8 +72,7 @@ progress_sql="SELECT coalesce(sum(next_offset) FILTER (WHERE consumer = 'pinpipe
 sample() { psql -X -qAt "$BENCH_DSN" -c "$progress_sql" 2>/dev/null || echo "- -"; }
 echo "time load stream" >"$BENCH_DIR/progress"
 
-faults=0
-kills=0 stops=0 pg_crashes=0 broker_stalls=0
+kills=0 stops=0 pg_crashes=0 broker_stalls=0 skipped=0
 end=$((SECONDS + SECONDS_TOTAL))
 declare -a stopped_until
 while [ "$SECONDS" -lt "$end" ]; do
@@ -81,7 +85,6 @@ while [ "$SECONDS" -lt "$end" ]; do
         fi
     done
     if [ $((RANDOM % 4)) -eq 0 ]; then  # about one fault every 4 s
-        faults=$((faults + 1))
         slot=$((RANDOM % 4))
         case $((RANDOM % 10)) in
             0 | 1 | 2 | 3)  # kill -9 a consumer and start another in its place
@@ -90,6 +93,8 @@ while [ "$SECONDS" -lt "$end" ]; do
                     wait "${CONSUMER_PID[$slot]}" 2>/dev/null || true
                     start_consumer "$slot"
                     kills=$((kills + 1))
+                else
+                    skipped=$((skipped + 1))
                 fi
                 ;;
             4 | 5 | 6)  # stop a consumer for 1-12 s (beyond the lease: its partitions move)
@@ -97,6 +102,8 @@ while [ "$SECONDS" -lt "$end" ]; do
                     kill -STOP "${CONSUMER_PID[$slot]}" 2>/dev/null || true
                     stopped_until[$slot]=$((SECONDS + 1 + RANDOM % 12))
                     stops=$((stops + 1))
+                else
+                    skipped=$((skipped + 1))
                 fi
                 ;;
             7 | 8)  # crash PostgreSQL and start it again
@@ -152,20 +159,40 @@ longest_stall=$(awk 'NR > 1 && $2 != "-" {
             else if ($1 - since[g] > worst) worst = $1 - since[g]
         } } END { print worst + 0 }' "$BENCH_DIR/progress")
 
+# stream per event kind and minute against the Kafka timestamps of the messages (staging holds
+# each message once, with its timestamp, when the load checks above pass).
+minutes_off=$(psql -X -qAt "$BENCH_DSN" -c "
+    SELECT count(*) FROM (
+        SELECT s.kind, s.minute FROM (
+            SELECT split_part(kafka_topic, '.', 2) AS kind, date_trunc('minute', kafka_timestamp, 'UTC') AS minute,
+                   count(*) AS events
+            FROM (SELECT kafka_topic, kafka_timestamp FROM staging.pin_events UNION ALL
+                  SELECT kafka_topic, kafka_timestamp FROM staging.geo_events UNION ALL
+                  SELECT kafka_topic, kafka_timestamp FROM staging.user_events) AS m
+            GROUP BY 1, 2) AS s
+        FULL JOIN (SELECT kind, minute, events FROM realtime.event_minute WHERE events <> 0) AS r
+          ON r.kind = s.kind AND r.minute = s.minute
+        WHERE s.events IS DISTINCT FROM r.events) AS d")
+verify_status=0
+"$PINPIPE" refresh --verify --dsn "$BENCH_DSN" --log-format text >"$BENCH_DIR/verify.out" 2>&1 || verify_status=$?
+
 lost_load=$((high - distinct)); [ "$lost_load" -lt 0 ] && lost_load=0
 lost_stream=$((high - realtime)); [ "$lost_stream" -lt 0 ] && lost_stream=0
 dup_stream=$((realtime - high)); [ "$dup_stream" -lt 0 ] && dup_stream=0
 not_in_kafka=$((direct_messages + acknowledged - high))
-echo "chaos: seed $SEED, $MINUTES min, $faults faults ($kills kill -9, $stops stop/cont," \
-    "$pg_crashes PostgreSQL crashes, $broker_stalls broker stalls)"
+echo "chaos: seed $SEED, $MINUTES min, $((kills + stops + pg_crashes + broker_stalls)) faults ($kills kill -9," \
+    "$stops stop/cont, $pg_crashes PostgreSQL crashes, $broker_stalls broker stalls; $skipped drawn for" \
+    "an already stopped consumer and skipped)"
 echo "chaos: $high messages in Kafka ($direct_messages produced directly, $acknowledged acknowledged" \
     "by serve; emulate exit $direct_status/$serve_status)"
 echo "chaos: load: $staged staged, lost $lost_load, duplicated $((staged - distinct));" \
-    "stream: $realtime counted, lost $lost_stream, duplicated $dup_stream; $dead dead letters"
+    "stream: $realtime counted, lost $lost_stream, duplicated $dup_stream, $minutes_off (kind, minute)" \
+    "counts off; $dead dead letters"
+echo "chaos: refresh --verify exit $verify_status: $(tail -1 "$BENCH_DIR/verify.out")"
 echo "chaos: longest stall ${longest_stall} s (a group's offsets standing still with work left)"
 if [ "$lost_load" -ne 0 ] || [ "$staged" -ne "$distinct" ] || [ "$lost_stream" -ne 0 ] ||
     [ "$dup_stream" -ne 0 ] || [ "$not_in_kafka" -ne 0 ] || [ "$direct_status" -ne 0 ] ||
-    [ "$serve_status" -ne 0 ]; then
+    [ "$serve_status" -ne 0 ] || [ "$minutes_off" -ne 0 ] || [ "$verify_status" -ne 0 ]; then
     logs=$(mktemp -d /tmp/pinpipe-chaos-logs.XXXXXX)
     cp "$BENCH_DIR"/*.log "$BENCH_DIR"/*.out "$BENCH_DIR/progress" "$logs/" 2>/dev/null || true
     echo "chaos: FAILED (logs in $logs)" >&2

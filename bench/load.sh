@@ -15,7 +15,7 @@
 #            WRITERS (`--writers N`).
 # Before the staging and each pinpipe run, staging, clean.* and the counts are emptied.
 # Prints each run, the medians, the ratios pinpipe/lean and pinpipe/staging per writer count,
-# the loader's peak RSS, and with several writer counts each one's speed-up over the first.
+# the loader's peak RSS and own CPU time (user + system), and with several writer counts each one's speed-up over the first.
 #
 # HISTORY=N (issues #13, #14 and #26) repeats the lean and pinpipe runs, after the ones above and
 # in the same cluster, on a database already holding N events (3N staging rows, about 0.98N inds
@@ -152,7 +152,7 @@ timed_copy() {
     bench_psql "${copies[@]}"
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
     echo "$seconds" >>"$BENCH_DIR/$1.times"
-    printf '%-4s %-15s %10.2f %10.0f %12s\n' "$run" "$1" "$seconds" "$(echo "$MESSAGES / $seconds" | bc -l)" -
+    printf '%-4s %-15s %10.2f %10.0f %12s %10s\n' "$run" "$1" "$seconds" "$(echo "$MESSAGES / $seconds" | bc -l)" - -
 }
 
 # Staging, clean.*, the analytics counts and the loader's bookkeeping emptied.
@@ -164,21 +164,22 @@ empty_live_state() {
 
 # pinpipe load --writers $1 from broker $2 (prefix $3), timed and printed as run $run, what $4.
 timed_load() {
-    local seconds rss_kb
-    /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
+    local seconds rss_kb user_s system_s
+    /usr/bin/time -f '%e %M %U %S' -o "$BENCH_DIR/time.out" \
         "$PINPIPE" load --dsn "$BENCH_DSN" -b "$2" --topic-prefix "$3" \
         $([ "$1" = default ] || echo "--writers $1") ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
     grep -q "load: $LOADED rows" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
-    read -r seconds rss_kb <"$BENCH_DIR/time.out"
+    read -r seconds rss_kb user_s system_s <"$BENCH_DIR/time.out"
     echo "$seconds" >>"$BENCH_DIR/$4.times"
     echo "$rss_kb" >>"$BENCH_DIR/$4.rss"
-    printf '%-4s %-15s %10.2f %10.0f %12.1f\n' "$run" "$4" "$seconds" "$(echo "$MESSAGES / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+    echo "$user_s + $system_s" | bc >>"$BENCH_DIR/$4.cpu"
+    printf '%-4s %-15s %10.2f %10.0f %12.1f %10.2f\n' "$run" "$4" "$seconds" "$(echo "$MESSAGES / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" "$(echo "$user_s + $system_s" | bc)"
 }
 
 # What each load's summary line says it loaded.
 if [ "$MIX" = pins ]; then LOADED="$RECORDS pin, 0 geo, 0 user"; else LOADED="$RECORDS pin, $RECORDS geo, $RECORDS user"; fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-printf '%-4s %-15s %10s %10s %12s\n' run what seconds msg/s peak_rss_mb
+printf '%-4s %-15s %10s %10s %12s %10s\n' run what seconds msg/s peak_rss_mb loader_cpu_s
 for run in $(seq "$RUNS"); do
     bench_psql -c "DROP TABLE IF EXISTS public.lean" -c "$BENCH_LEAN_TABLE" -c "CHECKPOINT"
     timed_copy lean public.lean
@@ -207,7 +208,7 @@ if [ "$HISTORY" -gt 0 ]; then
         -c "INSERT INTO public.lean ($BENCH_COPY_COLUMNS) SELECT $BENCH_COPY_COLUMNS FROM staging.pin_events UNION ALL SELECT $BENCH_COPY_COLUMNS FROM staging.geo_events UNION ALL SELECT $BENCH_COPY_COLUMNS FROM staging.user_events" \
         -c "VACUUM ANALYZE public.lean" -c "CHECKPOINT"
     bench_psql -At -c "SELECT 'history: ' || (SELECT count(*) FROM staging.pin_events) || ' staging pins, ' || (SELECT count(*) FROM clean.pins) || ' clean pins, ' || (SELECT count(*) FROM public.lean) || ' lean rows, database ' || pg_size_pretty(pg_database_size(current_database()))" >&2
-    printf '%-4s %-15s %10s %10s %12s\n' run what seconds msg/s peak_rss_mb
+    printf '%-4s %-15s %10s %10s %12s %10s\n' run what seconds msg/s peak_rss_mb loader_cpu_s
     for run in $(seq "$RUNS"); do
         bench_psql -c "DELETE FROM public.lean WHERE kafka_topic LIKE 'bench.%'" \
             -c "VACUUM public.lean" -c "CHECKPOINT" >/dev/null
@@ -260,9 +261,9 @@ first=""
 for writers in $WRITERS; do
     loader=$(median <"$BENCH_DIR/pinpipe-$writers.times")
     rss=$(median <"$BENCH_DIR/pinpipe-$writers.rss")
-    printf 'median: pinpipe load --writers %s %.2f s (%.0f msg/s); ratios pinpipe/lean %.2f, pinpipe/staging %.2f; peak RSS %.0f MB\n' \
+    printf 'median: pinpipe load --writers %s %.2f s (%.0f msg/s); ratios pinpipe/lean %.2f, pinpipe/staging %.2f; peak RSS %.0f MB; the loader'"'"'s own CPU (user + system) %.2f s\n' \
         "$writers" "$loader" "$(echo "$MESSAGES / $loader" | bc -l)" "$(echo "$lean / $loader" | bc -l)" \
-        "$(echo "$staging / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+        "$(echo "$staging / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(median <"$BENCH_DIR/pinpipe-$writers.cpu")"
     if [ -z "$first" ]; then
         first=$loader
     else
