@@ -57,6 +57,21 @@ echo "records: $RECORDS events, $((RECORDS * KIND_COUNT)) messages of $BENCH_KIN
 postmaster=$(head -1 "$BENCH_DIR/pg/postmaster.pid")
 ticks=$(getconf CLK_TCK)
 
+# Waits (up to 5 s) until no child of the postmaster started after $1 (a list of pids) is still
+# there: a backend's CPU time reaches the postmaster's own (reaped children) only once it has
+# exited, some time after its psql did; read before that, the last statement's work was missed.
+wait_for_backends() {
+    local child waiting
+    for _ in $(seq 50); do
+        waiting=0
+        for child in $(pgrep -P "$postmaster"); do
+            case " $1 " in *" $child "*) ;; *) waiting=1 ;; esac
+        done
+        [ "$waiting" = 1 ] || return 0
+        sleep 0.1
+    done
+}
+
 # CPU ticks of the cluster: the postmaster with its reaped children, and its live children.
 server_ticks() {
     local total fields child
@@ -80,8 +95,10 @@ empty() {
 # table $3 for every kind, or each kind's staging table (staging) or its default partition
 # (partition); printed as $1.
 timed_chunks() {
-    local what=$1 dsn=$2 table=$3 before start seconds cpu chunk kind target copies
+    local what=$1 dsn=$2 table=$3 before start seconds cpu chunk kind target copies children
+    children=$(pgrep -P "$postmaster" | tr '\n' ' ')
     empty "$dsn"
+    wait_for_backends "$children"
     before=$(server_ticks)
     start=$(date +%s.%N)
     for chunk in $CHUNKS; do
@@ -97,6 +114,7 @@ timed_chunks() {
         PGOPTIONS=${CHUNK_PGOPTIONS:-} psql -X -q -1 -v ON_ERROR_STOP=1 "$dsn" "${copies[@]}"
     done
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
+    wait_for_backends "$children"
     cpu=$(echo "scale=2; ($(server_ticks) - $before) / $ticks" | bc)
     echo "$seconds" >>"$BENCH_DIR/$what.wall"
     echo "$cpu" >>"$BENCH_DIR/$what.cpu"
