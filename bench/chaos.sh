@@ -5,8 +5,13 @@
 # fold lock while the others have batches waiting on it), crashes PostgreSQL (pg_ctl -m immediate)
 # and restarts it,
 # and stalls the broker (SIGSTOP/SIGCONT). Then it drains and checks exactness: every Kafka
-# message once in staging, realtime sums equal to the messages, every record `serve`
-# acknowledged in Kafka. Loopback only, bounded in time.
+# message once in staging, `stream`'s counts per event kind and minute equal to the messages of
+# that topic whose Kafka timestamp falls in that minute (read from staging, itself checked
+# against Kafka: a loss and a duplicate in one minute cannot cancel out), every record `serve`
+# acknowledged in Kafka, and the nine live answers equal to their recomputation (`pinpipe
+# refresh --verify`). A fault is counted only when it happened: a kill or stop drawn for a
+# consumer that is already stopped is skipped and counted as skipped. Loopback only, bounded in
+# time.
 #
 # Usage: bench/chaos.sh [MINUTES]   (default 2; SEED=N picks the schedule, RATE events/s)
 # Requires: postgresql-15, postgresql-client-15, python3 (Debian packages).
@@ -71,7 +76,7 @@ progress_sql="SELECT coalesce(sum(next_offset) FILTER (WHERE consumer = 'pinpipe
 sample() { psql -X -qAt "$BENCH_DSN" -c "$progress_sql" 2>/dev/null || echo "- -"; }
 echo "time load stream" >"$BENCH_DIR/progress"
 
-kills=0 stops=0 fold_lock_stops=0 pg_crashes=0 broker_stalls=0
+kills=0 stops=0 fold_lock_stops=0 pg_crashes=0 broker_stalls=0 skipped=0
 end=$((SECONDS + SECONDS_TOTAL))
 declare -a stopped_until
 while [ "$SECONDS" -lt "$end" ]; do
@@ -92,9 +97,7 @@ while [ "$SECONDS" -lt "$end" ]; do
             stopped_until[$slot]=""
         fi
     done
-    # About one fault every 4 s; each is counted only when it happened (a kill or stop of a slot
-    # that is already stopped is skipped).
-    if [ $((RANDOM % 4)) -eq 0 ]; then
+    if [ $((RANDOM % 4)) -eq 0 ]; then  # about one fault every 4 s
         slot=$((RANDOM % 4))
         case $((RANDOM % 11)) in
             0 | 1 | 2 | 3)  # kill -9 a consumer and start another in its place
@@ -103,6 +106,8 @@ while [ "$SECONDS" -lt "$end" ]; do
                     wait "${CONSUMER_PID[$slot]}" 2>/dev/null || true
                     start_consumer "$slot"
                     kills=$((kills + 1))
+                else
+                    skipped=$((skipped + 1))
                 fi
                 ;;
             4 | 5 | 6)  # stop a consumer for 1-12 s (beyond the lease: its partitions move)
@@ -110,6 +115,8 @@ while [ "$SECONDS" -lt "$end" ]; do
                     kill -STOP "${CONSUMER_PID[$slot]}" 2>/dev/null || true
                     stopped_until[$slot]=$((SECONDS + 1 + RANDOM % 12))
                     stops=$((stops + 1))
+                else
+                    skipped=$((skipped + 1))
                 fi
                 ;;
             7 | 8)  # crash PostgreSQL and start it again
@@ -117,14 +124,16 @@ while [ "$SECONDS" -lt "$end" ]; do
                 "${PG_START[@]}" >/dev/null
                 pg_crashes=$((pg_crashes + 1))
                 ;;
-            10) # replace a load by one that stops itself before its 2nd-20th COMMIT (counted
-                # as a fault when it has stopped, above)
+            10) # replace a load by one that stops itself before its 2nd-20th COMMIT, holding
+                # the fold lock (counted above once it has stopped)
                 slot=$((RANDOM % 2))
                 if [ -z "${stopped_until[$slot]:-}" ]; then
                     kill -9 "${CONSUMER_PID[$slot]}" 2>/dev/null || true
                     wait "${CONSUMER_PID[$slot]}" 2>/dev/null || true
                     start_consumer "$slot" "load.before_commit=stop@$((2 + RANDOM % 19))"
                     kills=$((kills + 1))
+                else
+                    skipped=$((skipped + 1))
                 fi
                 ;;
             9)  # stall the broker for 1-5 s
@@ -175,26 +184,40 @@ longest_stall=$(awk 'NR > 1 && $2 != "-" {
             else if ($1 - since[g] > worst) worst = $1 - since[g]
         } } END { print worst + 0 }' "$BENCH_DIR/progress")
 
-# The nine live answers, kept by every fold through all those faults, against a recomputation.
+# stream per event kind and minute against the Kafka timestamps of the messages (staging holds
+# each message once, with its timestamp, when the load checks above pass).
+minutes_off=$(psql -X -qAt "$BENCH_DSN" -c "
+    SELECT count(*) FROM (
+        SELECT s.kind, s.minute FROM (
+            SELECT split_part(kafka_topic, '.', 2) AS kind, date_trunc('minute', kafka_timestamp, 'UTC') AS minute,
+                   count(*) AS events
+            FROM (SELECT kafka_topic, kafka_timestamp FROM staging.pin_events UNION ALL
+                  SELECT kafka_topic, kafka_timestamp FROM staging.geo_events UNION ALL
+                  SELECT kafka_topic, kafka_timestamp FROM staging.user_events) AS m
+            GROUP BY 1, 2) AS s
+        FULL JOIN (SELECT kind, minute, events FROM realtime.event_minute WHERE events <> 0) AS r
+          ON r.kind = s.kind AND r.minute = s.minute
+        WHERE s.events IS DISTINCT FROM r.events) AS d")
 verify_status=0
-"$PINPIPE" refresh --verify --dsn "$BENCH_DSN" >"$BENCH_DIR/verify.out" 2>&1 || verify_status=$?
-faults=$((kills + stops + fold_lock_stops + pg_crashes + broker_stalls))
+"$PINPIPE" refresh --verify --dsn "$BENCH_DSN" --log-format text >"$BENCH_DIR/verify.out" 2>&1 || verify_status=$?
+
 lost_load=$((high - distinct)); [ "$lost_load" -lt 0 ] && lost_load=0
 lost_stream=$((high - realtime)); [ "$lost_stream" -lt 0 ] && lost_stream=0
 dup_stream=$((realtime - high)); [ "$dup_stream" -lt 0 ] && dup_stream=0
 not_in_kafka=$((direct_messages + acknowledged - high))
-echo "chaos: seed $SEED, $MINUTES min, $faults faults ($kills kill -9, $stops stop/cont," \
-    "$fold_lock_stops stopped holding the fold lock," \
-    "$pg_crashes PostgreSQL crashes, $broker_stalls broker stalls)"
+echo "chaos: seed $SEED, $MINUTES min, $((kills + stops + fold_lock_stops + pg_crashes + broker_stalls)) faults ($kills kill -9," \
+    "$stops stop/cont, $fold_lock_stops stopped holding the fold lock, $pg_crashes PostgreSQL crashes, $broker_stalls broker stalls; $skipped drawn for" \
+    "an already stopped consumer and skipped)"
 echo "chaos: $high messages in Kafka ($direct_messages produced directly, $acknowledged acknowledged" \
     "by serve; emulate exit $direct_status/$serve_status)"
 echo "chaos: load: $staged staged, lost $lost_load, duplicated $((staged - distinct));" \
-    "stream: $realtime counted, lost $lost_stream, duplicated $dup_stream; $dead dead letters"
-echo "chaos: longest stall ${longest_stall} s (a group's offsets standing still with work left)"
+    "stream: $realtime counted, lost $lost_stream, duplicated $dup_stream, $minutes_off (kind, minute)" \
+    "counts off; $dead dead letters"
 echo "chaos: refresh --verify exit $verify_status: $(tail -1 "$BENCH_DIR/verify.out")"
+echo "chaos: longest stall ${longest_stall} s (a group's offsets standing still with work left)"
 if [ "$lost_load" -ne 0 ] || [ "$staged" -ne "$distinct" ] || [ "$lost_stream" -ne 0 ] ||
     [ "$dup_stream" -ne 0 ] || [ "$not_in_kafka" -ne 0 ] || [ "$direct_status" -ne 0 ] ||
-    [ "$serve_status" -ne 0 ] || [ "$verify_status" -ne 0 ]; then
+    [ "$serve_status" -ne 0 ] || [ "$minutes_off" -ne 0 ] || [ "$verify_status" -ne 0 ]; then
     logs=$(mktemp -d /tmp/pinpipe-chaos-logs.XXXXXX)
     cp "$BENCH_DIR"/*.log "$BENCH_DIR"/*.out "$BENCH_DIR/progress" "$logs/" 2>/dev/null || true
     echo "chaos: FAILED (logs in $logs)" >&2

@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# Where PostgreSQL's time goes when staging keeps the live state (issue #13, DESIGN §12): the
-# server CPU of the same pins \copy'd, CHUNK rows per statement, into
-#   lean:            a table with the payload, the Kafka coordinates and the unique key only;
-#   staging-no-fold: staging.pin_events with its live-state trigger disabled;
-#   partition-no-fold: the same rows straight into the partition they land in (the default
-#                    one: the rows carry a 2026-01-01 timestamp), trigger disabled: PostgreSQL 15
-#                    copies into a partitioned table that has a transition-table trigger row by
-#                    row, into a plain partition with its multi-insert buffers;
-#   staging:         staging.pin_events with the trigger: the fold into clean.* and the counts;
-#   staging-compare: (COMPARE_PINPIPE=path) the same into a database migrated by another pinpipe
-#                    binary, to compare two versions of the migrations in one session.
+# Where PostgreSQL's time goes when staging keeps the live state (issues #13 and #26, DESIGN §12):
+# the server CPU of the same messages \copy'd, one transaction per CHUNK messages as `pinpipe
+# load` writes its batches, into
+#   lean:              a table with the payload, the Kafka coordinates and the unique key only;
+#   staging-no-fold:   staging.<kind>_events with their live-state triggers disabled;
+#   partition-no-fold: the same rows straight into the partitions they land in (the default
+#                      ones: the rows carry a 2026-01-01 timestamp), triggers disabled:
+#                      PostgreSQL 15 copies into a partitioned table that has a transition-table
+#                      trigger row by row, into a plain partition with its multi-insert buffers;
+#   staging:           staging.<kind>_events with the triggers: the fold into clean.* and the
+#                      counts;
+#   staging-compare:   (COMPARE_PINPIPE=path) the same into a database migrated by another
+#                      pinpipe binary, to compare two versions of the migrations in one session.
+# The messages are RECORDS events of `pinpipe emulate`: with MIX=all (the default) a pin, its
+# geolocation and its user per ind, re-sends included, each transaction the pins, geolocations
+# and users of the same CHUNK / 3 events, one \copy statement per kind (as the loader's batches
+# carry an ind's three messages together); with MIX=pins the pins alone, CHUNK per statement.
 # Each run empties staging, clean.* and the counts first, then CHECKPOINTs. Server CPU is the
 # user + system time of the cluster's processes (the postmaster's reaped children included),
 # read from /proc before and after; wall is the whole run. Prints every run and the medians.
+# PROFILE=1 then folds the chunks once more with auto_explain (log_analyze, nested statements)
+# and prints the fold's time per statement and per CTE (bench/fold_profile.py); instrumented, so
+# its milliseconds are dearer than the runs', but the shares are what they show.
+# Ends with `pinpipe refresh --verify` of the last staging run's answers.
 #
-# Usage: [RECORDS=200000] [CHUNK=20000] [RUNS=3] [COMPARE_PINPIPE=path] bench/fold_cost.sh
+# Usage: [MIX=all|pins] [RECORDS=70000 (MIX=pins: 200000)] [CHUNK=20000] [RUNS=3]
+#        [COMPARE_PINPIPE=path] [PROFILE=1] bench/fold_cost.sh
 source "$(dirname "$0")/lib.sh"
 
-RECORDS=${RECORDS:-200000}
+if [ "$MIX" = pins ]; then RECORDS=${RECORDS:-200000}; else RECORDS=${RECORDS:-70000}; fi
+KIND_COUNT=$(echo $BENCH_KINDS | wc -w)
 CHUNK=${CHUNK:-20000}
 RUNS=${RUNS:-3}
 COMPARE_PINPIPE=${COMPARE_PINPIPE:-}
@@ -31,16 +43,34 @@ if [ -n "$COMPARE_PINPIPE" ]; then
 fi
 start_broker gen 32
 
-echo "generating $RECORDS pin records..." >&2
+echo "generating $RECORDS events ($BENCH_KINDS)..." >&2
 "$PINPIPE" emulate -b "$BENCH_BOOTSTRAP" --topic-prefix gen --count "$RECORDS" --seed 1 >/dev/null
-kcat -C -b "$BENCH_BOOTSTRAP" -t gen.pin -e -q -f '%k\t%s\n' >"$BENCH_DIR/pins.tsv"
-[ "$(wc -l <"$BENCH_DIR/pins.tsv")" = "$RECORDS" ] || { echo "bench: generator lost records" >&2; exit 1; }
-pins_to_copy_rows "$BENCH_DIR/pins.tsv" "$BENCH_DIR/rows.copy"
-split -l "$CHUNK" -d -a 4 "$BENCH_DIR/rows.copy" "$BENCH_DIR/chunk."
-echo "records: $RECORDS pins in $(ls "$BENCH_DIR"/chunk.* | wc -l) statements of $CHUNK rows" >&2
+dump_topics "$BENCH_BOOTSTRAP" gen "$BENCH_DIR" "$RECORDS"
+events_to_copy_rows "$BENCH_DIR"
+# Line i of every kind's file is the same event: the same pieces of each are one transaction.
+for kind in $BENCH_KINDS; do
+    split -l "$((CHUNK / KIND_COUNT))" -d -a 4 "$BENCH_DIR/$kind.copy" "$BENCH_DIR/chunk.$kind."
+done
+CHUNKS=$(ls "$BENCH_DIR"/chunk.pin.* | sed 's/.*\.//')
+echo "records: $RECORDS events, $((RECORDS * KIND_COUNT)) messages of $BENCH_KINDS in $(echo $CHUNKS | wc -w) transactions of $CHUNK messages" >&2
 
 postmaster=$(head -1 "$BENCH_DIR/pg/postmaster.pid")
 ticks=$(getconf CLK_TCK)
+
+# Waits (up to 5 s) until no child of the postmaster started after $1 (a list of pids) is still
+# there: a backend's CPU time reaches the postmaster's own (reaped children) only once it has
+# exited, some time after its psql did; read before that, the last statement's work was missed.
+wait_for_backends() {
+    local child waiting
+    for _ in $(seq 50); do
+        waiting=0
+        for child in $(pgrep -P "$postmaster"); do
+            case " $1 " in *" $child "*) ;; *) waiting=1 ;; esac
+        done
+        [ "$waiting" = 1 ] || return 0
+        sleep 0.1
+    done
+}
 
 # CPU ticks of the cluster: the postmaster with its reaped children, and its live children.
 server_ticks() {
@@ -61,24 +91,41 @@ empty() {
         -c "SELECT analytics.rebuild_live_state()" -c "CHECKPOINT" >/dev/null
 }
 
-# Every chunk \copy'd into table $3 of database $2, one statement each; printed as $1.
+# Every chunk \copy'd, one transaction each with a statement per kind, into database $2: into
+# table $3 for every kind, or each kind's staging table (staging) or its default partition
+# (partition); printed as $1.
 timed_chunks() {
-    local what=$1 dsn=$2 table=$3 before start seconds cpu chunk
+    local what=$1 dsn=$2 table=$3 before start seconds cpu chunk kind target copies children
+    children=$(pgrep -P "$postmaster" | tr '\n' ' ')
     empty "$dsn"
+    wait_for_backends "$children"
     before=$(server_ticks)
     start=$(date +%s.%N)
-    for chunk in "$BENCH_DIR"/chunk.*; do
-        psql -X -q -v ON_ERROR_STOP=1 "$dsn" -c "\\copy $table ($BENCH_COPY_COLUMNS) FROM '$chunk'"
+    for chunk in $CHUNKS; do
+        copies=()
+        for kind in $BENCH_KINDS; do
+            case "$table" in
+            staging) target=$(staging_table "$kind") ;;
+            partition) target=$(staging_table "$kind")_default ;;
+            *) target=$table ;;
+            esac
+            copies+=(-c "\\copy $target ($BENCH_COPY_COLUMNS) FROM '$BENCH_DIR/chunk.$kind.$chunk'")
+        done
+        PGOPTIONS=${CHUNK_PGOPTIONS:-} psql -X -q -1 -v ON_ERROR_STOP=1 "$dsn" "${copies[@]}"
     done
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
+    wait_for_backends "$children"
     cpu=$(echo "scale=2; ($(server_ticks) - $before) / $ticks" | bc)
     echo "$seconds" >>"$BENCH_DIR/$what.wall"
     echo "$cpu" >>"$BENCH_DIR/$what.cpu"
     printf '%-4s %-18s %8.2f %10.2f\n' "$run" "$what" "$seconds" "$cpu"
 }
 
-trigger() {
-    bench_psql -c "ALTER TABLE staging.pin_events $1 TRIGGER apply_to_clean" >/dev/null
+triggers() {
+    local kind
+    for kind in pin geo user; do
+        bench_psql -c "ALTER TABLE $(staging_table "$kind") $1 TRIGGER apply_to_clean" >/dev/null
+    done
 }
 
 modes="lean staging-no-fold partition-no-fold staging"
@@ -87,12 +134,12 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 printf '%-4s %-18s %8s %10s\n' run what wall_s server_cpu_s
 for run in $(seq "$RUNS"); do
     timed_chunks lean "$BENCH_DSN" public.lean
-    trigger DISABLE
-    timed_chunks staging-no-fold "$BENCH_DSN" staging.pin_events
-    timed_chunks partition-no-fold "$BENCH_DSN" staging.pin_events_default
-    trigger ENABLE
-    timed_chunks staging "$BENCH_DSN" staging.pin_events
-    [ -z "$COMPARE_PINPIPE" ] || timed_chunks staging-compare "$compare_dsn" staging.pin_events
+    triggers DISABLE
+    timed_chunks staging-no-fold "$BENCH_DSN" staging
+    timed_chunks partition-no-fold "$BENCH_DSN" partition
+    triggers ENABLE
+    timed_chunks staging "$BENCH_DSN" staging
+    [ -z "$COMPARE_PINPIPE" ] || timed_chunks staging-compare "$compare_dsn" staging
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
@@ -102,3 +149,16 @@ for what in $modes; do
     printf 'median: %-18s wall %6.2f s, server CPU %6.2f s (%.2fx lean)\n' "$what" \
         "$(median <"$BENCH_DIR/$what.wall")" "$cpu" "$(echo "$cpu / $lean_cpu" | bc -l)"
 done
+no_fold_cpu=$(median <"$BENCH_DIR/staging-no-fold.cpu")
+for what in staging ${COMPARE_PINPIPE:+staging-compare}; do
+    printf 'median: %s server CPU / staging-no-fold %.2f (the fold costs %.2fx the staging write)\n' "$what" \
+        "$(echo "$(median <"$BENCH_DIR/$what.cpu") / $no_fold_cpu" | bc -l)" \
+        "$(echo "($(median <"$BENCH_DIR/$what.cpu") - $no_fold_cpu) / $no_fold_cpu" | bc -l)"
+done
+if [ "${PROFILE:-0}" = 1 ]; then
+    log_from=$(($(stat -c %s "$BENCH_DIR/pg.log") + 1))
+    CHUNK_PGOPTIONS="-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_nested_statements=on -c auto_explain.log_format=json" \
+        timed_chunks staging-profiled "$BENCH_DSN" staging
+    tail -c "+$log_from" "$BENCH_DIR/pg.log" | python3 "$BENCH_ROOT/bench/fold_profile.py" --nodes
+fi
+"$PINPIPE" refresh --verify --dsn "$BENCH_DSN" --log-format text >&2

@@ -62,23 +62,72 @@ start_broker() {
     exit 1
 }
 
-# The columns of the rows pins_to_copy_rows writes, and the lean ceiling they are compared with:
+# MIX=all (the default): the benches load the seeds' mix, a pin, its geolocation and its user per
+# ind (DESIGN §4, §12), as `pinpipe emulate` makes them, re-sends included (about 2% of its events
+# re-send one of the last 1,000: the emulator's rate, not one the seeds state). MIX=pins: the pin
+# topic alone, as the benches measured before issue #26 (the count tables then never fire).
+MIX=${MIX:-all}
+case "$MIX" in
+all) BENCH_KINDS="pin geo user" ;;
+pins) BENCH_KINDS="pin" ;;
+*) echo "bench: MIX must be all or pins, not $MIX" >&2; exit 1 ;;
+esac
+
+# Staging table of kind $1.
+staging_table() {
+    echo "staging.$1_events"
+}
+
+# The columns of the rows events_to_copy_rows writes, and the lean ceiling they are compared with:
 # the Kafka coordinates, the payload and the unique key only (DESIGN §12).
 BENCH_COPY_COLUMNS="kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, kafka_key, payload"
 BENCH_LEAN_TABLE="CREATE TABLE public.lean (kafka_topic text NOT NULL, kafka_partition int NOT NULL, kafka_offset bigint NOT NULL, kafka_timestamp timestamptz, kafka_key bytea, payload jsonb NOT NULL, UNIQUE (kafka_topic, kafka_partition, kafka_offset))"
 
-# The pins of $1 (kcat lines "key<TAB>payload") as COPY text rows of the staging columns
-# (kafka_topic .. payload) in $2: topic bench.pin, partition 0, the line number as offset, a
-# fixed 2026-01-01 timestamp (the rows land in staging's default partition), the key as bytea.
-pins_to_copy_rows() {
-    python3 - "$1" "$2" <<'EOF'
-import sys
-with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encoding="utf-8") as out:
-    for offset, line in enumerate(source):
-        key, payload = line.rstrip("\n").split("\t", 1)
-        payload = payload.replace("\\", "\\\\")
-        out.write(f"bench.pin\t0\t{offset}\t2026-01-01 00:00:00+00\t\\\\x{key.encode().hex()}\t{payload}\n")
-EOF
+# Topic <prefix $2>.<kind> of broker $1, every kind of BENCH_KINDS, read to its end as kcat lines
+# "key<TAB>payload" into $3/<kind>.tsv; fails unless each holds $4 messages.
+dump_topics() {
+    local kind
+    for kind in $BENCH_KINDS; do
+        kcat -C -b "$1" -t "$2.$kind" -e -q -f '%k\t%s\n' >"$3/$kind.tsv"
+        [ "$(wc -l <"$3/$kind.tsv")" = "$4" ] || { echo "bench: generator lost $kind records" >&2; exit 1; }
+    done
+}
+
+# Every $1/<kind>.tsv as a topic <prefix $2>.<kind> of broker $3, batched like emulate's producer
+# (the mock broker returns one message set per fetch).
+produce_topics() {
+    local kind
+    for kind in $BENCH_KINDS; do
+        kcat -P -b "$3" -t "$2.$kind" -K '\t' -l -X linger.ms=20 -X batch.size=1000000 "$1/$kind.tsv"
+    done
+}
+
+# The messages of $1/<kind>.tsv as COPY text rows of the staging columns (kafka_topic ..
+# payload) in $1/<kind>.copy: topic bench.<kind>, partition 0, the line number as offset, a fixed
+# 2026-01-01 timestamp (the rows land in staging's default partition), the key as bytea. The
+# geolocations and users are put in the pins' order (by key, a re-sent ind's copies in turn), so
+# that line i of every file is the same ind, as the loader's batches carry an ind's three
+# messages together: CHUNK-line pieces of the three files are the same events.
+events_to_copy_rows() {
+    python3 - "$1" $BENCH_KINDS <<'PY'
+import collections, os, sys
+folder, kinds = sys.argv[1], sys.argv[2:]
+def lines(kind):
+    with open(os.path.join(folder, kind + ".tsv"), encoding="utf-8") as source:
+        return [line.rstrip("\n").split("\t", 1) for line in source]
+pins = lines("pin")
+for kind in kinds:
+    messages = pins
+    if kind != "pin":
+        by_key = collections.defaultdict(collections.deque)
+        for key, payload in lines(kind):
+            by_key[key].append(payload)
+        messages = [(key, by_key[key].popleft()) for key, _ in pins]
+    with open(os.path.join(folder, kind + ".copy"), "w", encoding="utf-8") as out:
+        for offset, (key, payload) in enumerate(messages):
+            payload = payload.replace("\\", "\\\\")
+            out.write(f"bench.{kind}\t0\t{offset}\t2026-01-01 00:00:00+00\t\\\\x{key.encode().hex()}\t{payload}\n")
+PY
 }
 
 # Median of the numbers on stdin.

@@ -1,28 +1,34 @@
 #!/usr/bin/env bash
-# pinpipe load against file-COPY ceilings (issues #3 and #13, DESIGN §12).
+# pinpipe load against file-COPY ceilings (issues #3, #13 and #26, DESIGN §12).
 #
-# Puts RECORDS keyed pin records (~575 B each, from `pinpipe emulate`) on a 32-partition topic of
-# a mock broker, then alternates, RUNS times, in one PostgreSQL cluster:
-#   lean:    psql \copy of the same payloads from a file into a lean table: the Kafka coordinates,
-#            the payload and the unique key only (the price of the live state is measured
-#            against it);
-#   staging: the same \copy straight into staging.pin_events, its trigger folding the rows into
-#            clean.pins and the analytics counts (the ceiling of a loader that keeps them);
-#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging.pin_events, once per writer count
-#            in WRITERS (`--writers N`).
+# Puts RECORDS events of `pinpipe emulate` on 32-partition topics of a mock broker: with MIX=all
+# (the default) the seeds' mix, a pin (~575 B), its geolocation and its user per ind, re-sends
+# included (3 x RECORDS messages); with MIX=pins the pins alone. Then alternates, RUNS times, in
+# one PostgreSQL cluster:
+#   lean:    psql \copy of the same payloads from files into a lean table: the Kafka
+#            coordinates, the payload and the unique key only (the price of the live state is
+#            measured against it);
+#   staging: the same \copy's straight into staging.<kind>_events, one statement per kind, their
+#            triggers folding the rows into clean.* and the analytics counts (the ceiling of a
+#            loader that keeps them);
+#   pinpipe: `pinpipe load` (cron mode) from Kafka into staging, once per writer count in
+#            WRITERS (`--writers N`).
 # Before the staging and each pinpipe run, staging, clean.* and the counts are emptied.
 # Prints each run, the medians, the ratios pinpipe/lean and pinpipe/staging per writer count,
-# the loader's peak RSS, and with several writer counts each one's speed-up over the first.
+# the loader's peak RSS and own CPU time (user + system), and with several writer counts each one's speed-up over the first.
 #
-# HISTORY=N (issues #13 and #14) repeats the lean and pinpipe runs, after the ones above and in
-# the same cluster, on a database already holding N events (3N staging rows, N pins): seeded by
-# COPY into staging with the triggers off, then one rebuild of clean.* and the counts, then
-# VACUUM ANALYZE (build/bench/analytics_bench does it, and also times the nine answers at that
-# size). The lean table then holds the same N pin rows (its \copy'd rows are deleted before each
-# run). Each pinpipe run loads its records from a broker of its own with the inds moved past
-# every ind loaded before, so that, as on the empty database, every pin is a new clean row (the
-# history grows by RECORDS per run). The staging ceiling is not repeated (its rows would
-# replace each other). Prints both pinpipe/lean ratios and the history's over the empty one's.
+# HISTORY=N (issues #13, #14 and #26) repeats the lean and pinpipe runs, after the ones above and
+# in the same cluster, on a database already holding N events (3N staging rows, about 0.98N inds
+# with their pin, geolocation and user): seeded by COPY into staging with the triggers off, then
+# one rebuild of clean.* and the counts, then VACUUM ANALYZE (build/bench/analytics_bench does
+# it, and also times the nine answers at that size). The lean table then holds the same 3N rows
+# (its \copy'd rows are deleted before each run). Each pinpipe run loads its records from a
+# broker of its own with the inds moved so that a fraction HISTORY_OVERLAP (default 0.5) of them
+# are inds already in clean.* (the newest ones: history, or an earlier run's), as re-sends and
+# late arrivals are, and the rest new: the loaded messages, newer by Kafka timestamp, replace
+# those rows (retracting what they counted) and add the others. The staging ceiling is not
+# repeated. Prints both pinpipe/lean ratios and the history's over the empty one's, then checks
+# the answers with `pinpipe refresh --verify`.
 #
 # STAGING=unpartitioned (issue #14's comparison) replaces, right after `pinpipe migrate`, the
 # three partitioned staging tables by plain tables with the same columns, the same unique key
@@ -31,14 +37,17 @@
 # and the default STAGING=partitioned with the same HISTORY in one session to compare the two
 # history/empty ratios.
 #
-# Usage: [RECORDS=200000] [RUNS=5] [WRITERS="1 2"] [LOAD_ARGS="--max-batch-rows N ..."]
-#        [HISTORY=1000000] [STAGING=partitioned|unpartitioned] bench/load.sh
+# Usage: [MIX=all|pins] [RECORDS=70000 (MIX=pins: 200000)] [RUNS=5] [WRITERS="1 2"]
+#        [LOAD_ARGS="--max-batch-rows N ..."] [HISTORY=1000000] [HISTORY_OVERLAP=0.5]
+#        [STAGING=partitioned|unpartitioned] bench/load.sh
 source "$(dirname "$0")/lib.sh"
 
-RECORDS=${RECORDS:-200000}
+if [ "$MIX" = pins ]; then RECORDS=${RECORDS:-200000}; else RECORDS=${RECORDS:-70000}; fi
+MESSAGES=$((RECORDS * $(echo $BENCH_KINDS | wc -w)))
 RUNS=${RUNS:-5}
 WRITERS=${WRITERS:-default}  # "default": no --writers option (also for older binaries)
 HISTORY=${HISTORY:-0}
+HISTORY_OVERLAP=${HISTORY_OVERLAP:-0.5}
 ANALYTICS_BENCH=${ANALYTICS_BENCH:-$BENCH_ROOT/build/bench/analytics_bench}
 if [ "$HISTORY" -gt 0 ] && [ ! -x "$ANALYTICS_BENCH" ]; then
     echo "bench: $ANALYTICS_BENCH not found (build the analytics_bench target)" >&2
@@ -119,27 +128,31 @@ generator=$BENCH_BOOTSTRAP
 start_broker bench "$PARTITIONS"
 broker=$BENCH_BOOTSTRAP
 
-echo "generating $RECORDS pin records..." >&2
+echo "generating $RECORDS events ($BENCH_KINDS)..." >&2
 "$PINPIPE" emulate -b "$generator" --topic-prefix gen --count "$RECORDS" --seed 1 >/dev/null
-kcat -C -b "$generator" -t gen.pin -e -q -f '%k\t%s\n' >"$BENCH_DIR/pins.tsv"
-[ "$(wc -l <"$BENCH_DIR/pins.tsv")" = "$RECORDS" ] || { echo "bench: generator lost records" >&2; exit 1; }
-# Batched like emulate's producer: the mock broker returns one message set per fetch.
-kcat -P -b "$broker" -t bench.pin -K '\t' -l -X linger.ms=20 -X batch.size=1000000 \
-    "$BENCH_DIR/pins.tsv"
+dump_topics "$generator" gen "$BENCH_DIR" "$RECORDS"
+produce_topics "$BENCH_DIR" bench "$broker"
 
 # The ceiling's input: the same payloads as COPY text rows of the staging shape.
-pins_to_copy_rows "$BENCH_DIR/pins.tsv" "$BENCH_DIR/ceiling.copy"
-bytes=$(stat -c %s "$BENCH_DIR/ceiling.copy")
-echo "records: $RECORDS pins, $((bytes / RECORDS)) bytes per COPY row, $PARTITIONS partitions" >&2
+events_to_copy_rows "$BENCH_DIR"
+bytes=$(cat "$BENCH_DIR"/*.copy | wc -c)
+resent=$(cut -f1 "$BENCH_DIR/pin.tsv" | sort | uniq -d -c | awk '{ n += $1 - 1 } END { print n + 0 }')
+echo "records: $RECORDS events ($resent re-sent), $MESSAGES messages of $BENCH_KINDS, $((bytes / MESSAGES)) bytes per COPY row, $PARTITIONS partitions" >&2
 
-# \copy of the ceiling file into table $2, timed and printed as run $run, what $1.
+# \copy of the ceiling files, one statement per kind, into table $2 (every kind's rows), or into
+# each kind's staging table when $2 is "staging"; timed and printed as run $run, what $1.
 timed_copy() {
-    local start seconds
+    local start seconds kind table copies=()
+    for kind in $BENCH_KINDS; do
+        table=$2
+        [ "$table" != staging ] || table=$(staging_table "$kind")
+        copies+=(-c "\\copy $table ($BENCH_COPY_COLUMNS) FROM '$BENCH_DIR/$kind.copy'")
+    done
     start=$(date +%s.%N)
-    bench_psql -c "\\copy $2 ($BENCH_COPY_COLUMNS) FROM '$BENCH_DIR/ceiling.copy'"
+    bench_psql "${copies[@]}"
     seconds=$(echo "$(date +%s.%N) - $start" | bc)
     echo "$seconds" >>"$BENCH_DIR/$1.times"
-    printf '%-4s %-15s %10.2f %10.0f %12s\n' "$run" "$1" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" -
+    printf '%-4s %-15s %10.2f %10.0f %12s %10s\n' "$run" "$1" "$seconds" "$(echo "$MESSAGES / $seconds" | bc -l)" - -
 }
 
 # Staging, clean.*, the analytics counts and the loader's bookkeeping emptied.
@@ -151,25 +164,28 @@ empty_live_state() {
 
 # pinpipe load --writers $1 from broker $2 (prefix $3), timed and printed as run $run, what $4.
 timed_load() {
-    local seconds rss_kb
-    /usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
+    local seconds rss_kb user_s system_s
+    /usr/bin/time -f '%e %M %U %S' -o "$BENCH_DIR/time.out" \
         "$PINPIPE" load --dsn "$BENCH_DSN" -b "$2" --topic-prefix "$3" \
         $([ "$1" = default ] || echo "--writers $1") ${LOAD_ARGS:-} >"$BENCH_DIR/load.out" 2>&1
-    grep -q "load: $RECORDS pin" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
-    read -r seconds rss_kb <"$BENCH_DIR/time.out"
+    grep -q "load: $LOADED rows" "$BENCH_DIR/load.out" || { cat "$BENCH_DIR/load.out" >&2; exit 1; }
+    read -r seconds rss_kb user_s system_s <"$BENCH_DIR/time.out"
     echo "$seconds" >>"$BENCH_DIR/$4.times"
     echo "$rss_kb" >>"$BENCH_DIR/$4.rss"
-    printf '%-4s %-15s %10.2f %10.0f %12.1f\n' "$run" "$4" "$seconds" "$(echo "$RECORDS / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)"
+    echo "$user_s + $system_s" | bc >>"$BENCH_DIR/$4.cpu"
+    printf '%-4s %-15s %10.2f %10.0f %12.1f %10.2f\n' "$run" "$4" "$seconds" "$(echo "$MESSAGES / $seconds" | bc -l)" "$(echo "$rss_kb / 1024" | bc -l)" "$(echo "$user_s + $system_s" | bc)"
 }
 
+# What each load's summary line says it loaded.
+if [ "$MIX" = pins ]; then LOADED="$RECORDS pin, 0 geo, 0 user"; else LOADED="$RECORDS pin, $RECORDS geo, $RECORDS user"; fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-printf '%-4s %-15s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb
+printf '%-4s %-15s %10s %10s %12s %10s\n' run what seconds msg/s peak_rss_mb loader_cpu_s
 for run in $(seq "$RUNS"); do
     bench_psql -c "DROP TABLE IF EXISTS public.lean" -c "$BENCH_LEAN_TABLE" -c "CHECKPOINT"
     timed_copy lean public.lean
 
     empty_live_state
-    timed_copy staging staging.pin_events
+    timed_copy staging staging
 
     for writers in $WRITERS; do
         empty_live_state
@@ -188,33 +204,42 @@ if [ "$HISTORY" -gt 0 ]; then
         --benchmark_filter='^answer/' --benchmark_report_aggregates_only=true |
         grep -E '^-|^Benchmark|_median|_stddev'
     echo "seeded and timed the answers in $(echo "$(date +%s.%N) - $started" | bc) s; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-    bench_psql -c "$BENCH_LEAN_TABLE" -c "INSERT INTO public.lean ($BENCH_COPY_COLUMNS) SELECT $BENCH_COPY_COLUMNS FROM staging.pin_events" \
+    bench_psql -c "$BENCH_LEAN_TABLE" \
+        -c "INSERT INTO public.lean ($BENCH_COPY_COLUMNS) SELECT $BENCH_COPY_COLUMNS FROM staging.pin_events UNION ALL SELECT $BENCH_COPY_COLUMNS FROM staging.geo_events UNION ALL SELECT $BENCH_COPY_COLUMNS FROM staging.user_events" \
         -c "VACUUM ANALYZE public.lean" -c "CHECKPOINT"
     bench_psql -At -c "SELECT 'history: ' || (SELECT count(*) FROM staging.pin_events) || ' staging pins, ' || (SELECT count(*) FROM clean.pins) || ' clean pins, ' || (SELECT count(*) FROM public.lean) || ' lean rows, database ' || pg_size_pretty(pg_database_size(current_database()))" >&2
-    printf '%-4s %-15s %10s %10s %12s\n' run what seconds rows/s peak_rss_mb
+    printf '%-4s %-15s %10s %10s %12s %10s\n' run what seconds msg/s peak_rss_mb loader_cpu_s
     for run in $(seq "$RUNS"); do
-        bench_psql -c "DELETE FROM public.lean WHERE kafka_topic = 'bench.pin'" \
+        bench_psql -c "DELETE FROM public.lean WHERE kafka_topic LIKE 'bench.%'" \
             -c "VACUUM public.lean" -c "CHECKPOINT" >/dev/null
         timed_copy lean-hist public.lean
 
         for writers in $WRITERS; do
-            # Every pin a new clean row, as on the empty database: inds past all loaded so far.
-            shift_by=$(bench_psql -At -c "SELECT coalesce(max(ind), 0) + 1 FROM clean.pins")
-            python3 - "$BENCH_DIR/pins.tsv" "$BENCH_DIR/history.tsv" "$shift_by" <<'EOF'
-import re, sys
-shift = int(sys.argv[3])
-index = re.compile(r'^\{"index": ?(\d+)')
-with open(sys.argv[1], encoding="utf-8") as source, open(sys.argv[2], "w", encoding="utf-8") as out:
-    for line in source:
-        key, payload = line.rstrip("\n").split("\t", 1)
-        payload, n = index.subn(lambda m: '{"index":%d' % (int(m.group(1)) + shift), payload)
-        assert n == 1, payload[:40]
-        out.write(f"{int(key) + shift}\t{payload}\n")
+            # A fraction HISTORY_OVERLAP of the loaded inds on the newest inds of clean.*, the
+            # rest past all of them.
+            last_ind=$(bench_psql -At -c "SELECT coalesce(max(ind), -1) FROM clean.pins")
+            mkdir -p "$BENCH_DIR/history"
+            python3 - "$BENCH_DIR" "$last_ind" "$HISTORY_OVERLAP" $BENCH_KINDS <<'EOF'
+import os, re, sys
+folder, last_ind, overlap, kinds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4:]
+inds = sorted({int(line.split("\t", 1)[0]) for line in open(os.path.join(folder, "pin.tsv"), encoding="utf-8")})
+overlapping = round(overlap * len(inds))
+# The lowest `overlapping` loaded inds land on the newest inds of clean.*, the others after it.
+first_new = inds[overlapping] if overlapping < len(inds) else inds[-1] + 1
+shift = last_ind + 1 - first_new
+ind_field = re.compile(r'^\{"(index|ind)": ?(\d+)')
+for kind in kinds:
+    with open(os.path.join(folder, kind + ".tsv"), encoding="utf-8") as source, \
+            open(os.path.join(folder, "history", kind + ".tsv"), "w", encoding="utf-8") as out:
+        for line in source:
+            key, payload = line.rstrip("\n").split("\t", 1)
+            payload, n = ind_field.subn(lambda m: '{"%s":%d' % (m.group(1), int(m.group(2)) + shift), payload)
+            assert n == 1, payload[:40]
+            out.write(f"{int(key) + shift}\t{payload}\n")
 EOF
             prefix="hist$run$writers"
             start_broker "$prefix" "$PARTITIONS"
-            kcat -P -b "$BENCH_BOOTSTRAP" -t "$prefix.pin" -K '\t' -l -X linger.ms=20 \
-                -X batch.size=1000000 "$BENCH_DIR/history.tsv"
+            produce_topics "$BENCH_DIR/history" "$prefix" "$BENCH_BOOTSTRAP"
             bench_psql -c "TRUNCATE etl.consumer_offsets, etl.load_runs, etl.dead_letters" \
                 -c "CHECKPOINT" >/dev/null
             timed_load "$writers" "$BENCH_BOOTSTRAP" "$prefix" "pinpipe-$writers-hist"
@@ -222,22 +247,23 @@ EOF
         done
     done
     bench_psql -At -c "SELECT 'history after the runs: ' || count(*) || ' clean pins' FROM clean.pins" >&2
+    "$PINPIPE" refresh --verify --dsn "$BENCH_DSN" --log-format text >&2
     echo "load average after the history's runs: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 fi
 
 echo "staging tables: $STAGING"
 lean=$(median <"$BENCH_DIR/lean.times")
 staging=$(median <"$BENCH_DIR/staging.times")
-printf 'median: lean \\copy %.2f s (%.0f rows/s), staging \\copy %.2f s (%.0f rows/s), staging/lean %.2f\n' \
-    "$lean" "$(echo "$RECORDS / $lean" | bc -l)" "$staging" "$(echo "$RECORDS / $staging" | bc -l)" \
+printf 'median: lean \\copy %.2f s (%.0f msg/s), staging \\copy %.2f s (%.0f msg/s), staging/lean %.2f\n' \
+    "$lean" "$(echo "$MESSAGES / $lean" | bc -l)" "$staging" "$(echo "$MESSAGES / $staging" | bc -l)" \
     "$(echo "$lean / $staging" | bc -l)"
 first=""
 for writers in $WRITERS; do
     loader=$(median <"$BENCH_DIR/pinpipe-$writers.times")
     rss=$(median <"$BENCH_DIR/pinpipe-$writers.rss")
-    printf 'median: pinpipe load --writers %s %.2f s (%.0f rows/s); ratios pinpipe/lean %.2f, pinpipe/staging %.2f; peak RSS %.0f MB\n' \
-        "$writers" "$loader" "$(echo "$RECORDS / $loader" | bc -l)" "$(echo "$lean / $loader" | bc -l)" \
-        "$(echo "$staging / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+    printf 'median: pinpipe load --writers %s %.2f s (%.0f msg/s); ratios pinpipe/lean %.2f, pinpipe/staging %.2f; peak RSS %.0f MB; the loader'"'"'s own CPU (user + system) %.2f s\n' \
+        "$writers" "$loader" "$(echo "$MESSAGES / $loader" | bc -l)" "$(echo "$lean / $loader" | bc -l)" \
+        "$(echo "$staging / $loader" | bc -l)" "$(echo "$rss / 1024" | bc -l)" "$(median <"$BENCH_DIR/pinpipe-$writers.cpu")"
     if [ -z "$first" ]; then
         first=$loader
     else
@@ -247,15 +273,15 @@ for writers in $WRITERS; do
 done
 if [ "$HISTORY" -gt 0 ]; then
     lean_hist=$(median <"$BENCH_DIR/lean-hist.times")
-    printf 'median with %s events of history: lean \\copy %.2f s (%.0f rows/s), %.2fx the empty database'"'"'s time\n' \
-        "$HISTORY" "$lean_hist" "$(echo "$RECORDS / $lean_hist" | bc -l)" "$(echo "$lean_hist / $lean" | bc -l)"
+    printf 'median with %s events of history: lean \\copy %.2f s (%.0f msg/s), %.2fx the empty database'"'"'s time\n' \
+        "$HISTORY" "$lean_hist" "$(echo "$MESSAGES / $lean_hist" | bc -l)" "$(echo "$lean_hist / $lean" | bc -l)"
     for writers in $WRITERS; do
         loader=$(median <"$BENCH_DIR/pinpipe-$writers.times")
         loader_hist=$(median <"$BENCH_DIR/pinpipe-$writers-hist.times")
         empty_ratio=$(echo "$lean / $loader" | bc -l)
         hist_ratio=$(echo "$lean_hist / $loader_hist" | bc -l)
-        printf 'median with history: pinpipe load --writers %s %.2f s (%.0f rows/s), %.2fx the empty database'"'"'s time; pinpipe/lean %.2f (empty database %.2f): history/empty ratio %.2f\n' \
-            "$writers" "$loader_hist" "$(echo "$RECORDS / $loader_hist" | bc -l)" \
+        printf 'median with history: pinpipe load --writers %s %.2f s (%.0f msg/s), %.2fx the empty database'"'"'s time; pinpipe/lean %.2f (empty database %.2f): history/empty ratio %.2f\n' \
+            "$writers" "$loader_hist" "$(echo "$MESSAGES / $loader_hist" | bc -l)" \
             "$(echo "$loader_hist / $loader" | bc -l)" "$hist_ratio" "$empty_ratio" \
             "$(echo "$hist_ratio / $empty_ratio" | bc -l)"
     done

@@ -22,8 +22,8 @@ class EventGenerator {
   public:
     explicit EventGenerator(std::uint64_t seed);
 
-    // The next event. About 2% of calls re-send one of the last 1,000 new events, as the seeds'
-    // posting script re-sends rows; every other call makes a new event with ind 0, 1, 2, ...
+    // The next event. About 2% of calls re-send one of the last 1,000 new events (a rate of our
+    // choosing: no seed states one); every other call makes a new event with ind 0, 1, 2, ...
     GeneratedEvent next();
 
     // The new event with this ind (resent = false) exactly as next() makes it: a pure function
