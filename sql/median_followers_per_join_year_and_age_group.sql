@@ -1,7 +1,8 @@
 -- Median follower count of the pins by age group and join year of their users (every year).
 -- Usage: psql -f sql/median_followers_per_join_year_and_age_group.sql   (any role with pinpipe_reader's rights)
 -- Live answer from analytics.median_followers_per_join_year_and_age_group: current as of the last commit, milliseconds at any size.
--- Ties are all kept: every row of a group that shares the top value is listed.
+-- One row per age group and join year: the exact median (percentile_cont(0.5)) of its pins'
+-- follower counts.
 
 SELECT *
 FROM analytics.median_followers_per_join_year_and_age_group

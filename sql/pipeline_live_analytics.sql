@@ -1,6 +1,6 @@
--- The live state behind the analytics answers: per clean table its rows and the newest Kafka
--- timestamp folded into it (how current the answers are), per count table its rows, the rows
--- that count something (the others were retracted to 0) and its size.
+-- The live state behind the analytics answers: per clean table its rows, the newest Kafka
+-- timestamp folded into it (how current the answers are) and its size; per count table its
+-- planner's estimate of rows (pg_class.reltuples, as of the last ANALYZE) and its size.
 -- Usage: psql -f sql/pipeline_live_analytics.sql   (any role with pinpipe_reader's rights)
 
 SELECT 'clean.pins' AS relation, count(*) AS live_rows, max(kafka_timestamp) AS newest_message,
