@@ -20,7 +20,7 @@ namespace pinpipe::pg {
 namespace {
 
 // One fixed key for the migration lock: every pinpipe of any version agrees on it.
-constexpr const char* lock_key_sql = "hashtext('pinpipe.migrate')";
+constexpr const char* migration_lock_sql = "hashtext('pinpipe.migrate')";
 
 void ensure_bookkeeping_table(pqxx::transaction_base& tx) {
     tx.exec(
@@ -188,13 +188,13 @@ std::vector<Migration> apply_migrations(
     pqxx::connection_base& cx, const std::vector<Migration>& migrations,
     const std::function<void(const Migration&, double seconds)>& on_applied, PendingOrder order) {
     // Session-level lock: a second `migrate` waits here and then finds nothing left to do.
-    pqxx::nontransaction(cx).exec(fmt::format("SELECT pg_advisory_lock({})", lock_key_sql));
+    pqxx::nontransaction(cx).exec(fmt::format("SELECT pg_advisory_lock({})", migration_lock_sql));
     struct Unlock {
         pqxx::connection_base& cx;
         ~Unlock() {
             try {
                 pqxx::nontransaction(cx).exec(
-                    fmt::format("SELECT pg_advisory_unlock({})", lock_key_sql));
+                    fmt::format("SELECT pg_advisory_unlock({})", migration_lock_sql));
             } catch (const std::exception&) {
                 // The session is gone, and its lock with it.
             }

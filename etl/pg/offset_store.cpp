@@ -7,7 +7,7 @@ namespace {
 
 // A 64-bit advisory lock key from a readable name; the same name gives the same key in every
 // pinpipe process. Collisions between names are as unlikely as 64-bit hash collisions.
-constexpr const char* lock_key_sql = "hashtextextended($1, 0)";
+constexpr const char* claim_key_sql = "hashtextextended($1, 0)";
 
 }  // namespace
 
@@ -17,13 +17,13 @@ std::string OffsetStore::lock_name(const events::TopicPartition& tp) const {
 
 bool OffsetStore::try_claim(pqxx::transaction_base& tx, const events::TopicPartition& tp) const {
     return tx
-        .exec_params1(fmt::format("SELECT pg_try_advisory_lock({})", lock_key_sql),
+        .exec_params1(fmt::format("SELECT pg_try_advisory_lock({})", claim_key_sql),
                       lock_name(tp))[0]
         .as<bool>();
 }
 
 void OffsetStore::release(pqxx::transaction_base& tx, const events::TopicPartition& tp) const {
-    tx.exec_params(fmt::format("SELECT pg_advisory_unlock({})", lock_key_sql), lock_name(tp));
+    tx.exec_params(fmt::format("SELECT pg_advisory_unlock({})", claim_key_sql), lock_name(tp));
 }
 
 std::vector<events::TopicPartition> OffsetStore::claimed_by_anyone(

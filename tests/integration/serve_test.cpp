@@ -768,14 +768,21 @@ TEST(ServeCommand, AStoppedBrokerNeverFreezesTheServer) {
         big.emplace(
             http().Post(path, R"({"records":[)" + records + "]}", std::string(rest_type).c_str()));
     });
-    // Every probe answers within a second; within a few, the answer is 503.
+    // Every probe answers within a second; within a few, the answer is 503. Under AddressSanitizer
+    // the event loop's parse of the 100k-record body alone can take longer than that (measured
+    // 2.4 s on a loaded machine), which is the sanitizer's cost, not a wait on Kafka.
+#if defined(__SANITIZE_ADDRESS__)
+    constexpr auto probe_bound = 5s;
+#else
+    constexpr auto probe_bound = 1s;
+#endif
     bool unhealthy = false;
     for (int i = 0; i < 20 && !unhealthy; ++i) {
         const auto asked = std::chrono::steady_clock::now();
         const auto health = http().Get("/healthz");
         const auto waited = std::chrono::steady_clock::now() - asked;
         ASSERT_TRUE(health);
-        EXPECT_LT(waited, 1s) << "probe " << i;
+        EXPECT_LT(waited, probe_bound) << "probe " << i;
         unhealthy = health->status == 503;
         if (unhealthy) {
             EXPECT_EQ(json::parse(health->body)["error_code"], 50003);
