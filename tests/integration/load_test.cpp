@@ -485,6 +485,72 @@ TEST_F(LoadTest, AHungFollowerInItsTransactionIsEndedByTheOtherWhichThenLoadsAll
     expect_exactly(events);
 }
 
+// argv as one shell command line, every word in single quotes: for script -c.
+std::string shell_command(const std::vector<std::string>& argv) {
+    std::string line;
+    for (const std::string& word : argv) {
+        std::string quoted = "'";
+        for (const char c : word) {
+            quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        }
+        line += (line.empty() ? "" : " ") + quoted + "'";
+    }
+    return line;
+}
+
+// pinpipe with args as a user at a terminal runs it: util-linux script gives it a
+// pseudo-terminal for stdout and stderr, and the output is what that terminal received.
+testing::PinpipeRun run_on_terminal(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {PINPIPE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const util::ProcessResult result = util::run_process(
+        {"script", "--quiet", "--return", "--command", shell_command(argv), "/dev/null"});
+    return {result.exit_code, result.output};
+}
+
+TEST_F(LoadTest, OnATerminalAStatusLineCountsTheMessagesBehindAndIsErasedBeforeTheSummary) {
+    emulate(3000, 1);
+    const auto run = run_on_terminal(with_connection({"load"}));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    // Planned at start: 3 topics of 3,000 messages; the first commit draws the line at once.
+    EXPECT_NE(run.output.find("\rload: "), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find(" of 9,000 messages ("), std::string::npos) << run.output;
+    // Erased (carriage return, erase to end of line) right before the unchanged summary line.
+    EXPECT_NE(run.output.find("\r\x1b[Kload: 3000 pin, 3000 geo, 3000 user rows, 0 dead letters"),
+              std::string::npos)
+        << run.output;
+    expect_exactly(3000);
+}
+
+TEST_F(LoadTest, WithoutATerminalOrWithNoProgressOnlyTheSummaryLineAndProgressForcesTheLine) {
+    const auto no_status_line = [](const std::string& output) {
+        return output.find('\r') == std::string::npos && output.find('\x1b') == std::string::npos &&
+               output.find("messages") == std::string::npos;
+    };
+    emulate(3000, 1);
+    const auto cron = load();
+    ASSERT_EQ(cron.exit_code, 0) << cron.output;
+    EXPECT_TRUE(no_status_line(cron.output)) << cron.output;
+    EXPECT_NE(cron.output.find("\nload: 3000 pin, 3000 geo, 3000 user rows, 0 dead letters"),
+              std::string::npos)
+        << cron.output;
+
+    emulate(3000, 2);
+    const auto quiet = run_on_terminal(with_connection({"load", "--no-progress"}));
+    ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
+    // The terminal turns \n into \r\n: only a \r before a \n is allowed there.
+    EXPECT_EQ(quiet.output.find('\x1b'), std::string::npos) << quiet.output;
+    EXPECT_EQ(quiet.output.find("messages"), std::string::npos) << quiet.output;
+    EXPECT_NE(quiet.output.find("load: 3000 pin, 3000 geo, 3000 user rows"), std::string::npos)
+        << quiet.output;
+
+    emulate(3000, 3);
+    const auto forced = load({"--progress"});
+    ASSERT_EQ(forced.exit_code, 0) << forced.output;
+    EXPECT_NE(forced.output.find(" of 9,000 messages ("), std::string::npos) << forced.output;
+    expect_exactly(9000);
+}
+
 TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
     util::ChildProcess loader = start_load({"--follow", "--max-batch-ms", "100"});
     emulate(1000, 7);
