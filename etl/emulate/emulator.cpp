@@ -15,13 +15,14 @@ namespace {
 
 using Clock = Pacer::Clock;
 constexpr auto delivery_timeout = std::chrono::seconds(60);
-constexpr auto progress_interval = std::chrono::seconds(1);
+// As often as the status line is redrawn (obs::progress_redraw_interval).
+constexpr auto progress_interval = std::chrono::milliseconds(200);
 
 double seconds_since(Clock::time_point started) {
     return std::chrono::duration<double>(Clock::now() - started).count();
 }
 
-// Calls the options' progress callback about once a second.
+// Calls the options' progress callback about five times a second.
 class Progress {
   public:
     Progress(const EmulateOptions& options, Clock::time_point started)
