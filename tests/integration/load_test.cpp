@@ -562,6 +562,23 @@ TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
     expect_exactly(1500);
 }
 
+TEST_F(LoadTest, FollowWithProgressShowsMessagesRateAndLagWithoutATotal) {
+    const auto stderr_file = std::filesystem::temp_directory_path() / (m_prefix + ".stderr");
+    util::ChildProcess loader = start("load", {"--follow", "--progress"}, "", stderr_file);
+    emulate(1000, 7);
+    // An open-ended run: no "of", no ETA; the lag (every second) once caught up is 0.
+    EXPECT_TRUE(testing::eventually([&] {
+        const std::string log = read_file(stderr_file);
+        return log.find("\rload: 3,000 messages, ") != std::string::npos &&
+               log.find(", lag 0\x1b[K") != std::string::npos;
+    })) << read_file(stderr_file);
+    loader.send_signal(SIGTERM);
+    EXPECT_EQ(loader.wait_for(5s), 0);
+    EXPECT_EQ(read_file(stderr_file).find("ETA"), std::string::npos);
+    std::filesystem::remove(stderr_file);
+    expect_exactly(1000);
+}
+
 TEST_F(LoadTest, FollowersShareThePartitionsAndTakeOverFromACrashedOne) {
     const auto wait_for_rows = [&](long long expected) {
         const auto all_staged = [&] { return staged("pin") + staged("geo") + staged("user"); };
