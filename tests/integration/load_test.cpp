@@ -485,32 +485,9 @@ TEST_F(LoadTest, AHungFollowerInItsTransactionIsEndedByTheOtherWhichThenLoadsAll
     expect_exactly(events);
 }
 
-// argv as one shell command line, every word in single quotes: for script -c.
-std::string shell_command(const std::vector<std::string>& argv) {
-    std::string line;
-    for (const std::string& word : argv) {
-        std::string quoted = "'";
-        for (const char c : word) {
-            quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        }
-        line += (line.empty() ? "" : " ") + quoted + "'";
-    }
-    return line;
-}
-
-// pinpipe with args as a user at a terminal runs it: util-linux script gives it a
-// pseudo-terminal for stdout and stderr, and the output is what that terminal received.
-testing::PinpipeRun run_on_terminal(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {PINPIPE_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const util::ProcessResult result = util::run_process(
-        {"script", "--quiet", "--return", "--command", shell_command(argv), "/dev/null"});
-    return {result.exit_code, result.output};
-}
-
 TEST_F(LoadTest, OnATerminalAStatusLineCountsTheMessagesBehindAndIsErasedBeforeTheSummary) {
     emulate(3000, 1);
-    const auto run = run_on_terminal(with_connection({"load"}));
+    const auto run = testing::run_pinpipe_on_terminal(with_connection({"load"}));
     ASSERT_EQ(run.exit_code, 0) << run.output;
     // Planned at start: 3 topics of 3,000 messages; the first commit draws the line at once.
     EXPECT_NE(run.output.find("\rload: "), std::string::npos) << run.output;
@@ -536,7 +513,7 @@ TEST_F(LoadTest, WithoutATerminalOrWithNoProgressOnlyTheSummaryLineAndProgressFo
         << cron.output;
 
     emulate(3000, 2);
-    const auto quiet = run_on_terminal(with_connection({"load", "--no-progress"}));
+    const auto quiet = testing::run_pinpipe_on_terminal(with_connection({"load", "--no-progress"}));
     ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
     // The terminal turns \n into \r\n: only a \r before a \n is allowed there.
     EXPECT_EQ(quiet.output.find('\x1b'), std::string::npos) << quiet.output;
