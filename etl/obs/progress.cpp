@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <condition_variable>
 #include <ostream>
 
 namespace pinpipe::obs {
@@ -35,7 +36,7 @@ std::string group_thousands(uint64_t value) {
     return grouped;
 }
 
-std::string format_eta(double seconds) {
+std::string format_duration(double seconds) {
     const auto whole = static_cast<uint64_t>(seconds < 0 ? 0 : seconds + 0.5);
     const uint64_t hours = whole / 3600;
     const uint64_t minutes = whole / 60 % 60;
@@ -60,7 +61,8 @@ std::string format_progress(const ProgressFigures& figures, size_t width) {
     line += fmt::format(", {}/s", group_thousands(static_cast<uint64_t>(rate + 0.5)));
     // No ETA before anything moved: a rate of zero would promise forever.
     if (figures.total && rate > 0 && figures.done < *figures.total) {
-        line += ", ETA " + format_eta(static_cast<double>(*figures.total - figures.done) / rate);
+        line +=
+            ", ETA " + format_duration(static_cast<double>(*figures.total - figures.done) / rate);
     }
     if (!figures.extra.empty()) {
         line += ", " + figures.extra;
@@ -84,6 +86,7 @@ ProgressLine::~ProgressLine() {
 }
 
 void ProgressLine::update(std::string_view text, std::chrono::steady_clock::time_point now) {
+    const std::lock_guard lock(m_mutex);
     if (!m_enabled || !redraw_due(m_last_drawn, now, progress_redraw_interval)) {
         return;
     }
@@ -92,11 +95,40 @@ void ProgressLine::update(std::string_view text, std::chrono::steady_clock::time
 }
 
 void ProgressLine::finish() {
+    const std::lock_guard lock(m_mutex);
+    erase();
+}
+
+void ProgressLine::write_line(std::ostream& out, std::string_view line) {
+    const std::lock_guard lock(m_mutex);
+    erase();
+    out << line << '\n' << std::flush;
+}
+
+void ProgressLine::erase() {
     if (m_enabled && m_last_drawn) {
         m_out << '\r' << erase_to_end << std::flush;
     }
     m_last_drawn.reset();
 }
+
+ProgressTicker::ProgressTicker(ProgressLine& line, std::function<std::string()> text) {
+    if (!line.enabled()) {
+        return;
+    }
+    m_thread = std::jthread([&line, text = std::move(text)](std::stop_token stop) {
+        std::mutex mutex;
+        std::condition_variable_any wake;
+        std::unique_lock lock(mutex);
+        // Once even when stopped before it ran: the step it shows has started.
+        do {
+            line.update(text());
+            wake.wait_for(lock, stop, progress_redraw_interval, [] { return false; });
+        } while (!stop.stop_requested());
+    });
+}
+
+ProgressTicker::~ProgressTicker() = default;  // jthread: asks the thread to stop and joins it
 
 size_t stderr_width() {
     winsize size{};

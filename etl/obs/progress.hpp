@@ -4,10 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace pinpipe::obs {
 
@@ -30,8 +33,8 @@ struct ProgressFigures {
 
 // 12345 -> "12,345": counts of millions are read at a glance.
 std::string group_thousands(uint64_t value);
-// Seconds as m:ss, or h:mm:ss from an hour on.
-std::string format_eta(double seconds);
+// Seconds as m:ss, or h:mm:ss from an hour on: an ETA, an elapsed time.
+std::string format_duration(double seconds);
 // The line, cut to width characters so that it never wraps (a wrapped line cannot be redrawn
 // with \r).
 std::string format_progress(const ProgressFigures& figures, size_t width);
@@ -59,12 +62,33 @@ class ProgressLine {
     void update(std::string_view text,
                 std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
     void finish();
+    // A line of the command's own output (to out, stdout say, on the same terminal): the status
+    // line is erased first, and redrawn by the next update.
+    void write_line(std::ostream& out, std::string_view line);
 
   private:
+    void erase();
+
+    // update, finish and write_line may come from a ProgressTicker's thread and the command's.
+    std::mutex m_mutex;
     bool m_enabled;
     std::ostream& m_out;
     size_t m_width;
     std::optional<std::chrono::steady_clock::time_point> m_last_drawn;
+};
+
+// Redraws a line from a thread of its own every redraw interval, with text() as the text, for a
+// step that blocks the command (a migration's SQL): the elapsed time moves while nothing else
+// does. Draws once at once; stops and joins when destroyed. Nothing at all when line is disabled.
+class ProgressTicker {
+  public:
+    ProgressTicker(ProgressLine& line, std::function<std::string()> text);
+    ~ProgressTicker();
+    ProgressTicker(const ProgressTicker&) = delete;
+    ProgressTicker& operator=(const ProgressTicker&) = delete;
+
+  private:
+    std::jthread m_thread;
 };
 
 // The columns of the terminal on stderr, or 80 when it has none.

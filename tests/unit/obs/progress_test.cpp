@@ -27,11 +27,11 @@ TEST(GroupThousands, PutsACommaEveryThreeDigits) {
     EXPECT_EQ(group_thousands(12345678), "12,345,678");
 }
 
-TEST(FormatEta, MinutesThenHours) {
-    EXPECT_EQ(format_eta(5), "0:05");
-    EXPECT_EQ(format_eta(125.4), "2:05");
-    EXPECT_EQ(format_eta(3 * 3600 + 61), "3:01:01");
-    EXPECT_EQ(format_eta(-1), "0:00");
+TEST(FormatDuration, MinutesThenHours) {
+    EXPECT_EQ(format_duration(5), "0:05");
+    EXPECT_EQ(format_duration(125.4), "2:05");
+    EXPECT_EQ(format_duration(3 * 3600 + 61), "3:01:01");
+    EXPECT_EQ(format_duration(-1), "0:00");
 }
 
 TEST(FormatProgress, KnownTotalShowsPercentRateAndEta) {
@@ -93,6 +93,41 @@ TEST(ProgressLine, DisabledWritesNothingAtAll) {
 TEST(ProgressLine, NothingDrawnMeansNothingToErase) {
     std::ostringstream out;
     { ProgressLine line(/*enabled=*/true, out, /*width=*/80); }
+    EXPECT_EQ(out.str(), "");
+}
+
+TEST(ProgressLine, WriteLineErasesTheStatusLineFirstAndTheNextUpdateRedrawsAtOnce) {
+    std::ostringstream out;
+    std::ostringstream data;
+    const Clock::time_point start{};
+    ProgressLine line(/*enabled=*/true, out, /*width=*/80);
+    line.update("busy", start);
+    line.write_line(data, "applied 0001_a.sql");
+    line.update("next", start + 1ms);
+    EXPECT_EQ(out.str(), "\rbusy\x1b[K\r\x1b[K\rnext\x1b[K");
+    EXPECT_EQ(data.str(), "applied 0001_a.sql\n");
+}
+
+TEST(ProgressTicker, DrawsOnceAtOnceAndStopsWhenDestroyed) {
+    std::ostringstream out;
+    ProgressLine line(/*enabled=*/true, out, /*width=*/80);
+    {
+        ProgressTicker ticker(line, [] { return std::string("migrate: 0001_a.sql"); });
+    }
+    EXPECT_EQ(out.str().rfind("\rmigrate: 0001_a.sql\x1b[K", 0), 0u) << out.str();
+}
+
+TEST(ProgressTicker, DisabledLineStartsNoThreadAndAsksNothing) {
+    std::ostringstream out;
+    ProgressLine line(/*enabled=*/false, out, /*width=*/80);
+    bool asked = false;
+    {
+        ProgressTicker ticker(line, [&asked] {
+            asked = true;
+            return std::string();
+        });
+    }
+    EXPECT_FALSE(asked);
     EXPECT_EQ(out.str(), "");
 }
 
