@@ -499,6 +499,16 @@ TEST_F(LoadTest, OnATerminalAStatusLineCountsTheMessagesBehindAndIsErasedBeforeT
     expect_exactly(3000);
 }
 
+TEST_F(LoadTest, EmulateOnATerminalShowsEventsSentOfTheCountThenItsUnchangedSummary) {
+    // At 1,000 events/s the run lasts half a second: the line is drawn at least once.
+    const auto run = testing::run_pinpipe_on_terminal(
+        with_connection({"emulate", "--count", "500", "--rate", "1000", "--seed", "1"}));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find(" of 500 events ("), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("\r\x1b[Kemulate: 500 events (1500 messages, "), std::string::npos)
+        << run.output;
+}
+
 TEST_F(LoadTest, WithoutATerminalOrWithNoProgressOnlyTheSummaryLineAndProgressForcesTheLine) {
     const auto no_status_line = [](const std::string& output) {
         return output.find('\r') == std::string::npos && output.find('\x1b') == std::string::npos &&
