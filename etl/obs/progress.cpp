@@ -15,6 +15,11 @@ constexpr size_t fallback_width = 80;
 // Erase from the cursor to the end of the line (ECMA-48 EL): a shorter line leaves no tail.
 constexpr std::string_view erase_to_end = "\x1b[K";
 
+// The enabled line alive now (one per command), for make_way_for_log_line: log lines come from
+// any thread and know nothing of the command's line.
+std::mutex g_active_mutex;
+ProgressLine* g_active = nullptr;
+
 }  // namespace
 
 bool progress_enabled(ProgressMode mode, bool stderr_is_tty, bool json_logs) {
@@ -79,10 +84,28 @@ bool redraw_due(std::optional<std::chrono::steady_clock::time_point> last_drawn,
 }
 
 ProgressLine::ProgressLine(bool enabled, std::ostream& out, size_t width)
-    : m_enabled(enabled), m_out(out), m_width(width) {}
+    : m_enabled(enabled), m_out(out), m_width(width) {
+    if (m_enabled) {
+        const std::lock_guard lock(g_active_mutex);
+        g_active = this;
+    }
+}
 
 ProgressLine::~ProgressLine() {
+    {
+        const std::lock_guard lock(g_active_mutex);
+        if (g_active == this) {
+            g_active = nullptr;
+        }
+    }
     finish();
+}
+
+void make_way_for_log_line() {
+    const std::lock_guard lock(g_active_mutex);
+    if (g_active != nullptr) {
+        g_active->finish();
+    }
 }
 
 void ProgressLine::update(std::string_view text, std::chrono::steady_clock::time_point now) {

@@ -77,6 +77,10 @@ class ProgressLine {
     std::optional<std::chrono::steady_clock::time_point> m_last_drawn;
 };
 
+// Erases the status line that is drawn now, if any, so that a log line written next on stderr
+// starts at the left margin instead of after it; the next update redraws it. obs::log calls it.
+void make_way_for_log_line();
+
 // Redraws a line from a thread of its own every redraw interval, with text() as the text, for a
 // step that blocks the command (a migration's SQL): the elapsed time moves while nothing else
 // does. Draws once at once; stops and joins when destroyed. Nothing at all when line is disabled.

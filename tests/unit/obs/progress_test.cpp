@@ -108,6 +108,18 @@ TEST(ProgressLine, WriteLineErasesTheStatusLineFirstAndTheNextUpdateRedrawsAtOnc
     EXPECT_EQ(data.str(), "applied 0001_a.sql\n");
 }
 
+TEST(ProgressLine, MakesWayForALogLineWhileDrawnAndNotAfterItsEnd) {
+    std::ostringstream out;
+    {
+        ProgressLine line(/*enabled=*/true, out, /*width=*/80);
+        line.update("busy", Clock::time_point{});
+        make_way_for_log_line();
+        EXPECT_EQ(out.str(), "\rbusy\x1b[K\r\x1b[K");
+    }
+    make_way_for_log_line();  // no line alive: nothing to do, nothing touched
+    EXPECT_EQ(out.str(), "\rbusy\x1b[K\r\x1b[K");
+}
+
 TEST(ProgressTicker, DrawsOnceAtOnceAndStopsWhenDestroyed) {
     std::ostringstream out;
     ProgressLine line(/*enabled=*/true, out, /*width=*/80);
