@@ -137,8 +137,12 @@ RebuildSummary rebuild_live_state(pqxx::connection_base& cx) {
 }
 
 void verify_answers_or_throw(pqxx::connection_base& cx, std::ostream& out) {
+    report_answers_or_throw(verify_answers(cx), out);
+}
+
+void report_answers_or_throw(const std::vector<AnswerCheck>& checks, std::ostream& out) {
     std::vector<std::string> differing;
-    for (const AnswerCheck& check : verify_answers(cx)) {
+    for (const AnswerCheck& check : checks) {
         out << fmt::format("{} analytics.{}: {} rows{}\n", check.equal() ? "ok" : "DIFFERS",
                            check.name, check.live_rows,
                            check.equal()

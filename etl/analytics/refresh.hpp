@@ -36,6 +36,8 @@ std::vector<AnswerCheck> verify_answers(pqxx::connection_base& cx);
 // verify_answers, one line per answer on out ("ok analytics.<name>: N rows", or DIFFERS with
 // the counts) and a summary line; throws naming every answer that differs.
 void verify_answers_or_throw(pqxx::connection_base& cx, std::ostream& out);
+// The same for checks already made: the lines, then the summary or the error.
+void report_answers_or_throw(const std::vector<AnswerCheck>& checks, std::ostream& out);
 
 struct RebuildSummary {
     long long pins = 0;

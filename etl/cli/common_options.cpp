@@ -8,6 +8,7 @@
 
 #include "consume/engine.hpp"
 #include "obs/log.hpp"
+#include "obs/progress.hpp"
 #include "pg/membership.hpp"
 #include "util/errors.hpp"
 
@@ -96,6 +97,27 @@ std::string resolve_topic_prefix(const std::string& flag) {
 void apply_logging_options(const cxxopts::ParseResult& result) {
     obs::set_log_format(obs::parse_log_format(result["log-format"].as<std::string>()));
     obs::set_min_log_level(obs::parse_log_level(result["log-level"].as<std::string>()));
+}
+
+void add_progress_options(cxxopts::Options& options) {
+    options.add_options("Logging")(
+        "progress",
+        "redraw a status line on stderr even when it is not a terminal (never with "
+        "--log-format json)")("no-progress",
+                              "no status line, even on a terminal (the default when stderr is "
+                              "not one: cron, pipes, systemd)");
+}
+
+bool progress_wanted(const cxxopts::ParseResult& result) {
+    if (result.count("progress") && result.count("no-progress")) {
+        throw UsageError("--progress and --no-progress cannot go together");
+    }
+    const obs::ProgressMode mode = result.count("no-progress") ? obs::ProgressMode::off
+                                   : result.count("progress")  ? obs::ProgressMode::on
+                                                               : obs::ProgressMode::automatic;
+    const bool json_logs =
+        obs::parse_log_format(result["log-format"].as<std::string>()) == obs::LogFormat::json;
+    return obs::progress_enabled(mode, obs::stderr_is_tty(), json_logs);
 }
 
 void add_liveness_options(cxxopts::Options& options) {

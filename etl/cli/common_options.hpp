@@ -32,6 +32,12 @@ void add_logging_options(cxxopts::Options& options);
 // applies the logging ones.
 ConnectionSettings connection_settings(const cxxopts::ParseResult& result);
 void apply_logging_options(const cxxopts::ParseResult& result);
+
+// --progress and --no-progress of the long commands (load, emulate): a status line redrawn on
+// stderr. progress_wanted() says whether to draw it: never with --log-format json or
+// --no-progress, always with --progress, else when stderr is a terminal (not cron, not a pipe).
+void add_progress_options(cxxopts::Options& options);
+bool progress_wanted(const cxxopts::ParseResult& result);
 // The --topic-prefix flag, else PINPIPE_TOPIC_PREFIX, else "pinterest".
 std::string resolve_topic_prefix(const std::string& flag);
 

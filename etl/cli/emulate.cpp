@@ -1,6 +1,4 @@
 // pinpipe emulate: realistic pin/geo/user events into Kafka, like the seeds' posting script.
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -10,6 +8,7 @@
 #include "cli/common_options.hpp"
 #include "emulate/emulator.hpp"
 #include "kafka/client.hpp"
+#include "obs/progress.hpp"
 #include "serve/ingest_client.hpp"
 #include "util/errors.hpp"
 #include "util/signals.hpp"
@@ -25,6 +24,7 @@ int emulate_command(const Args& args) {
         "the same --seed gives the same events. Waits for every delivery report.");
     add_connection_options(options);
     add_logging_options(options);
+    add_progress_options(options);
     const emulate::EmulateOptions defaults;
     const emulate::HttpTarget http_defaults;
     options.add_options()(
@@ -59,11 +59,18 @@ int emulate_command(const Args& args) {
     if (emulation.rate < 0) {
         throw UsageError("--rate must not be negative");
     }
-    const bool show_progress = isatty(STDERR_FILENO) != 0;
-    if (show_progress) {
-        emulation.progress = [](uint64_t events, double seconds) {
-            std::cerr << fmt::format("\remulated {} events ({:.0f}/s)", events, events / seconds)
-                      << std::flush;
+    obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
+    if (progress.enabled()) {
+        emulation.progress = [&progress, total = emulation.count](uint64_t events, double seconds) {
+            obs::ProgressFigures figures;
+            figures.label = "emulate";
+            figures.unit = "events";
+            figures.done = events;
+            if (total > 0) {
+                figures.total = total;
+            }
+            figures.seconds = seconds;
+            progress.update(obs::format_progress(figures, progress.width()));
         };
     }
     const std::string via = (*result)["via"].as<std::string>();
@@ -101,9 +108,7 @@ int emulate_command(const Args& args) {
             *base_url, api_key ? api_key : "", *api, batch,
             resolve_topic_prefix((*result)["topic-prefix"].as<std::string>())};
         const emulate::EmulateSummary summary = emulate::emulate_via_http(target, emulation);
-        if (show_progress) {
-            std::cerr << "\n";
-        }
+        progress.finish();
         std::cout << fmt::format(
                          "emulate: {} events ({} records in {} requests) via {}{} to "
                          "{}.pin/.geo/.user in {:.2f} s ({:.0f} events/s)",
@@ -117,9 +122,7 @@ int emulate_command(const Args& args) {
     const emulate::EmulateSummary summary =
         emulate::emulate_to_kafka(settings.kafka_properties(kafka::Producer::default_properties()),
                                   settings.topics(), emulation);
-    if (show_progress) {
-        std::cerr << "\n";
-    }
+    progress.finish();
     std::cout << fmt::format(
                      "emulate: {} events ({} messages, {} re-sent) to {}.pin/.geo/.user in "
                      "{:.2f} s ({:.0f} events/s)",

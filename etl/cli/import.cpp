@@ -2,12 +2,15 @@
 // per file) into staging, exactly once per file content, with dead letters for bad records.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
+#include "obs/progress.hpp"
 #include "ops/import_plan.hpp"
 #include "ops/import_store.hpp"
 #include "pg/connection.hpp"
@@ -28,6 +31,7 @@ int import_command(const Args& args) {
         "offset. Rows are stamped with the import's time as their Kafka timestamp.");
     add_connection_options(options);
     add_logging_options(options);
+    add_progress_options(options);
     options.add_options()("kind", "every record is of this kind: pin, geo or user",
                           cxxopts::value<std::string>()->default_value(""))(
         "max-message-bytes", "larger records are dead letters (reason too_large)",
@@ -63,8 +67,36 @@ int import_command(const Args& args) {
     uint64_t skipped = 0;
     std::array<uint64_t, 3> rows{};
     uint64_t dead_letters = 0;
+    obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
+    // Sizes only for the status line: a file that cannot be read counts 0 here and fails in
+    // import_file with the reason.
+    std::vector<uint64_t> sizes;
+    uint64_t total_bytes = 0;
     for (const std::string& file : files) {
+        std::error_code error;
+        const uintmax_t size = std::filesystem::file_size(file, error);
+        sizes.push_back(error ? 0 : static_cast<uint64_t>(size));
+        total_bytes += sizes.back();
+    }
+    const auto started = std::chrono::steady_clock::now();
+    uint64_t bytes_done = 0;
+    for (size_t index = 0; index < files.size(); ++index) {
+        const std::string& file = files[index];
+        if (progress.enabled()) {
+            obs::ProgressFigures figures;
+            figures.label = "import";
+            figures.unit = "bytes";
+            figures.done = bytes_done;
+            figures.total = total_bytes;
+            figures.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            figures.extra = fmt::format("file {} of {}", index + 1, files.size());
+            progress.update(obs::format_progress(figures, progress.width()));
+        }
         const ops::ImportOutcome outcome = ops::import_file(cx, file, kind, max_message_bytes);
+        bytes_done += sizes[index];
+        // Each file's line goes to stdout on the same terminal: the status line makes way.
+        progress.finish();
         if (outcome.already_imported) {
             ++skipped;
             std::cout << fmt::format("{}: already imported (sha256 {}), skipped", file,

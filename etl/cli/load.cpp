@@ -8,6 +8,7 @@
 #include "cli/common_options.hpp"
 #include "kafka/consumer.hpp"
 #include "load/loader.hpp"
+#include "obs/progress.hpp"
 #include "pg/connection.hpp"
 #include "util/errors.hpp"
 #include "util/signals.hpp"
@@ -24,6 +25,7 @@ int load_command(const Args& args) {
         "Bad messages go to etl.dead_letters with the reason.");
     add_connection_options(options);
     add_logging_options(options);
+    add_progress_options(options);
     add_liveness_options(options);
     const load::LoaderOptions defaults;
     options.add_options()("group",
@@ -95,8 +97,13 @@ int load_command(const Args& args) {
     loader.claim_lease = claim_lease(*result, loader.rebalance_interval);
     loader.lock_timeout = lock_timeout(*result);
 
+    obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
+    if (progress.enabled()) {
+        loader.progress = &progress;
+    }
     util::install_stop_signal_handlers();
     const load::LoadSummary summary = load::run_load(loader);
+    progress.finish();
     std::cout << fmt::format(
                      "load: {} pin, {} geo, {} user rows, {} dead letters from {} partitions in "
                      "{:.2f} s ({:.0f} rows/s){}, run {}",

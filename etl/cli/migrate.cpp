@@ -1,10 +1,15 @@
 // pinpipe migrate [status]: applies the embedded (or --dir) migrations, or lists their state.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
 
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
+#include "obs/progress.hpp"
 #include "pg/connection.hpp"
 #include "pg/migrations.hpp"
 #include "util/errors.hpp"
@@ -45,6 +50,7 @@ int migrate_command(const Args& args) {
                              "  pinpipe migrate status   list applied and pending");
     add_connection_options(options);
     add_logging_options(options);
+    add_progress_options(options);
     options.add_options()("dir",
                           "read migrations from this directory instead of the ones built into "
                           "pinpipe",
@@ -69,13 +75,46 @@ int migrate_command(const Args& args) {
     if (status_only) {
         return print_status(cx, migrations);
     }
+    obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
+    // The migration running now, for the ticker's thread: one can take minutes (an index on a
+    // big table), with nothing else to show that it moves.
+    struct Running {
+        std::mutex mutex;
+        std::string text;
+        std::chrono::steady_clock::time_point started;
+    } running;
+    const auto running_line = [&running] {
+        const std::lock_guard lock(running.mutex);
+        return fmt::format(
+            "{}, {} elapsed", running.text,
+            obs::format_duration(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - running.started)
+                    .count()));
+    };
+    std::optional<obs::ProgressTicker> ticker;
     const auto applied = pg::apply_migrations(
         cx, migrations,
-        [](const pg::Migration& migration, double seconds) {
-            std::cout << fmt::format("applied {} ({:.2f} s)\n", migration.file_name, seconds);
+        [&progress](const pg::Migration& migration, double seconds) {
+            progress.write_line(std::cout,
+                                fmt::format("applied {} ({:.2f} s)", migration.file_name, seconds));
         },
         result->count("out-of-order") > 0 ? pg::PendingOrder::out_of_order_allowed
-                                          : pg::PendingOrder::in_order_only);
+                                          : pg::PendingOrder::in_order_only,
+        [&](const pg::Migration& migration, size_t number, size_t pending) {
+            {
+                const std::lock_guard lock(running.mutex);
+                running.text =
+                    fmt::format("migrate: {} ({} of {})", migration.file_name, number, pending);
+                running.started = std::chrono::steady_clock::now();
+            }
+            // Drawn now (the line made way for the last "applied"), then kept moving.
+            progress.update(running_line());
+            if (!ticker) {
+                ticker.emplace(progress, running_line);
+            }
+        });
+    ticker.reset();
+    progress.finish();
     std::cout << fmt::format("migrate: {} applied, {} already applied, schema at version {:04d}\n",
                              applied.size(), migrations.size() - applied.size(),
                              migrations.empty() ? 0 : migrations.back().version);

@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <stdexcept>
 
 #include "analytics/refresh.hpp"
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
+#include "obs/progress.hpp"
 #include "pg/connection.hpp"
 #include "util/errors.hpp"
 
@@ -27,6 +29,7 @@ int refresh_command(const Args& args) {
         "migrate.");
     add_connection_options(options);
     add_logging_options(options);
+    add_progress_options(options);
     options.add_options()("verify", "compare the live answers with their recomputation (default)")(
         "rebuild", "recompute clean.* and the analytics counts from staging, then verify");
     const auto result = parse_options(options, args);
@@ -39,11 +42,26 @@ int refresh_command(const Args& args) {
         throw UsageError("--verify and --rebuild exclude each other (--rebuild verifies too)");
     }
     const ConnectionSettings settings = connection_settings(*result);
-
+    obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
+    // Each phase is one statement that can take minutes on a big staging: the line shows which
+    // one runs and for how long.
+    const auto phase_ticker = [&progress](std::string phase) {
+        return std::make_unique<obs::ProgressTicker>(
+            progress, [phase = std::move(phase), started = std::chrono::steady_clock::now()] {
+                return fmt::format(
+                    "{}, {} elapsed", phase,
+                    obs::format_duration(
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+                            .count()));
+            });
+    };
     if (rebuild) {
         pg::Connection cx(settings.dsn, "pinpipe-refresh");
         const auto started = std::chrono::steady_clock::now();
+        auto ticker = phase_ticker("refresh: rebuilding clean.* and the counts from staging");
         const analytics::RebuildSummary summary = analytics::rebuild_live_state(cx);
+        ticker.reset();
+        progress.finish();
         std::cout << fmt::format(
                          "rebuilt {} pins, {} geolocations, {} users and their counts from "
                          "staging in {:.1f} s",
@@ -62,7 +80,12 @@ int refresh_command(const Args& args) {
         }
     }
     pg::Connection cx(settings.dsn, "pinpipe-refresh");
-    analytics::verify_answers_or_throw(cx, std::cout);
+    auto ticker = phase_ticker(fmt::format("refresh: recomputing the {} analytics answers",
+                                           analytics::answer_definitions().size()));
+    const std::vector<analytics::AnswerCheck> checks = analytics::verify_answers(cx);
+    ticker.reset();
+    progress.finish();
+    analytics::report_answers_or_throw(checks, std::cout);
     return 0;
 }
 

@@ -2,10 +2,15 @@
 // makes the day partitions ahead; prints what it dropped. Meant for a daily cron or timer.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
 
 #include "cli/command.hpp"
 #include "cli/common_options.hpp"
+#include "obs/progress.hpp"
 #include "ops/retention.hpp"
 #include "pg/connection.hpp"
 #include "util/errors.hpp"
@@ -39,6 +44,7 @@ int retention_command(const Args& args) {
         "Run it daily as the role that ran pinpipe migrate (only a table's owner may drop it).");
     add_connection_options(options);
     add_logging_options(options);
+    add_progress_options(options);
     options.add_options()("keep",
                           "keep staging rows of this age and younger: a number and s, m, h, d or "
                           "w (90d, 12h, 4w)",
@@ -69,8 +75,44 @@ int retention_command(const Args& args) {
         throw UsageError("--lock-timeout-s must be positive");
     }
 
+    obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
+    // The step running now, for the ticker's thread: a DETACH may wait for loads, a count(*)
+    // of a big partition takes a while.
+    struct Running {
+        std::mutex mutex;
+        std::string step;
+        size_t expired = 0;
+        std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    } running;
+    const auto running_line = [&running] {
+        const std::lock_guard lock(running.mutex);
+        return fmt::format(
+            "retention: {}, {} expired partitions so far, {} elapsed", running.step,
+            running.expired,
+            obs::format_duration(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - running.started)
+                    .count()));
+    };
+    std::optional<obs::ProgressTicker> ticker;
+    if (progress.enabled()) {
+        retention.on_step = [&](std::string_view step, size_t expired) {
+            {
+                const std::lock_guard lock(running.mutex);
+                running.step = step;
+                running.expired = expired;
+            }
+            // Drawn now, then kept moving while the step runs.
+            progress.update(running_line());
+            if (!ticker) {
+                ticker.emplace(progress, running_line);
+            }
+        };
+    }
     pg::Connection cx(settings.dsn, "pinpipe-retention");
-    std::cout << ops::render_retention(ops::run_retention(cx, retention)) << std::flush;
+    const ops::RetentionOutcome outcome = ops::run_retention(cx, retention);
+    ticker.reset();
+    progress.finish();
+    std::cout << ops::render_retention(outcome) << std::flush;
     return 0;
 }
 

@@ -272,14 +272,18 @@ class Session {
             pqxx::nontransaction session(*first.cx);
             return m_store.stored_offsets(session);
         });
+        uint64_t behind = 0;
         for (const TopicPartition& tp : m_partitions) {
             const kafka::Watermarks watermarks = m_consumer.watermarks(tp, m_options.kafka_timeout);
             const auto found = stored.find(tp);
             const int64_t start = found == stored.end() ? watermarks.low : found->second;
             if (start < watermarks.high) {
                 m_pending.push_back({tp, watermarks});
+                // Messages below the low watermark are gone (retention): they will not be read.
+                behind += static_cast<uint64_t>(watermarks.high - std::max(start, watermarks.low));
             }
         }
+        m_sink.planned(behind);
         if (!m_pending.empty()) {
             std::mt19937 random(static_cast<unsigned>(getpid()));
             std::rotate(m_pending.begin(),

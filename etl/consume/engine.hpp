@@ -81,6 +81,9 @@ class BatchSink {
     // On the consuming thread, once the batch has committed.
     virtual void committed(const Batch& /*batch*/, const CommitDone& /*done*/) {}
 
+    // Cron: the messages between the stored offsets and the high watermarks seen at start, the
+    // most the run will read; once per session, before anything is read.
+    virtual void planned(uint64_t /*messages_behind*/) {}
     // One message taken from Kafka: valid or a dead letter (counted once its batch commits).
     virtual void consumed(events::EventKind /*kind*/, bool /*valid*/) {}
     // Messages behind the high watermark for every partition owned now; when wants_lag().

@@ -15,13 +15,15 @@ namespace {
 
 using Clock = Pacer::Clock;
 constexpr auto delivery_timeout = std::chrono::seconds(60);
-constexpr auto progress_interval = std::chrono::seconds(1);
+// Twice as often as the status line is redrawn (obs::progress_redraw_interval), which throttles
+// itself: at the same period, a call a hair early would be skipped and the line would stall.
+constexpr auto progress_interval = std::chrono::milliseconds(100);
 
 double seconds_since(Clock::time_point started) {
     return std::chrono::duration<double>(Clock::now() - started).count();
 }
 
-// Calls the options' progress callback about once a second.
+// Calls the options' progress callback about ten times a second.
 class Progress {
   public:
     Progress(const EmulateOptions& options, Clock::time_point started)

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
@@ -23,7 +24,7 @@ namespace {
 class StagingSink final : public consume::BatchSink {
   public:
     StagingSink(const LoaderOptions& options, LoadSummary& summary)
-        : m_options(options), m_summary(summary) {}
+        : m_options(options), m_summary(summary), m_started(std::chrono::steady_clock::now()) {}
 
     std::unique_ptr<consume::Batch> new_batch() override { return std::make_unique<LoadBatch>(); }
 
@@ -55,9 +56,39 @@ class StagingSink final : public consume::BatchSink {
             m_summary.rows[kind] += written.rows[kind];
         }
         m_summary.dead_letters += written.dead_letters;
+        m_messages += batch.messages();
+        show_progress();
+    }
+
+    void planned(uint64_t messages_behind) override { m_behind = messages_behind; }
+    bool wants_lag() const override { return m_options.progress != nullptr && m_options.follow; }
+    void lag(const std::map<events::TopicPartition, int64_t>& lag) override {
+        int64_t total = 0;
+        for (const auto& [tp, behind] : lag) {
+            total += behind;
+        }
+        m_lag = static_cast<uint64_t>(total);
+        show_progress();
     }
 
   private:
+    void show_progress() {
+        if (m_options.progress == nullptr) {
+            return;
+        }
+        obs::ProgressFigures figures;
+        figures.label = "load";
+        figures.unit = "messages";
+        figures.done = m_messages;
+        figures.total = m_behind;
+        figures.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
+        if (m_lag) {
+            figures.extra = "lag " + obs::group_thousands(*m_lag);
+        }
+        m_options.progress->update(obs::format_progress(figures, m_options.progress->width()));
+    }
+
     // Once per partition: a producer that writes nanoseconds does so for every message.
     void warn_unstorable_timestamp(const events::MessageOrigin& at) {
         if (!m_warned_partitions.emplace(std::string(at.topic), at.partition).second) {
@@ -75,6 +106,10 @@ class StagingSink final : public consume::BatchSink {
 
     const LoaderOptions& m_options;
     LoadSummary& m_summary;
+    std::chrono::steady_clock::time_point m_started;
+    uint64_t m_messages = 0;           // committed, dead letters included
+    std::optional<uint64_t> m_behind;  // cron: what the run will read, once planned
+    std::optional<uint64_t> m_lag;     // --follow: behind the high watermarks now
     std::set<std::pair<std::string, int32_t>> m_warned_partitions;
 };
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "consume/engine.hpp"
+#include "obs/progress.hpp"
 
 namespace pinpipe::load {
 
@@ -34,6 +35,10 @@ struct LoaderOptions : consume::ConsumerOptions {
         failpoints = {obs::Failpoint::load_after_claim, obs::Failpoint::load_mid_batch,
                       obs::Failpoint::load_after_commit};
     }
+
+    // The status line (--progress, or stderr a terminal): messages of those behind at start and
+    // the rate, or with --follow the rate and the lag. Null: none.
+    obs::ProgressLine* progress = nullptr;
 };
 
 struct LoadSummary {

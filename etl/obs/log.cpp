@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "obs/progress.hpp"
 #include "util/errors.hpp"
 
 namespace pinpipe::obs {
@@ -105,6 +106,7 @@ void log(LogLevel level, std::string_view message, std::initializer_list<LogFiel
     std::string line =
         format_log_line(g_format.load(), level, message, fields, utc_timestamp_now());
     line += '\n';
+    make_way_for_log_line();
     const std::lock_guard lock(g_write_mutex);
     std::fwrite(line.data(), 1, line.size(), stderr);
 }

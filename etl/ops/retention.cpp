@@ -185,7 +185,13 @@ void require_age(std::string_view option, const TimeBound& bound) {
 
 RetentionOutcome run_retention(pqxx::connection_base& cx, const RetentionOptions& options) {
     RetentionOutcome outcome;
+    const auto step = [&](std::string_view what) {
+        if (options.on_step) {
+            options.on_step(what, outcome.partitions.size());
+        }
+    };
     outcome.dry_run = options.dry_run;
+    step("detached partitions");
     outcome.leftovers = detached_day_tables(cx);
     if (!options.dry_run) {
         with_lock_hint("the detached staging partitions", options,
@@ -195,16 +201,19 @@ RetentionOutcome run_retention(pqxx::connection_base& cx, const RetentionOptions
         outcome.cutoff = cutoff_of(cx, *options.keep);
         for (const events::EventKind kind : events::all_event_kinds) {
             const std::string table = load::staging_table(kind);
+            step(table);
             with_lock_hint(table, options, [&] { expire_table(cx, table, options, outcome); });
         }
     }
     // After the drops: rows that waited in a default partition and are now expired were just
     // deleted instead of being filed into a partition of their own first.
     if (!options.dry_run) {
+        step("partitions ahead");
         with_lock_hint("the staging tables", options,
                        [&] { make_partitions_ahead(cx, options, outcome); });
     }
     if (options.keep_dead_letters) {
+        step("etl.dead_letters");
         outcome.dead_letter_cutoff = cutoff_of(cx, *options.keep_dead_letters);
         DeadLetterFilter filter;
         filter.failed_before = TimeBound{TimeBound::Kind::absolute, outcome.dead_letter_cutoff};

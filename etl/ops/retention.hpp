@@ -6,8 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ops/dead_letters.hpp"
@@ -27,6 +29,9 @@ struct RetentionOptions {
     // How long a DETACH may wait for running loads: it locks the whole staging table, and loads
     // queued behind a waiting DETACH wait too.
     std::chrono::seconds lock_timeout{10};
+    // Before each step (a table, the partitions ahead, the dead letters), with the expired
+    // partitions found so far: for a status line.
+    std::function<void(std::string_view step, size_t expired_partitions)> on_step;
 };
 
 struct ExpiredPartition {

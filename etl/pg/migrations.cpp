@@ -186,7 +186,8 @@ std::string_view state_name(MigrationState state) {
 
 std::vector<Migration> apply_migrations(
     pqxx::connection_base& cx, const std::vector<Migration>& migrations,
-    const std::function<void(const Migration&, double seconds)>& on_applied, PendingOrder order) {
+    const std::function<void(const Migration&, double seconds)>& on_applied, PendingOrder order,
+    const std::function<void(const Migration&, size_t number, size_t pending)>& on_started) {
     // Session-level lock: a second `migrate` waits here and then finds nothing left to do.
     pqxx::nontransaction(cx).exec(fmt::format("SELECT pg_advisory_lock({})", migration_lock_sql));
     struct Unlock {
@@ -228,6 +229,9 @@ std::vector<Migration> apply_migrations(
             "applied one, or run pinpipe migrate --out-of-order if it is meant to run now)",
             late->file_name));
     }
+    const auto pending_count = static_cast<size_t>(std::count_if(
+        plan.begin(), plan.end(),
+        [](const MigrationStatus& status) { return status.state == MigrationState::pending; }));
     std::vector<Migration> applied;
     for (const Migration& migration : migrations) {
         const bool pending = std::any_of(plan.begin(), plan.end(), [&](const MigrationStatus& s) {
@@ -235,6 +239,9 @@ std::vector<Migration> apply_migrations(
         });
         if (!pending) {
             continue;
+        }
+        if (on_started) {
+            on_started(migration, applied.size() + 1, pending_count);
         }
         const auto started = std::chrono::steady_clock::now();
         pqxx::work tx(cx);

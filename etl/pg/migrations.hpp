@@ -64,12 +64,14 @@ enum class PendingOrder { in_order_only, out_of_order_allowed };
 
 // Applies every pending migration under an advisory lock (concurrent runs wait for each other);
 // refuses to apply anything when an applied file changed, the database is ahead of the binary,
-// or (unless allowed) a pending version is lower than an applied one. Calls on_applied after
-// each commit. Returns the migrations applied.
+// or (unless allowed) a pending version is lower than an applied one. Calls on_started before
+// each migration (its number among the pending ones, from 1) and on_applied after each commit.
+// Returns the migrations applied.
 std::vector<Migration> apply_migrations(
     pqxx::connection_base& cx, const std::vector<Migration>& migrations,
     const std::function<void(const Migration&, double seconds)>& on_applied = {},
-    PendingOrder order = PendingOrder::in_order_only);
+    PendingOrder order = PendingOrder::in_order_only,
+    const std::function<void(const Migration&, size_t number, size_t pending)>& on_started = {});
 std::vector<MigrationStatus> migration_status(pqxx::connection_base& cx,
                                               const std::vector<Migration>& migrations);
 

@@ -538,6 +538,26 @@ TEST(RefreshCommand, VerifiesEveryAnswer) {
     }
 }
 
+TEST(RefreshCommand, OnATerminalAStatusLineNamesEachPhaseAndMakesWayForTheAnswers) {
+    const std::string dsn = seeded_database();
+    const testing::PinpipeRun run =
+        testing::run_pinpipe_on_terminal({"refresh", "--rebuild", "--dsn", dsn});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    for (const std::string phase :
+         {"\rrefresh: rebuilding clean.* and the counts from staging, 0:0", "\r\x1b[Krebuilt ",
+          "\rrefresh: recomputing the 9 analytics answers, 0:0", "\r\x1b[Kok analytics.",
+          "refresh: all 9 analytics answers equal their recomputation"}) {
+        EXPECT_NE(run.output.find(phase), std::string::npos) << phase << "\n" << run.output;
+    }
+
+    // Not on a terminal: the lines of before and nothing else.
+    const testing::PinpipeRun piped = testing::run_pinpipe({"refresh", "--rebuild", "--dsn", dsn});
+    ASSERT_EQ(piped.exit_code, 0) << piped.output;
+    EXPECT_EQ(piped.output.find('\r'), std::string::npos) << piped.output;
+    EXPECT_EQ(piped.output.find("elapsed"), std::string::npos) << piped.output;
+    EXPECT_EQ(piped.output.rfind("rebuilt ", 0), 0u) << piped.output;
+}
+
 TEST(RefreshCommand, NamesEveryDifferingAnswerAndRebuildRepairs) {
     const std::string dsn = seeded_database();
     {

@@ -96,6 +96,33 @@ TEST_F(ImportTest, TheSeedsOneEventPerFileShapeAndEachContentOnce) {
     EXPECT_EQ(number("SELECT count(*) FROM etl.imported_files"), 2);
 }
 
+TEST_F(ImportTest, OnATerminalAStatusLineCountsFilesAndBytesAndMakesWayForEachFilesLine) {
+    const fs::path first = write("a.json", "{\"index\": 6, \"category\": \"travel\"}");
+    const fs::path second = write("b.json", "{\"index\": 7, \"category\": \"art\"}");
+    const auto run = testing::run_pinpipe_on_terminal(
+        {"import", first.string(), second.string(), "--dsn", m_dsn});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find(fmt::format("\rimport: 0 of {} bytes (0.0%), 0/s, file 1 of 2",
+                                          fs::file_size(first) + fs::file_size(second))),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find(fmt::format("\rimport: {} of ", fs::file_size(first))),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("file 2 of 2"), std::string::npos) << run.output;
+    // Erased before each file's line; nothing is left on the line of the summary.
+    EXPECT_NE(run.output.find("\r\x1b[K" + first.string() + ": 1 pin"), std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("\r\nimport: 2 files imported"), std::string::npos) << run.output;
+
+    // Not on a terminal: the output of before, with no status line.
+    const fs::path third = write("c.json", "{\"index\": 8, \"category\": \"art\"}");
+    const auto piped = import({third.string()});
+    ASSERT_EQ(piped.exit_code, 0) << piped.output;
+    EXPECT_EQ(piped.output.find('\r'), std::string::npos) << piped.output;
+    EXPECT_EQ(piped.output.find("bytes"), std::string::npos) << piped.output;
+}
+
 TEST_F(ImportTest, UsageAndUnreadableFilesFailClearly) {
     EXPECT_EQ(import({}).exit_code, 2);
     EXPECT_EQ(import({"--kind", "pins", "x.json"}).exit_code, 2);

@@ -485,6 +485,59 @@ TEST_F(LoadTest, AHungFollowerInItsTransactionIsEndedByTheOtherWhichThenLoadsAll
     expect_exactly(events);
 }
 
+TEST_F(LoadTest, OnATerminalAStatusLineCountsTheMessagesBehindAndIsErasedBeforeTheSummary) {
+    emulate(3000, 1);
+    const auto run = testing::run_pinpipe_on_terminal(with_connection({"load"}));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    // Planned at start: 3 topics of 3,000 messages; the first commit draws the line at once.
+    EXPECT_NE(run.output.find("\rload: "), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find(" of 9,000 messages ("), std::string::npos) << run.output;
+    // Erased (carriage return, erase to end of line) right before the unchanged summary line.
+    EXPECT_NE(run.output.find("\r\x1b[Kload: 3000 pin, 3000 geo, 3000 user rows, 0 dead letters"),
+              std::string::npos)
+        << run.output;
+    expect_exactly(3000);
+}
+
+TEST_F(LoadTest, EmulateOnATerminalShowsEventsSentOfTheCountThenItsUnchangedSummary) {
+    // At 1,000 events/s the run lasts half a second: the line is drawn at least once.
+    const auto run = testing::run_pinpipe_on_terminal(
+        with_connection({"emulate", "--count", "500", "--rate", "1000", "--seed", "1"}));
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find(" of 500 events ("), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("\r\x1b[Kemulate: 500 events (1500 messages, "), std::string::npos)
+        << run.output;
+}
+
+TEST_F(LoadTest, WithoutATerminalOrWithNoProgressOnlyTheSummaryLineAndProgressForcesTheLine) {
+    const auto no_status_line = [](const std::string& output) {
+        return output.find('\r') == std::string::npos && output.find('\x1b') == std::string::npos &&
+               output.find("messages") == std::string::npos;
+    };
+    emulate(3000, 1);
+    const auto cron = load();
+    ASSERT_EQ(cron.exit_code, 0) << cron.output;
+    EXPECT_TRUE(no_status_line(cron.output)) << cron.output;
+    EXPECT_NE(cron.output.find("\nload: 3000 pin, 3000 geo, 3000 user rows, 0 dead letters"),
+              std::string::npos)
+        << cron.output;
+
+    emulate(3000, 2);
+    const auto quiet = testing::run_pinpipe_on_terminal(with_connection({"load", "--no-progress"}));
+    ASSERT_EQ(quiet.exit_code, 0) << quiet.output;
+    // The terminal turns \n into \r\n: only a \r before a \n is allowed there.
+    EXPECT_EQ(quiet.output.find('\x1b'), std::string::npos) << quiet.output;
+    EXPECT_EQ(quiet.output.find("messages"), std::string::npos) << quiet.output;
+    EXPECT_NE(quiet.output.find("load: 3000 pin, 3000 geo, 3000 user rows"), std::string::npos)
+        << quiet.output;
+
+    emulate(3000, 3);
+    const auto forced = load({"--progress"});
+    ASSERT_EQ(forced.exit_code, 0) << forced.output;
+    EXPECT_NE(forced.output.find(" of 9,000 messages ("), std::string::npos) << forced.output;
+    expect_exactly(9000);
+}
+
 TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
     util::ChildProcess loader = start_load({"--follow", "--max-batch-ms", "100"});
     emulate(1000, 7);
@@ -494,6 +547,23 @@ TEST_F(LoadTest, FollowLoadsNewEventsAndStopsCleanlyOnSigterm) {
     loader.send_signal(SIGTERM);
     EXPECT_EQ(loader.wait_for(5s), 0);
     expect_exactly(1500);
+}
+
+TEST_F(LoadTest, FollowWithProgressShowsMessagesRateAndLagWithoutATotal) {
+    const auto stderr_file = std::filesystem::temp_directory_path() / (m_prefix + ".stderr");
+    util::ChildProcess loader = start("load", {"--follow", "--progress"}, "", stderr_file);
+    emulate(1000, 7);
+    // An open-ended run: no "of", no ETA; the lag (every second) once caught up is 0.
+    EXPECT_TRUE(testing::eventually([&] {
+        const std::string log = read_file(stderr_file);
+        return log.find("\rload: 3,000 messages, ") != std::string::npos &&
+               log.find(", lag 0\x1b[K") != std::string::npos;
+    })) << read_file(stderr_file);
+    loader.send_signal(SIGTERM);
+    EXPECT_EQ(loader.wait_for(5s), 0);
+    EXPECT_EQ(read_file(stderr_file).find("ETA"), std::string::npos);
+    std::filesystem::remove(stderr_file);
+    expect_exactly(1000);
 }
 
 TEST_F(LoadTest, FollowersShareThePartitionsAndTakeOverFromACrashedOne) {

@@ -51,6 +51,30 @@ TEST(Migrate, EmptyDatabaseGetsSchemasTablesAndRoles) {
               static_cast<long long>(embedded_count));
 }
 
+TEST(Migrate, OnATerminalAStatusLineNamesTheMigrationAndMakesWayForEachAppliedLine) {
+    const auto run = testing::run_pinpipe_on_terminal({"migrate", "--dsn", fresh_database()});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find(fmt::format(
+                  "\rmigrate: 0001_create_schemas_and_roles.sql (1 of {}), 0:00 elapsed\x1b[K",
+                  embedded_count)),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("\r\x1b[Kapplied 0001_create_schemas_and_roles.sql ("),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find(fmt::format("migrate: {} applied", embedded_count)),
+              std::string::npos)
+        << run.output;
+
+    // Not on a terminal: the lines of before and nothing else.
+    const auto piped = run_pinpipe({"migrate", "--dsn", fresh_database()});
+    ASSERT_EQ(piped.exit_code, 0) << piped.output;
+    EXPECT_EQ(piped.output.find('\r'), std::string::npos) << piped.output;
+    EXPECT_EQ(piped.output.find("elapsed"), std::string::npos) << piped.output;
+    EXPECT_EQ(piped.output.rfind("applied 0001_create_schemas_and_roles.sql (", 0), 0u)
+        << piped.output;
+}
+
 TEST(Migrate, SecondRunAppliesNothing) {
     const std::string dsn = fresh_database();
     ASSERT_EQ(run_pinpipe({"migrate", "--dsn", dsn}).exit_code, 0);

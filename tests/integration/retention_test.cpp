@@ -254,6 +254,26 @@ TEST_F(Retention, DeadLettersGoOnlyWhenAsked) {
     EXPECT_EQ(count(m_cx, "SELECT count(*) FROM etl.dead_letters"), 1);
 }
 
+TEST_F(Retention, OnATerminalAStatusLineNamesEachStepAndIsErasedBeforeTheReport) {
+    const auto run = testing::run_pinpipe_on_terminal(
+        {"retention", "--dsn", m_dsn, "--keep", "90d", "--keep-dead-letters", "30d"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    // The first step is drawn at once; the next ones, a few ms apart here, wait their turn.
+    EXPECT_NE(run.output.find("\rretention: detached partitions, 0 expired partitions so far, "
+                              "0:00 elapsed\x1b[K"),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("\r\x1b[Kstaging keeps messages from "), std::string::npos)
+        << run.output;
+
+    // Not on a terminal: the report alone, as before.
+    const auto piped =
+        run_pinpipe({"retention", "--dsn", m_dsn, "--keep", "90d", "--keep-dead-letters", "30d"});
+    ASSERT_EQ(piped.exit_code, 0) << piped.output;
+    EXPECT_EQ(piped.output.find('\r'), std::string::npos) << piped.output;
+    EXPECT_EQ(piped.output.find("so far"), std::string::npos) << piped.output;
+}
+
 TEST_F(Retention, RefusesWhatIsNotADuration) {
     for (const char* keep : {"2024-01-01", "ninety", "90"}) {
         const auto run = run_pinpipe({"retention", "--dsn", m_dsn, "--keep", keep});

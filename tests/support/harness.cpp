@@ -130,6 +130,31 @@ PinpipeRun run_pinpipe(const std::vector<std::string>& args) {
     return {result.exit_code, result.output};
 }
 
+namespace {
+
+// argv as one shell command line, every word in single quotes: for script --command.
+std::string shell_command(const std::vector<std::string>& argv) {
+    std::string line;
+    for (const std::string& word : argv) {
+        std::string quoted = "'";
+        for (const char c : word) {
+            quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        }
+        line += (line.empty() ? "" : " ") + quoted + "'";
+    }
+    return line;
+}
+
+}  // namespace
+
+PinpipeRun run_pinpipe_on_terminal(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {PINPIPE_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const util::ProcessResult result = util::run_process(
+        {"script", "--quiet", "--return", "--command", shell_command(argv), "/dev/null"});
+    return {result.exit_code, result.output};
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds bound) {
     const auto deadline = std::chrono::steady_clock::now() + bound;
     while (std::chrono::steady_clock::now() < deadline) {

@@ -57,6 +57,9 @@ struct PinpipeRun {
     std::string output;
 };
 PinpipeRun run_pinpipe(const std::vector<std::string>& args);
+// The same as a user at a terminal runs it: util-linux script gives the child a pseudo-terminal
+// for stdout and stderr; the output is what that terminal received (with \r\n line ends).
+PinpipeRun run_pinpipe_on_terminal(const std::vector<std::string>& args);
 
 // The whole of a text file ("" when it does not exist): a child's stderr, say.
 std::string read_file(const std::filesystem::path& path);
