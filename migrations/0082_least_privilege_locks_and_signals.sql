@@ -58,6 +58,12 @@ EXCEPTION WHEN lock_not_available THEN
       AND l.classid::bigint = ((fold_lock >> 32) & 4294967295)
       AND l.objid::bigint = (fold_lock & 4294967295)
     LIMIT 1;
+    IF holder.pid IS NULL THEN
+        -- Released between the timeout and this look: the batch simply runs again.
+        RAISE EXCEPTION 'waited longer than lock_timeout (%) for the live state''s fold lock, which its holder has released since',
+                current_setting('lock_timeout')
+            USING ERRCODE = 'lock_not_available';
+    END IF;
     RAISE EXCEPTION 'waited longer than lock_timeout (%) for the live state''s fold lock, held by pid % (role %, application_name "%", in its transaction for %)',
             current_setting('lock_timeout'), holder.pid, holder.usename, holder.application_name,
             holder.in_transaction

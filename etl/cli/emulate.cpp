@@ -61,7 +61,7 @@ int emulate_command(const Args& args) {
     }
     obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
     if (progress.enabled()) {
-        emulation.progress = [&progress, total = emulation.count](uint64_t events, double seconds) {
+        emulation.progress = [&progress, total = emulation.count](uint64_t events) {
             obs::ProgressFigures figures;
             figures.label = "emulate";
             figures.unit = "events";
@@ -69,8 +69,7 @@ int emulate_command(const Args& args) {
             if (total > 0) {
                 figures.total = total;
             }
-            figures.seconds = seconds;
-            progress.update(obs::format_progress(figures, progress.width()));
+            progress.show(figures);
         };
     }
     const std::string via = (*result)["via"].as<std::string>();

@@ -2,7 +2,6 @@
 // per file) into staging, exactly once per file content, with dead letters for bad records.
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
@@ -78,7 +77,6 @@ int import_command(const Args& args) {
         sizes.push_back(error ? 0 : static_cast<uint64_t>(size));
         total_bytes += sizes.back();
     }
-    const auto started = std::chrono::steady_clock::now();
     uint64_t bytes_done = 0;
     for (size_t index = 0; index < files.size(); ++index) {
         const std::string& file = files[index];
@@ -88,10 +86,8 @@ int import_command(const Args& args) {
             figures.unit = "bytes";
             figures.done = bytes_done;
             figures.total = total_bytes;
-            figures.seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
             figures.extra = fmt::format("file {} of {}", index + 1, files.size());
-            progress.update(obs::format_progress(figures, progress.width()));
+            progress.show(figures);
         }
         const ops::ImportOutcome outcome = ops::import_file(cx, file, kind, max_message_bytes);
         bytes_done += sizes[index];

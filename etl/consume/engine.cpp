@@ -539,6 +539,8 @@ class Session {
     // offset moves there with the next batch, or a cron run would claim and read the partition
     // again every time and never call it finished.
     void move_past_gap(const TopicPartition& tp, PartitionState& state, int64_t end_offset) {
+        // Never past a cron run's target: what lies beyond it is the next run's to read.
+        end_offset = std::min(end_offset, state.target);
         if (end_offset <= state.next) {
             return;
         }

@@ -27,18 +27,17 @@ double seconds_since(Clock::time_point started) {
 class Progress {
   public:
     Progress(const EmulateOptions& options, Clock::time_point started)
-        : m_options(options), m_started(started), m_next(started + progress_interval) {}
+        : m_options(options), m_next(started + progress_interval) {}
 
     void tick(uint64_t events) {
         if (m_options.progress && Clock::now() >= m_next) {
-            m_options.progress(events, seconds_since(m_started));
+            m_options.progress(events);
             m_next += progress_interval;
         }
     }
 
   private:
     const EmulateOptions& m_options;
-    Clock::time_point m_started;
     Clock::time_point m_next;
 };
 

@@ -34,8 +34,8 @@ struct EmulateOptions {
     uint64_t count = 1000;  // events (0: until SIGTERM/SIGINT)
     double rate = 0;        // events per second (0: as fast as possible)
     uint64_t seed = 1;
-    // Called about ten times a second with the events so far and the seconds since the start.
-    std::function<void(uint64_t events, double seconds)> progress;
+    // Called about ten times a second with the events sent so far.
+    std::function<void(uint64_t events)> progress;
 };
 
 struct EmulateSummary {

@@ -24,7 +24,7 @@ namespace {
 class StagingSink final : public consume::BatchSink {
   public:
     StagingSink(const LoaderOptions& options, LoadSummary& summary)
-        : m_options(options), m_summary(summary), m_started(std::chrono::steady_clock::now()) {}
+        : m_options(options), m_summary(summary) {}
 
     std::unique_ptr<consume::Batch> new_batch() override { return std::make_unique<LoadBatch>(); }
 
@@ -81,12 +81,10 @@ class StagingSink final : public consume::BatchSink {
         figures.unit = "messages";
         figures.done = m_messages;
         figures.total = m_behind;
-        figures.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
         if (m_lag) {
             figures.extra = "lag " + obs::group_thousands(*m_lag);
         }
-        m_options.progress->update(obs::format_progress(figures, m_options.progress->width()));
+        m_options.progress->show(figures);
     }
 
     // Once per partition: a producer that writes nanoseconds does so for every message.
@@ -106,7 +104,6 @@ class StagingSink final : public consume::BatchSink {
 
     const LoaderOptions& m_options;
     LoadSummary& m_summary;
-    std::chrono::steady_clock::time_point m_started;
     uint64_t m_messages = 0;           // committed, dead letters included
     std::optional<uint64_t> m_behind;  // cron: what the run will read, once planned
     std::optional<uint64_t> m_lag;     // --follow: behind the high watermarks now

@@ -108,6 +108,15 @@ void make_way_for_log_line() {
     }
 }
 
+void ProgressLine::show(ProgressFigures figures) {
+    if (!m_enabled) {
+        return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    figures.seconds = std::chrono::duration<double>(now - m_started).count();
+    update(format_progress(figures, m_width), now);
+}
+
 void ProgressLine::update(std::string_view text, std::chrono::steady_clock::time_point now) {
     const std::lock_guard lock(m_mutex);
     if (!m_enabled || !redraw_due(m_last_drawn, now, progress_redraw_interval)) {

@@ -61,6 +61,9 @@ class ProgressLine {
     // Draws text unless the last redraw was under progress_redraw_interval ago.
     void update(std::string_view text,
                 std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+    // Draws figures as format_progress does, their seconds counted from this line's start (when
+    // the command began), unless the last redraw was under progress_redraw_interval ago.
+    void show(ProgressFigures figures);
     void finish();
     // A line of the command's own output (to out, stdout say, on the same terminal): the status
     // line is erased first, and redrawn by the next update.
@@ -75,6 +78,7 @@ class ProgressLine {
     std::ostream& m_out;
     size_t m_width;
     std::optional<std::chrono::steady_clock::time_point> m_last_drawn;
+    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
 };
 
 // Erases the status line that is drawn now, if any, so that a log line written next on stderr
