@@ -1,4 +1,5 @@
-// pinpipe migrate [status]: applies the embedded (or --dir) migrations, or lists their state.
+// pinpipe migrate [status]: applies the embedded (or --dir) migrations, versioned then
+// repeatable, or lists their state.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -17,20 +18,26 @@
 namespace pinpipe::cli {
 namespace {
 
-std::vector<pg::Migration> load_migrations(const std::string& directory) {
+pg::Migrations load_migrations(const std::string& directory) {
     return pg::parse_migrations(directory.empty() ? pg::embedded_migrations()
                                                   : pg::read_migration_directory(directory));
 }
 
-int print_status(pqxx::connection_base& cx, const std::vector<pg::Migration>& migrations) {
-    const std::vector<pg::MigrationStatus> statuses = pg::migration_status(cx, migrations);
+int print_status(pqxx::connection_base& cx, const pg::Migrations& migrations) {
+    const pg::MigrationsStatus statuses = pg::migration_status(cx, migrations);
     std::cout << fmt::format("{:<7} {:<8} {:<19} {}\n", "version", "state", "applied_at", "file");
     bool drift = false;
-    for (const pg::MigrationStatus& status : statuses) {
+    for (const pg::MigrationStatus& status : statuses.versioned) {
         std::cout << fmt::format(
             "{:04d}    {:<8} {:<19} {}\n", status.version, pg::state_name(status.state),
             status.applied_at.empty() ? "-" : status.applied_at, status.file_name);
         drift = drift || status.state == pg::MigrationState::changed;
+    }
+    // Repeatables: "changed" is no drift but the next migrate's work (the file was edited).
+    for (const pg::RepeatableStatus& status : statuses.repeatable) {
+        std::cout << fmt::format("{:<7} {:<8} {:<19} {}\n", "R", pg::state_name(status.state),
+                                 status.applied_at.empty() ? "-" : status.applied_at,
+                                 status.file_name);
     }
     if (drift) {
         throw std::runtime_error(
@@ -44,8 +51,10 @@ int print_status(pqxx::connection_base& cx, const std::vector<pg::Migration>& mi
 
 int migrate_command(const Args& args) {
     cxxopts::Options options(args.at(0),
-                             "Apply the SQL migrations in order, each in its own "
-                             "transaction, under an advisory lock.\n"
+                             "Apply the SQL migrations, each in its own transaction, under an "
+                             "advisory lock: the pending versioned ones (NNNN_name.sql) in "
+                             "order, then the repeatable ones (R__name.sql) that are new or "
+                             "changed, in name order.\n"
                              "  pinpipe migrate          apply what is pending\n"
                              "  pinpipe migrate status   list applied and pending");
     add_connection_options(options);
@@ -69,8 +78,7 @@ int migrate_command(const Args& args) {
                                      result->unmatched().front()));
     }
     const ConnectionSettings settings = connection_settings(*result);
-    const std::vector<pg::Migration> migrations =
-        load_migrations((*result)["dir"].as<std::string>());
+    const pg::Migrations migrations = load_migrations((*result)["dir"].as<std::string>());
     pg::Connection cx(settings.dsn, "pinpipe-migrate");
     if (status_only) {
         return print_status(cx, migrations);
@@ -92,32 +100,35 @@ int migrate_command(const Args& args) {
                     .count()));
     };
     std::optional<obs::ProgressTicker> ticker;
-    const auto applied = pg::apply_migrations(
+    pg::MigrationProgress report;
+    report.applied = [&progress](const std::string& file_name, double seconds) {
+        progress.write_line(std::cout, fmt::format("applied {} ({:.2f} s)", file_name, seconds));
+    };
+    report.started = [&](const std::string& file_name, size_t number, size_t count) {
+        {
+            const std::lock_guard lock(running.mutex);
+            running.text = fmt::format("migrate: {} ({} of {})", file_name, number, count);
+            running.started = std::chrono::steady_clock::now();
+        }
+        // Drawn now (the line made way for the last "applied"), then kept moving.
+        progress.update(running_line());
+        if (!ticker) {
+            ticker.emplace(progress, running_line);
+        }
+    };
+    const pg::AppliedMigrations applied = pg::apply_migrations(
         cx, migrations,
-        [&progress](const pg::Migration& migration, double seconds) {
-            progress.write_line(std::cout,
-                                fmt::format("applied {} ({:.2f} s)", migration.file_name, seconds));
-        },
         result->count("out-of-order") > 0 ? pg::PendingOrder::out_of_order_allowed
                                           : pg::PendingOrder::in_order_only,
-        [&](const pg::Migration& migration, size_t number, size_t pending) {
-            {
-                const std::lock_guard lock(running.mutex);
-                running.text =
-                    fmt::format("migrate: {} ({} of {})", migration.file_name, number, pending);
-                running.started = std::chrono::steady_clock::now();
-            }
-            // Drawn now (the line made way for the last "applied"), then kept moving.
-            progress.update(running_line());
-            if (!ticker) {
-                ticker.emplace(progress, running_line);
-            }
-        });
+        report);
     ticker.reset();
     progress.finish();
-    std::cout << fmt::format("migrate: {} applied, {} already applied, schema at version {:04d}\n",
-                             applied.size(), migrations.size() - applied.size(),
-                             migrations.empty() ? 0 : migrations.back().version);
+    std::cout << fmt::format(
+        "migrate: {} applied, {} already applied, schema at version {:04d}; {} repeatable "
+        "applied, {} unchanged\n",
+        applied.versioned.size(), migrations.versioned.size() - applied.versioned.size(),
+        migrations.versioned.empty() ? 0 : migrations.versioned.back().version,
+        applied.repeatable.size(), migrations.repeatable.size() - applied.repeatable.size());
     return 0;
 }
 

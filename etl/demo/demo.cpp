@@ -151,7 +151,8 @@ void migrate(const std::string& dsn) {
     const auto migrations = pg::parse_migrations(pg::embedded_migrations());
     const auto applied = pg::apply_migrations(cx, migrations);
     std::cout << fmt::format("    {} migrations applied, schema at version {:04d}\n",
-                             applied.size(), migrations.back().version);
+                             applied.versioned.size() + applied.repeatable.size(),
+                             migrations.versioned.back().version);
 }
 
 // Waits until load and stream have committed every produced message, showing progress.

@@ -32,7 +32,26 @@ void ensure_bookkeeping_table(pqxx::transaction_base& tx) {
         "  checksum text NOT NULL,"
         "  applied_at timestamptz NOT NULL DEFAULT now());"
         "COMMENT ON TABLE etl.schema_migrations IS "
-        "  'Migrations applied by pinpipe migrate, with the SHA-256 of each file';");
+        "  'Migrations applied by pinpipe migrate, with the SHA-256 of each file';"
+        "CREATE TABLE IF NOT EXISTS etl.schema_repeatables ("
+        "  name text PRIMARY KEY,"
+        "  checksum text NOT NULL,"
+        "  applied_at timestamptz NOT NULL DEFAULT now());"
+        "COMMENT ON TABLE etl.schema_repeatables IS "
+        "  'Repeatable migrations (R__<name>.sql) applied by pinpipe migrate, with the SHA-256 "
+        "of each file as last applied: a file whose checksum differs is applied again';");
+}
+
+std::vector<AppliedRepeatable> read_applied_repeatables(pqxx::transaction_base& tx) {
+    const pqxx::result rows = tx.exec(
+        "SELECT name, checksum, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') "
+        "FROM etl.schema_repeatables ORDER BY name");
+    std::vector<AppliedRepeatable> applied;
+    for (const pqxx::row& row : rows) {
+        applied.push_back(
+            {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+    }
+    return applied;
 }
 
 std::vector<AppliedMigration> read_applied(pqxx::transaction_base& tx) {
@@ -47,8 +66,28 @@ std::vector<AppliedMigration> read_applied(pqxx::transaction_base& tx) {
     return applied;
 }
 
-bool bookkeeping_table_exists(pqxx::transaction_base& tx) {
-    return tx.exec1("SELECT to_regclass('etl.schema_migrations') IS NOT NULL")[0].as<bool>();
+bool table_exists(pqxx::transaction_base& tx, const char* table) {
+    return tx.exec_params1("SELECT to_regclass($1) IS NOT NULL", table)[0].as<bool>();
+}
+
+// Runs one migration file in a transaction of its own, with record (the bookkeeping row) in
+// the same transaction.
+void apply_file(pqxx::connection_base& cx, const std::string& file_name, const std::string& sql,
+                const std::function<void(pqxx::work&)>& record) {
+    pqxx::work tx(cx);
+    // A schema change must survive a crash right after migrate returns, even on a server
+    // (or a throwaway test cluster) that commits without waiting for the WAL flush.
+    tx.exec("SET LOCAL synchronous_commit = on");
+    const std::string failed = fmt::format("migration {} failed and was rolled back: ", file_name);
+    try {
+        tx.exec(sql);
+    } catch (const pqxx::sql_error& error) {
+        throw pqxx::sql_error(failed + error.what(), "", error.sqlstate().c_str());
+    } catch (const pqxx::broken_connection& error) {
+        throw pqxx::broken_connection(failed + error.what());
+    }
+    record(tx);
+    tx.commit();
 }
 
 }  // namespace
@@ -85,6 +124,25 @@ std::vector<MigrationFile> read_migration_directory(const std::filesystem::path&
 
 namespace {
 
+bool valid_name(std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+}
+
+constexpr std::string_view repeatable_prefix = "R__";
+constexpr std::string_view sql_suffix = ".sql";
+
+// R__name.sql with name in [a-z0-9_]+: returns the name, or nullopt.
+std::optional<std::string> repeatable_name(const std::string& file_name) {
+    if (!file_name.starts_with(repeatable_prefix) || !file_name.ends_with(sql_suffix)) {
+        return std::nullopt;
+    }
+    std::string name = file_name.substr(
+        repeatable_prefix.size(), file_name.size() - repeatable_prefix.size() - sql_suffix.size());
+    return valid_name(name) ? std::optional(name) : std::nullopt;
+}
+
 // NNNN_name.sql with name in [a-z0-9_]+: returns the name, or nullopt.
 std::optional<std::string> migration_name(const std::string& file_name) {
     constexpr size_t digits = 4;
@@ -98,31 +156,45 @@ std::optional<std::string> migration_name(const std::string& file_name) {
         return std::nullopt;
     }
     std::string name = file_name.substr(digits + 1, file_name.size() - digits - 1 - suffix.size());
-    const bool valid = std::all_of(name.begin(), name.end(), [&](char c) {
-        return (c >= 'a' && c <= 'z') || is_digit(c) || c == '_';
-    });
-    return valid ? std::optional(name) : std::nullopt;
+    return valid_name(name) ? std::optional(name) : std::nullopt;
 }
 
 }  // namespace
 
-std::vector<Migration> parse_migrations(const std::vector<MigrationFile>& files) {
-    std::vector<Migration> migrations;
+Migrations parse_migrations(const std::vector<MigrationFile>& files) {
+    Migrations migrations;
     std::set<int> versions;
     for (const MigrationFile& file : files) {
+        if (const std::optional<std::string> name = repeatable_name(file.file_name)) {
+            migrations.repeatable.push_back(
+                {*name, file.file_name, file.sql, sha256_hex(file.sql)});
+            continue;
+        }
         const std::optional<std::string> name = migration_name(file.file_name);
         if (!name) {
-            throw UsageError(fmt::format(
-                "migration file name {} is not of the form NNNN_verb_object.sql", file.file_name));
+            throw UsageError(
+                fmt::format("migration file name {} is neither NNNN_verb_object.sql (versioned) "
+                            "nor R__name.sql (repeatable), name in a-z, 0-9 and _",
+                            file.file_name));
         }
         const int version = std::stoi(file.file_name.substr(0, 4));
         if (!versions.insert(version).second) {
             throw UsageError(fmt::format("two migration files have version {:04d}", version));
         }
-        migrations.push_back({version, *name, file.file_name, file.sql, sha256_hex(file.sql)});
+        migrations.versioned.push_back(
+            {version, *name, file.file_name, file.sql, sha256_hex(file.sql)});
     }
-    std::sort(migrations.begin(), migrations.end(),
+    std::sort(migrations.versioned.begin(), migrations.versioned.end(),
               [](const Migration& a, const Migration& b) { return a.version < b.version; });
+    std::sort(
+        migrations.repeatable.begin(), migrations.repeatable.end(),
+        [](const RepeatableMigration& a, const RepeatableMigration& b) { return a.name < b.name; });
+    for (size_t i = 1; i < migrations.repeatable.size(); ++i) {
+        if (migrations.repeatable[i].name == migrations.repeatable[i - 1].name) {
+            throw UsageError(fmt::format("two repeatable migration files are named {}",
+                                         migrations.repeatable[i].file_name));
+        }
+    }
     return migrations;
 }
 
@@ -170,6 +242,36 @@ std::optional<MigrationStatus> first_out_of_order(const std::vector<MigrationSta
     return std::nullopt;
 }
 
+std::vector<RepeatableStatus> plan_repeatables(const std::vector<RepeatableMigration>& repeatable,
+                                               const std::vector<AppliedRepeatable>& applied) {
+    std::map<std::string, const AppliedRepeatable*> applied_by_name;
+    for (const AppliedRepeatable& row : applied) {
+        applied_by_name[row.name] = &row;
+    }
+    std::vector<RepeatableStatus> plan;
+    for (const RepeatableMigration& migration : repeatable) {
+        const auto found = applied_by_name.find(migration.name);
+        if (found == applied_by_name.end()) {
+            plan.push_back({migration.file_name, MigrationState::pending, ""});
+            continue;
+        }
+        const bool same = found->second->checksum == migration.checksum;
+        plan.push_back({migration.file_name,
+                        same ? MigrationState::applied : MigrationState::changed,
+                        found->second->applied_at});
+        applied_by_name.erase(found);
+    }
+    for (const auto& [name, row] : applied_by_name) {
+        plan.push_back({fmt::format("{}{}{}", repeatable_prefix, name, sql_suffix),
+                        MigrationState::unknown, row->applied_at});
+    }
+    return plan;
+}
+
+bool repeatable_due(MigrationState state) {
+    return state == MigrationState::pending || state == MigrationState::changed;
+}
+
 std::string_view state_name(MigrationState state) {
     switch (state) {
         case MigrationState::applied:
@@ -184,10 +286,8 @@ std::string_view state_name(MigrationState state) {
     return "unknown";
 }
 
-std::vector<Migration> apply_migrations(
-    pqxx::connection_base& cx, const std::vector<Migration>& migrations,
-    const std::function<void(const Migration&, double seconds)>& on_applied, PendingOrder order,
-    const std::function<void(const Migration&, size_t number, size_t pending)>& on_started) {
+AppliedMigrations apply_migrations(pqxx::connection_base& cx, const Migrations& migrations,
+                                   PendingOrder order, const MigrationProgress& progress) {
     // Session-level lock: a second `migrate` waits here and then finds nothing left to do.
     pqxx::nontransaction(cx).exec(fmt::format("SELECT pg_advisory_lock({})", migration_lock_sql));
     struct Unlock {
@@ -203,10 +303,13 @@ std::vector<Migration> apply_migrations(
     } unlock{cx};
 
     std::vector<MigrationStatus> plan;
+    std::vector<RepeatableStatus> repeatable_plan;
     {
         pqxx::nontransaction session(cx);
         ensure_bookkeeping_table(session);
-        plan = plan_migrations(migrations, read_applied(session));
+        plan = plan_migrations(migrations.versioned, read_applied(session));
+        repeatable_plan =
+            plan_repeatables(migrations.repeatable, read_applied_repeatables(session));
     }
     for (const MigrationStatus& status : plan) {
         if (status.state == MigrationState::changed) {
@@ -229,54 +332,69 @@ std::vector<Migration> apply_migrations(
             "applied one, or run pinpipe migrate --out-of-order if it is meant to run now)",
             late->file_name));
     }
-    const auto pending_count = static_cast<size_t>(std::count_if(
-        plan.begin(), plan.end(),
-        [](const MigrationStatus& status) { return status.state == MigrationState::pending; }));
-    std::vector<Migration> applied;
-    for (const Migration& migration : migrations) {
-        const bool pending = std::any_of(plan.begin(), plan.end(), [&](const MigrationStatus& s) {
-            return s.version == migration.version && s.state == MigrationState::pending;
-        });
-        if (!pending) {
-            continue;
+    std::vector<const Migration*> pending;
+    for (const Migration& migration : migrations.versioned) {
+        if (std::any_of(plan.begin(), plan.end(), [&](const MigrationStatus& s) {
+                return s.version == migration.version && s.state == MigrationState::pending;
+            })) {
+            pending.push_back(&migration);
         }
-        if (on_started) {
-            on_started(migration, applied.size() + 1, pending_count);
+    }
+    std::vector<const RepeatableMigration*> due;
+    for (const RepeatableMigration& migration : migrations.repeatable) {
+        if (std::any_of(repeatable_plan.begin(), repeatable_plan.end(),
+                        [&](const RepeatableStatus& s) {
+                            return s.file_name == migration.file_name && repeatable_due(s.state);
+                        })) {
+            due.push_back(&migration);
+        }
+    }
+    const size_t count = pending.size() + due.size();
+    AppliedMigrations applied;
+    const auto run = [&](const std::string& file_name, const std::string& sql,
+                         const std::function<void(pqxx::work&)>& record) {
+        if (progress.started) {
+            progress.started(file_name, applied.versioned.size() + applied.repeatable.size() + 1,
+                             count);
         }
         const auto started = std::chrono::steady_clock::now();
-        pqxx::work tx(cx);
-        // A schema change must survive a crash right after migrate returns, even on a server
-        // (or a throwaway test cluster) that commits without waiting for the WAL flush.
-        tx.exec("SET LOCAL synchronous_commit = on");
-        const std::string failed =
-            fmt::format("migration {} failed and was rolled back: ", migration.file_name);
-        try {
-            tx.exec(migration.sql);
-        } catch (const pqxx::sql_error& error) {
-            throw pqxx::sql_error(failed + error.what(), "", error.sqlstate().c_str());
-        } catch (const pqxx::broken_connection& error) {
-            throw pqxx::broken_connection(failed + error.what());
-        }
-        tx.exec_params(
-            "INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-            migration.version, migration.name, migration.checksum);
-        tx.commit();
-        applied.push_back(migration);
-        if (on_applied) {
-            on_applied(
-                migration,
+        apply_file(cx, file_name, sql, record);
+        if (progress.applied) {
+            progress.applied(
+                file_name,
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
+    };
+    for (const Migration* migration : pending) {
+        run(migration->file_name, migration->sql, [&](pqxx::work& tx) {
+            tx.exec_params(
+                "INSERT INTO etl.schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                migration->version, migration->name, migration->checksum);
+        });
+        applied.versioned.push_back(*migration);
+    }
+    // After every versioned migration, so that a repeatable is written against the newest
+    // tables; in name order, which the file names make the order of their dependencies.
+    for (const RepeatableMigration* migration : due) {
+        run(migration->file_name, migration->sql, [&](pqxx::work& tx) {
+            tx.exec_params(
+                "INSERT INTO etl.schema_repeatables (name, checksum) VALUES ($1, $2) "
+                "ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()",
+                migration->name, migration->checksum);
+        });
+        applied.repeatable.push_back(*migration);
     }
     return applied;
 }
 
-std::vector<MigrationStatus> migration_status(pqxx::connection_base& cx,
-                                              const std::vector<Migration>& migrations) {
+MigrationsStatus migration_status(pqxx::connection_base& cx, const Migrations& migrations) {
     pqxx::nontransaction session(cx);
-    return plan_migrations(migrations, bookkeeping_table_exists(session)
-                                           ? read_applied(session)
-                                           : std::vector<AppliedMigration>{});
+    return {plan_migrations(migrations.versioned, table_exists(session, "etl.schema_migrations")
+                                                      ? read_applied(session)
+                                                      : std::vector<AppliedMigration>{}),
+            plan_repeatables(migrations.repeatable, table_exists(session, "etl.schema_repeatables")
+                                                        ? read_applied_repeatables(session)
+                                                        : std::vector<AppliedRepeatable>{})};
 }
 
 }  // namespace pinpipe::pg

@@ -299,10 +299,11 @@ TEST_F(Retention, StatusShowsPartitionsAndSizes) {
 TEST(StagingMigration, KeepsEveryRowAndEveryAnswer) {
     const std::string dsn = testing::fresh_database();
     pg::Connection cx(dsn, "retention_test");
-    const std::vector<pg::Migration> all = pg::parse_migrations(pg::embedded_migrations());
-    std::vector<pg::Migration> before_partitioning, partitioning;
-    for (const pg::Migration& migration : all) {
-        (migration.version < 31 ? before_partitioning : partitioning).push_back(migration);
+    const pg::Migrations all = pg::parse_migrations(pg::embedded_migrations());
+    pg::Migrations before_partitioning, partitioning;
+    for (const pg::Migration& migration : all.versioned) {
+        (migration.version < 31 ? before_partitioning : partitioning)
+            .versioned.push_back(migration);
     }
     pg::apply_migrations(cx, before_partitioning);
     const std::int64_t now = now_ms();
@@ -328,10 +329,10 @@ TEST(StagingMigration, KeepsEveryRowAndEveryAnswer) {
 
     // Only 0031 (and whatever else lies before the live-analytics migrations), so that the
     // answers are computed the same way on both sides.
-    std::vector<pg::Migration> through_partitioning = before_partitioning;
-    for (const pg::Migration& migration : partitioning) {
+    pg::Migrations through_partitioning = before_partitioning;
+    for (const pg::Migration& migration : partitioning.versioned) {
         if (migration.version < 40) {
-            through_partitioning.push_back(migration);
+            through_partitioning.versioned.push_back(migration);
         }
     }
     pg::apply_migrations(cx, through_partitioning);

@@ -11,7 +11,8 @@ namespace {
 
 TEST(MigrationFiles, OrderedByVersionWithChecksums) {
     const auto migrations =
-        parse_migrations({{"0002_create_b.sql", "select 2;"}, {"0001_create_a.sql", "select 1;"}});
+        parse_migrations({{"0002_create_b.sql", "select 2;"}, {"0001_create_a.sql", "select 1;"}})
+            .versioned;
     ASSERT_EQ(migrations.size(), 2u);
     EXPECT_EQ(migrations[0].version, 1);
     EXPECT_EQ(migrations[0].name, "create_a");
@@ -23,6 +24,22 @@ TEST(MigrationFiles, RejectsBadNamesAndDuplicateVersions) {
     EXPECT_THROW(parse_migrations({{"1_create.sql", ""}}), UsageError);
     EXPECT_THROW(parse_migrations({{"0001_Create Table.sql", ""}}), UsageError);
     EXPECT_THROW(parse_migrations({{"0001_a.sql", ""}, {"0001_b.sql", ""}}), UsageError);
+    EXPECT_THROW(parse_migrations({{"R__.sql", ""}}), UsageError);
+    EXPECT_THROW(parse_migrations({{"R__Views.sql", ""}}), UsageError);
+    EXPECT_THROW(parse_migrations({{"r__views.sql", ""}}), UsageError);
+    EXPECT_THROW(parse_migrations({{"R__a.sql", "x"}, {"R__a.sql", "y"}}), UsageError);
+}
+
+TEST(MigrationFiles, RepeatablesAreSeparateAndOrderedByName) {
+    const auto migrations = parse_migrations({{"R__20_views.sql", "create view"},
+                                              {"0001_create_a.sql", "select 1;"},
+                                              {"R__10_functions.sql", "create function"}});
+    ASSERT_EQ(migrations.versioned.size(), 1u);
+    ASSERT_EQ(migrations.repeatable.size(), 2u);
+    EXPECT_EQ(migrations.repeatable[0].name, "10_functions");
+    EXPECT_EQ(migrations.repeatable[0].file_name, "R__10_functions.sql");
+    EXPECT_EQ(migrations.repeatable[0].checksum, sha256_hex("create function"));
+    EXPECT_EQ(migrations.repeatable[1].name, "20_views");
 }
 
 TEST(Sha256, MatchesKnownDigest) {
@@ -32,7 +49,8 @@ TEST(Sha256, MatchesKnownDigest) {
 
 TEST(MigrationPlan, MarksAppliedPendingChangedAndUnknown) {
     const auto migrations =
-        parse_migrations({{"0001_a.sql", "one"}, {"0002_b.sql", "two"}, {"0003_c.sql", "three"}});
+        parse_migrations({{"0001_a.sql", "one"}, {"0002_b.sql", "two"}, {"0003_c.sql", "three"}})
+            .versioned;
     const std::vector<AppliedMigration> applied = {
         {1, "a", sha256_hex("one"), "2026-01-01 00:00:00"},
         {2, "b", sha256_hex("edited"), "2026-01-01 00:00:01"},
@@ -50,7 +68,8 @@ TEST(MigrationPlan, FindsAPendingVersionBelowTheHighestApplied) {
     const auto migrations = parse_migrations({{"0001_a.sql", "one"},
                                               {"0002_b.sql", "two"},
                                               {"0003_c.sql", "three"},
-                                              {"0004_d.sql", "4"}});
+                                              {"0004_d.sql", "4"}})
+                                .versioned;
     const auto applied_through = [](std::vector<int> versions) {
         std::vector<AppliedMigration> applied;
         const std::map<int, std::pair<std::string, std::string>> files = {
@@ -71,8 +90,45 @@ TEST(MigrationPlan, FindsAPendingVersionBelowTheHighestApplied) {
     EXPECT_FALSE(first_out_of_order(plan_migrations(migrations, applied_through({1, 2, 3, 4}))));
 }
 
+TEST(RepeatablePlan, NewAndChangedFilesAreDueUnchangedOnesAreNot) {
+    const auto repeatable = parse_migrations({{"R__10_functions.sql", "functions v1"},
+                                              {"R__20_views.sql", "views v2"},
+                                              {"R__30_triggers.sql", "triggers"}})
+                                .repeatable;
+    const std::vector<AppliedRepeatable> applied = {
+        {"10_functions", sha256_hex("functions v1"), "2026-01-01 00:00:00"},
+        {"20_views", sha256_hex("views v1"), "2026-01-01 00:00:01"},
+        {"05_gone", sha256_hex("old"), "2026-01-01 00:00:02"}};
+    const auto plan = plan_repeatables(repeatable, applied);
+    ASSERT_EQ(plan.size(), 4u);
+    EXPECT_EQ(plan[0].file_name, "R__10_functions.sql");
+    EXPECT_EQ(plan[0].state, MigrationState::applied);
+    EXPECT_EQ(plan[0].applied_at, "2026-01-01 00:00:00");
+    EXPECT_FALSE(repeatable_due(plan[0].state));
+    EXPECT_EQ(plan[1].file_name, "R__20_views.sql");
+    EXPECT_EQ(plan[1].state, MigrationState::changed);
+    EXPECT_TRUE(repeatable_due(plan[1].state)) << "a changed repeatable is applied again";
+    EXPECT_EQ(plan[2].file_name, "R__30_triggers.sql");
+    EXPECT_EQ(plan[2].state, MigrationState::pending);
+    EXPECT_EQ(plan[2].applied_at, "");
+    EXPECT_TRUE(repeatable_due(plan[2].state));
+    // Recorded but without a file: listed, never applied (there is nothing to apply).
+    EXPECT_EQ(plan[3].file_name, "R__05_gone.sql");
+    EXPECT_EQ(plan[3].state, MigrationState::unknown);
+    EXPECT_FALSE(repeatable_due(plan[3].state));
+}
+
+TEST(RepeatablePlan, NothingRecordedMeansEveryFileIsPending) {
+    const auto plan =
+        plan_repeatables(parse_migrations({{"R__b.sql", "b"}, {"R__a.sql", "a"}}).repeatable, {});
+    ASSERT_EQ(plan.size(), 2u);
+    EXPECT_EQ(plan[0].file_name, "R__a.sql");
+    EXPECT_EQ(plan[0].state, MigrationState::pending);
+    EXPECT_EQ(plan[1].state, MigrationState::pending);
+}
+
 TEST(EmbeddedMigrations, AreWellFormedAndStartAtOne) {
-    const auto migrations = parse_migrations(embedded_migrations());
+    const auto migrations = parse_migrations(embedded_migrations()).versioned;
     ASSERT_FALSE(migrations.empty());
     EXPECT_EQ(migrations.front().version, 1);
     // Version ranges are reserved per issue (so parallel branches never collide): gaps are
