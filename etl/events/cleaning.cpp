@@ -1,4 +1,5 @@
-// The cleaning rules of DESIGN §6, mirroring the SQL functions of migration 0004.
+// The cleaning rules of DESIGN §6, mirroring the SQL functions of
+// migrations/R__20_cleaning_functions.sql.
 #include "events/cleaning.hpp"
 
 #include <fmt/format.h>

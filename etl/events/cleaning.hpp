@@ -1,6 +1,7 @@
 // The cleaning rules of DESIGN §6 in C++, for the streaming path. They mirror the SQL functions
-// of migration 0004 one for one (the views are the reference); a test feeds the same events to
-// both and requires identical output. Pure functions: no I/O.
+// of migrations/R__20_cleaning_functions.sql one for one (the SQL, which the live-state fold
+// applies, is the reference); a test feeds the same events to both and requires identical
+// output. Pure functions: no I/O.
 #pragma once
 
 #include <simdjson.h>

@@ -91,10 +91,10 @@ Membership::Membership(std::string consumer, std::string host, int pid, MemberRo
       m_claim_lease(claim_lease) {}
 
 size_t Membership::end_lapsed_sessions(pqxx::transaction_base& tx) const {
-    // The function (migration 0082) ends only the backends holding the liveness lock of an
-    // instance of this group whose heartbeat is older than the lease, and waits up to a second
-    // for each to exit, so that this same heartbeat sees its partitions free. It runs with its
-    // owner's right to signal; no pinpipe role holds pg_signal_backend.
+    // The function (migrations/R__70_consumer_leases.sql) ends only the backends holding the
+    // liveness lock of an instance of this group whose heartbeat is older than the lease, and waits
+    // up to a second for each to exit, so that this same heartbeat sees its partitions free. It
+    // runs with its owner's right to signal; no pinpipe role holds pg_signal_backend.
     const size_t ended = tx.exec_params1("SELECT etl.end_lapsed_instances($1, $2, $3)", m_consumer,
                                          m_id, m_claim_lease.count())[0]
                              .as<size_t>();
