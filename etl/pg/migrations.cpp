@@ -198,26 +198,52 @@ Migrations parse_migrations(const std::vector<MigrationFile>& files) {
     return migrations;
 }
 
+namespace {
+
+// The rows a database recorded, by key; each file takes the row of its key, and what no file
+// took is left over (unknown to these files).
+template <typename Key, typename Row>
+class RecordedRows {
+  public:
+    template <typename KeyOf>
+    RecordedRows(const std::vector<Row>& rows, KeyOf key_of) {
+        for (const Row& row : rows) {
+            m_rows[key_of(row)] = &row;
+        }
+    }
+
+    // A file's state and when it was applied: pending without a row, applied when the row has
+    // the file's checksum, changed otherwise.
+    std::pair<MigrationState, std::string> take(const Key& key, const std::string& checksum) {
+        const auto found = m_rows.find(key);
+        if (found == m_rows.end()) {
+            return {MigrationState::pending, ""};
+        }
+        std::pair<MigrationState, std::string> state{
+            found->second->checksum == checksum ? MigrationState::applied : MigrationState::changed,
+            found->second->applied_at};
+        m_rows.erase(found);
+        return state;
+    }
+
+    const std::map<Key, const Row*>& left_over() const { return m_rows; }
+
+  private:
+    std::map<Key, const Row*> m_rows;
+};
+
+}  // namespace
+
 std::vector<MigrationStatus> plan_migrations(const std::vector<Migration>& migrations,
                                              const std::vector<AppliedMigration>& applied) {
-    std::map<int, const AppliedMigration*> applied_by_version;
-    for (const AppliedMigration& row : applied) {
-        applied_by_version[row.version] = &row;
-    }
+    RecordedRows<int, AppliedMigration> recorded(
+        applied, [](const AppliedMigration& row) { return row.version; });
     std::vector<MigrationStatus> plan;
     for (const Migration& migration : migrations) {
-        const auto found = applied_by_version.find(migration.version);
-        if (found == applied_by_version.end()) {
-            plan.push_back({migration.version, migration.file_name, MigrationState::pending, ""});
-            continue;
-        }
-        const bool same = found->second->checksum == migration.checksum;
-        plan.push_back({migration.version, migration.file_name,
-                        same ? MigrationState::applied : MigrationState::changed,
-                        found->second->applied_at});
-        applied_by_version.erase(found);
+        auto [state, applied_at] = recorded.take(migration.version, migration.checksum);
+        plan.push_back({migration.version, migration.file_name, state, std::move(applied_at)});
     }
-    for (const auto& [version, row] : applied_by_version) {
+    for (const auto& [version, row] : recorded.left_over()) {
         plan.push_back({version, fmt::format("{:04d}_{}.sql", version, row->name),
                         MigrationState::unknown, row->applied_at});
     }
@@ -244,24 +270,14 @@ std::optional<MigrationStatus> first_out_of_order(const std::vector<MigrationSta
 
 std::vector<RepeatableStatus> plan_repeatables(const std::vector<RepeatableMigration>& repeatable,
                                                const std::vector<AppliedRepeatable>& applied) {
-    std::map<std::string, const AppliedRepeatable*> applied_by_name;
-    for (const AppliedRepeatable& row : applied) {
-        applied_by_name[row.name] = &row;
-    }
+    RecordedRows<std::string, AppliedRepeatable> recorded(
+        applied, [](const AppliedRepeatable& row) { return row.name; });
     std::vector<RepeatableStatus> plan;
     for (const RepeatableMigration& migration : repeatable) {
-        const auto found = applied_by_name.find(migration.name);
-        if (found == applied_by_name.end()) {
-            plan.push_back({migration.file_name, MigrationState::pending, ""});
-            continue;
-        }
-        const bool same = found->second->checksum == migration.checksum;
-        plan.push_back({migration.file_name,
-                        same ? MigrationState::applied : MigrationState::changed,
-                        found->second->applied_at});
-        applied_by_name.erase(found);
+        auto [state, applied_at] = recorded.take(migration.name, migration.checksum);
+        plan.push_back({migration.file_name, state, std::move(applied_at)});
     }
-    for (const auto& [name, row] : applied_by_name) {
+    for (const auto& [name, row] : recorded.left_over()) {
         plan.push_back({fmt::format("{}{}{}", repeatable_prefix, name, sql_suffix),
                         MigrationState::unknown, row->applied_at});
     }
