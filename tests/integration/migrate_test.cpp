@@ -489,7 +489,7 @@ TEST(Migrate, ADatabaseAt0091WithDataUpgradesToTheSchemaOfAFreshOne) {
     }
 }
 
-TEST(Migrate, TheSchemaCatalogSeesWhatARepeatableChanges) {
+TEST(Migrate, TheSchemaComparisonSeesACommentAndAFunctionBody) {
     // The comparison above must be able to fail: a function's body and a column's comment.
     const std::string dsn = migrated_database();
     pg::Connection cx(dsn, "test");
