@@ -10,3 +10,4 @@ SELECT etl.grant_if_role_exists('pinpipe_loader', 'REVOKE INSERT, UPDATE, DELETE
 COMMENT ON COLUMN etl.schema_repeatables.name IS 'The file''s name between R__ and .sql';
 COMMENT ON COLUMN etl.schema_repeatables.checksum IS 'SHA-256 of the file as last applied, hex';
 COMMENT ON COLUMN etl.schema_repeatables.applied_at IS 'When the transaction that last applied the file started';
+COMMENT ON COLUMN etl.schema_repeatables.superseded IS 'Checksums the file was applied with before and replaced since: a pinpipe whose file has one of them is older than the database, and migrate refuses it';

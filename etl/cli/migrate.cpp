@@ -33,16 +33,24 @@ int print_status(pqxx::connection_base& cx, const pg::Migrations& migrations) {
             status.applied_at.empty() ? "-" : status.applied_at, status.file_name);
         drift = drift || status.state == pg::MigrationState::changed;
     }
-    // Repeatables: "changed" is no drift but the next migrate's work (the file was edited).
+    // Repeatables: "changed" is no drift but the next migrate's work (the file was edited);
+    // "superseded" says this binary is older than the database.
+    bool older = false;
     for (const pg::RepeatableStatus& status : statuses.repeatable) {
         std::cout << fmt::format("{:<7} {:<8} {:<19} {}\n", "R", pg::state_name(status.state),
                                  status.applied_at.empty() ? "-" : status.applied_at,
                                  status.file_name);
+        older = older || status.state == pg::MigrationState::superseded;
     }
     if (drift) {
         throw std::runtime_error(
             "an applied migration was changed afterwards (see the rows marked changed): restore "
             "the file and add a new migration instead");
+    }
+    if (older) {
+        throw std::runtime_error(
+            "a repeatable migration of this pinpipe was replaced on the database by a newer "
+            "version (see the rows marked superseded): use the newer release");
     }
     return 0;
 }

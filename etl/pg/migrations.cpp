@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <ranges>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -36,7 +37,8 @@ void ensure_bookkeeping_table(pqxx::transaction_base& tx) {
         "CREATE TABLE IF NOT EXISTS etl.schema_repeatables ("
         "  name text PRIMARY KEY,"
         "  checksum text NOT NULL,"
-        "  applied_at timestamptz NOT NULL DEFAULT now());"
+        "  applied_at timestamptz NOT NULL DEFAULT now(),"
+        "  superseded text[] NOT NULL DEFAULT '{}');"
         "COMMENT ON TABLE etl.schema_repeatables IS "
         "  'Repeatable migrations (R__<name>.sql) applied by pinpipe migrate, with the SHA-256 "
         "of each file as last applied: a file whose checksum differs is applied again';");
@@ -44,12 +46,19 @@ void ensure_bookkeeping_table(pqxx::transaction_base& tx) {
 
 std::vector<AppliedRepeatable> read_applied_repeatables(pqxx::transaction_base& tx) {
     const pqxx::result rows = tx.exec(
-        "SELECT name, checksum, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS') "
-        "FROM etl.schema_repeatables ORDER BY name");
+        "SELECT name, checksum, to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS'), "
+        "array_to_string(superseded, ',') FROM etl.schema_repeatables ORDER BY name");
     std::vector<AppliedRepeatable> applied;
     for (const pqxx::row& row : rows) {
-        applied.push_back(
-            {row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>()});
+        std::vector<std::string> superseded;
+        const std::string listed = row[3].as<std::string>();
+        if (!listed.empty()) {
+            for (const auto part : std::views::split(listed, ',')) {
+                superseded.emplace_back(part.begin(), part.end());
+            }
+        }
+        applied.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                           row[2].as<std::string>(), std::move(superseded)});
     }
     return applied;
 }
@@ -275,6 +284,15 @@ std::vector<RepeatableStatus> plan_repeatables(const std::vector<RepeatableMigra
     std::vector<RepeatableStatus> plan;
     for (const RepeatableMigration& migration : repeatable) {
         auto [state, applied_at] = recorded.take(migration.name, migration.checksum);
+        if (state == MigrationState::changed) {
+            const auto row =
+                std::find_if(applied.begin(), applied.end(),
+                             [&](const AppliedRepeatable& r) { return r.name == migration.name; });
+            if (std::ranges::find(row->superseded_checksums, migration.checksum) !=
+                row->superseded_checksums.end()) {
+                state = MigrationState::superseded;
+            }
+        }
         plan.push_back({migration.file_name, state, std::move(applied_at)});
     }
     for (const auto& [name, row] : recorded.left_over()) {
@@ -298,6 +316,8 @@ std::string_view state_name(MigrationState state) {
             return "changed";
         case MigrationState::unknown:
             return "unknown";
+        case MigrationState::superseded:
+            return "superseded";
     }
     return "unknown";
 }
@@ -339,6 +359,17 @@ AppliedMigrations apply_migrations(pqxx::connection_base& cx, const Migrations& 
                 "the database has migration {} applied, which this pinpipe does not know (is "
                 "this pinpipe older than the database? use the newer release)",
                 status.file_name));
+        }
+    }
+    for (const RepeatableStatus& status : repeatable_plan) {
+        if (status.state == MigrationState::superseded) {
+            throw std::runtime_error(fmt::format(
+                "repeatable migration {} of this pinpipe was applied to the database before and "
+                "replaced by another version of the file on {}: this pinpipe is older than the one "
+                "that last migrated the database, and would put older functions back (use the "
+                "newer release; if the file is meant to return to an earlier content, change it, "
+                "e.g. its header comment, so that it is a new version)",
+                status.file_name, status.applied_at));
         }
     }
     if (const auto late = first_out_of_order(plan); late && order == PendingOrder::in_order_only) {
@@ -394,8 +425,10 @@ AppliedMigrations apply_migrations(pqxx::connection_base& cx, const Migrations& 
     for (const RepeatableMigration* migration : due) {
         run(migration->file_name, migration->sql, [&](pqxx::work& tx) {
             tx.exec_params(
-                "INSERT INTO etl.schema_repeatables (name, checksum) VALUES ($1, $2) "
-                "ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()",
+                "INSERT INTO etl.schema_repeatables AS r (name, checksum) VALUES ($1, $2) "
+                "ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = "
+                "now(), "
+                "superseded = r.superseded || r.checksum",
                 migration->name, migration->checksum);
         });
         applied.repeatable.push_back(*migration);

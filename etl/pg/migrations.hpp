@@ -49,17 +49,21 @@ struct AppliedMigration {
     std::string applied_at;
 };
 
-// The checksum a repeatable migration was last applied with.
+// The checksum a repeatable migration was last applied with, and those it replaced.
 struct AppliedRepeatable {
     std::string name;
     std::string checksum;
     std::string applied_at;
+    std::vector<std::string> superseded_checksums;  // applied before, replaced since
 };
 
 // Versioned: changed is drift (refused); unknown is a version only the database has.
 // Repeatable: pending was never applied, changed is applied again by the next migrate; unknown
-// was applied but has no file any more (its objects stay until a versioned migration drops them).
-enum class MigrationState { applied, pending, changed, unknown };
+// was applied but has no file any more (its objects stay until a versioned migration drops them);
+// superseded is a file whose content was applied once and replaced since by another: this binary
+// is older than the one that last migrated the database, and applying it would put the older
+// functions back (refused).
+enum class MigrationState { applied, pending, changed, unknown, superseded };
 
 struct MigrationStatus {
     int version;

@@ -283,6 +283,34 @@ TEST(Migrate, ARepeatableIsAppliedAgainWhenItChangesAndOnlyThen) {
     }
 }
 
+TEST(Migrate, AnOlderBinaryDoesNotPutAReplacedRepeatableBack) {
+    const std::string dsn = fresh_database();
+    pg::Connection cx(dsn, "test");
+    const std::string older_view = "CREATE OR REPLACE VIEW v AS SELECT t_total() AS total";
+    pg::apply_migrations(cx, pg::parse_migrations(repeatable_fixture(older_view)));
+    pg::apply_migrations(cx, pg::parse_migrations(repeatable_fixture(
+                                 "CREATE OR REPLACE VIEW v AS SELECT t_total() + 0 AS total")));
+    ASSERT_EQ(applications(cx), "R__10,R__20,R__20");
+
+    const pg::Migrations older = pg::parse_migrations(repeatable_fixture(older_view));
+    const auto status = pg::migration_status(cx, older);
+    ASSERT_EQ(status.repeatable.size(), 2u);
+    EXPECT_EQ(status.repeatable[1].state, pg::MigrationState::superseded);
+    try {
+        pg::apply_migrations(cx, older);
+        FAIL() << "expected the older repeatable to be refused";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("R__20_views.sql"), std::string::npos)
+            << error.what();
+        EXPECT_NE(std::string(error.what()).find("older"), std::string::npos) << error.what();
+    }
+    EXPECT_EQ(applications(cx), "R__10,R__20,R__20") << "nothing ran";
+    EXPECT_EQ(testing::exec(cx, "SELECT pg_get_viewdef('v')")[0][0].as<std::string>().find("+ 0") !=
+                  std::string::npos,
+              true)
+        << "the newer view stays";
+}
+
 TEST(Migrate, AFailingRepeatableRollsBackNamesTheFileAndStaysDue) {
     const std::string dsn = fresh_database();
     pg::Connection cx(dsn, "test");

@@ -96,9 +96,9 @@ TEST(RepeatablePlan, NewAndChangedFilesAreDueUnchangedOnesAreNot) {
                                               {"R__30_triggers.sql", "triggers"}})
                                 .repeatable;
     const std::vector<AppliedRepeatable> applied = {
-        {"10_functions", sha256_hex("functions v1"), "2026-01-01 00:00:00"},
-        {"20_views", sha256_hex("views v1"), "2026-01-01 00:00:01"},
-        {"05_gone", sha256_hex("old"), "2026-01-01 00:00:02"}};
+        {"10_functions", sha256_hex("functions v1"), "2026-01-01 00:00:00", {}},
+        {"20_views", sha256_hex("views v1"), "2026-01-01 00:00:01", {}},
+        {"05_gone", sha256_hex("old"), "2026-01-01 00:00:02", {}}};
     const auto plan = plan_repeatables(repeatable, applied);
     ASSERT_EQ(plan.size(), 4u);
     EXPECT_EQ(plan[0].file_name, "R__10_functions.sql");
@@ -116,6 +116,21 @@ TEST(RepeatablePlan, NewAndChangedFilesAreDueUnchangedOnesAreNot) {
     EXPECT_EQ(plan[3].file_name, "R__05_gone.sql");
     EXPECT_EQ(plan[3].state, MigrationState::unknown);
     EXPECT_FALSE(repeatable_due(plan[3].state));
+}
+
+TEST(RepeatablePlan, AFileWhoseContentWasReplacedSinceIsSupersededNotDue) {
+    const auto repeatable =
+        parse_migrations({{"R__fold.sql", "fold v1"}, {"R__views.sql", "views v3"}}).repeatable;
+    const std::vector<AppliedRepeatable> applied = {
+        {"fold", sha256_hex("fold v2"), "2026-02-01 00:00:00", {sha256_hex("fold v1")}},
+        {"views", sha256_hex("views v2"), "2026-02-01 00:00:00", {sha256_hex("views v1")}}};
+    const auto plan = plan_repeatables(repeatable, applied);
+    ASSERT_EQ(plan.size(), 2u);
+    EXPECT_EQ(plan[0].state, MigrationState::superseded)
+        << "v1 was applied, then replaced by v2: this binary is older than the database";
+    EXPECT_FALSE(repeatable_due(plan[0].state));
+    EXPECT_EQ(state_name(plan[0].state), "superseded");
+    EXPECT_EQ(plan[1].state, MigrationState::changed) << "v3 was never applied: a newer file";
 }
 
 TEST(RepeatablePlan, NothingRecordedMeansEveryFileIsPending) {
