@@ -9,6 +9,8 @@
 #include <span>
 #include <string_view>
 
+#include "util/civil_time.hpp"
+
 namespace pinpipe::emulate {
 namespace {
 
@@ -92,48 +94,14 @@ void for_distinct(Rng& rng, std::size_t size, std::size_t count, Visit visit) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calendar: Howard Hinnant's civil-date algorithms, pure integer arithmetic (no time zone, no
-// libc), so timestamps are identical everywhere. Times are seconds since 1970-01-01 UTC.
-
-struct CivilDate {
-    int year;
-    int month;  // 1..12
-    int day;    // 1..31
-};
-
-constexpr std::int64_t days_from_civil(int year, int month, int day) {
-    year -= month <= 2 ? 1 : 0;
-    const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
-    const std::int64_t year_of_era = year - era * 400;
-    const std::int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-    const std::int64_t day_of_era =
-        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + day_of_era - 719468;
-}
-
-constexpr CivilDate civil_from_days(std::int64_t days) {
-    days += 719468;
-    const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const std::int64_t day_of_era = days - era * 146097;
-    const std::int64_t year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    const std::int64_t day_of_year =
-        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    const std::int64_t shifted_month = (5 * day_of_year + 2) / 153;  // March = 0
-    const int day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
-    const int month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
-    const int year = static_cast<int>(year_of_era + era * 400 + (month <= 2 ? 1 : 0));
-    return {year, month, day};
-}
+// Calendar: times are seconds since 1970-01-01 UTC, dates from util::civil_from_days (pure
+// integer arithmetic, no time zone, no libc), so timestamps are identical everywhere.
 
 constexpr std::int64_t kSecondsPerDay = 86'400;
 
-constexpr std::int64_t unix_seconds(int year, int month, int day) {
-    return days_from_civil(year, month, day) * kSecondsPerDay;
+constexpr std::int64_t unix_seconds(int year, unsigned month, unsigned day) {
+    return util::days_from_civil({year, month, day}) * kSecondsPerDay;
 }
-
-static_assert(days_from_civil(1970, 1, 1) == 0);
-static_assert(civil_from_days(days_from_civil(2020, 2, 29)).day == 29);
 
 // date_joined spans 2015–2020; a pin is posted after its user joined, up to the end of 2022, so
 // geolocation years span 2015–2022 and lean towards recent years, as real activity does.
@@ -861,12 +829,12 @@ void append_padded(std::string& out, int value, int width) {
 void append_timestamp(std::string& out, std::int64_t seconds) {
     const std::int64_t days = seconds / kSecondsPerDay;  // times here are after 1970: no flooring
     const auto second_of_day = static_cast<int>(seconds % kSecondsPerDay);
-    const CivilDate date = civil_from_days(days);
-    append_padded(out, date.year, 4);
+    const util::CivilDate date = util::civil_from_days(days);
+    append_padded(out, static_cast<int>(date.year), 4);
     out += '-';
-    append_padded(out, date.month, 2);
+    append_padded(out, static_cast<int>(date.month), 2);
     out += '-';
-    append_padded(out, date.day, 2);
+    append_padded(out, static_cast<int>(date.day), 2);
     out += ' ';
     append_padded(out, second_of_day / 3600, 2);
     out += ':';
@@ -982,7 +950,7 @@ AgeGroup age_group_of(int age) {
 }
 
 CategoryId draw_category(Rng& rng, int age, const Country& country, std::int64_t posted_at) {
-    const CivilDate posted = civil_from_days(posted_at / kSecondsPerDay);
+    const util::CivilDate posted = util::civil_from_days(posted_at / kSecondsPerDay);
     const std::size_t group = index_of(age_group_of(age));
     std::array<std::uint32_t, kCategoryCount> weights{};
     for (std::size_t i = 0; i < kCategoryCount; ++i) {
