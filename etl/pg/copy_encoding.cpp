@@ -49,7 +49,7 @@ void append_copy_bytea(std::string& out, std::string_view bytes) {
 
 namespace {
 
-constexpr int64_t ms_per_day = 86'400'000;
+constexpr int64_t ms_per_day = util::kSecondsPerDay * 1000;
 // 0001-01-01 and 294277-01-01, 00:00 UTC: PostgreSQL's timestamps end within 294276.
 constexpr int64_t last_year = 294'276;
 constexpr int64_t first_in_range_ms = util::days_from_civil({1, 1, 1}) * ms_per_day;

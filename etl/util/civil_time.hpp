@@ -17,6 +17,7 @@ struct CivilDate {
     friend constexpr bool operator==(const CivilDate&, const CivilDate&) = default;
 };
 
+inline constexpr std::int64_t kSecondsPerDay = 86'400;
 inline constexpr std::int64_t kDaysPerEra = 146'097;
 inline constexpr std::int64_t kYearsPerEra = 400;
 
