@@ -61,8 +61,7 @@ HandlePtr make_client(rd_kafka_type_t type, ConfPtr conf) {
     return HandlePtr(rk);
 }
 
-std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
-                                      std::chrono::milliseconds timeout) {
+MetadataPtr fetch_metadata(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* raw = nullptr;
     const rd_kafka_resp_err_t err =
         rd_kafka_metadata(rk, /*all_topics=*/1, nullptr, &raw, static_cast<int>(timeout.count()));
@@ -71,7 +70,12 @@ std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::str
             "could not reach Kafka at {}: {} (is the broker running? set -b or PINPIPE_BROKERS)",
             brokers_of(rk), rd_kafka_err2str(err)));
     }
-    const MetadataPtr metadata(raw);
+    return MetadataPtr(raw);
+}
+
+std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
+                                      std::chrono::milliseconds timeout) {
+    const MetadataPtr metadata = fetch_metadata(rk, timeout);
     std::vector<int32_t> counts;
     for (const std::string& topic : topics) {
         const auto* begin = metadata->topics;
@@ -88,24 +92,6 @@ std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::str
         counts.push_back(found->partition_cnt);
     }
     return counts;
-}
-
-std::vector<std::string> list_topics(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
-    const rd_kafka_metadata_t* raw = nullptr;
-    const rd_kafka_resp_err_t err =
-        rd_kafka_metadata(rk, /*all_topics=*/1, nullptr, &raw, static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw std::runtime_error(fmt::format(
-            "could not reach Kafka at {}: {} (is the broker running? set -b or PINPIPE_BROKERS)",
-            brokers_of(rk), rd_kafka_err2str(err)));
-    }
-    const MetadataPtr metadata(raw);
-    std::vector<std::string> names;
-    for (int i = 0; i < metadata->topic_cnt; ++i) {
-        names.emplace_back(metadata->topics[i].topic);
-    }
-    std::sort(names.begin(), names.end());
-    return names;
 }
 
 Properties Producer::default_properties() {

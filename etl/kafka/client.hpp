@@ -42,11 +42,13 @@ HandlePtr make_client(rd_kafka_type_t type, ConfPtr conf);
 // The bootstrap servers a client was configured with, for error messages.
 std::string brokers_of(rd_kafka_t* rk);
 
-// Partition counts of the given topics, waiting for the cluster up to timeout; throws with the
-// brokers named when the cluster cannot be reached or a topic does not exist.
+// The metadata of every topic, waiting for the cluster up to timeout; throws with the brokers
+// named when the cluster cannot be reached.
+MetadataPtr fetch_metadata(rd_kafka_t* rk, std::chrono::milliseconds timeout);
+// Partition counts of the given topics, as fetch_metadata; throws also when a topic does not
+// exist.
 std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
                                       std::chrono::milliseconds timeout);
-std::vector<std::string> list_topics(rd_kafka_t* rk, std::chrono::milliseconds timeout);
 
 struct Delivery {
     int32_t partition;

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "util/civil_time.hpp"
+
 namespace pinpipe::pg {
 
 void append_copy_text(std::string& out, std::string_view value) {
@@ -47,48 +49,13 @@ void append_copy_bytea(std::string& out, std::string_view bytes) {
 
 namespace {
 
-constexpr int64_t ms_per_day = 86'400'000;
+constexpr int64_t ms_per_day = util::kSecondsPerDay * 1000;
 // 0001-01-01 and 294277-01-01, 00:00 UTC: PostgreSQL's timestamps end within 294276.
-constexpr int64_t first_in_range_ms = -62'135'596'800'000;
-constexpr int64_t end_of_range_ms = 9'224'318'016'000'000;
-
-struct CivilDate {
-    int64_t year;
-    unsigned month;
-    unsigned day;
-};
-
-// Days since 1970-01-01 to the proleptic Gregorian date and back, in 64 bits: std::chrono's
-// year stops at 32767 (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-CivilDate civil_from_days(int64_t days) {
-    days += 719468;
-    const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-    const int64_t day_of_era = days - era * 146097;
-    const int64_t year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-    const int64_t day_of_year =
-        day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    const int64_t shifted_month = (5 * day_of_year + 2) / 153;  // March = 0
-    const auto day = static_cast<unsigned>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
-    const auto month =
-        static_cast<unsigned>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
-    return {year_of_era + era * 400 + (month <= 2 ? 1 : 0), month, day};
-}
-
-int64_t days_from_civil(CivilDate date) {
-    const int64_t year = date.year - (date.month <= 2 ? 1 : 0);
-    const int64_t era = (year >= 0 ? year : year - 399) / 400;
-    const int64_t year_of_era = year - era * 400;
-    const int64_t shifted_month = date.month > 2 ? date.month - 3 : date.month + 9;
-    const int64_t day_of_year = (153 * shifted_month + 2) / 5 + date.day - 1;
-    const int64_t day_of_era =
-        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    return era * 146097 + day_of_era - 719468;
-}
-
-int64_t floor_div(int64_t value, int64_t divisor) {
-    return value / divisor - (value % divisor < 0 ? 1 : 0);
-}
+constexpr int64_t last_year = 294'276;
+constexpr int64_t first_in_range_ms = util::days_from_civil({1, 1, 1}) * ms_per_day;
+constexpr int64_t end_of_range_ms = util::days_from_civil({last_year + 1, 1, 1}) * ms_per_day;
+static_assert(first_in_range_ms == -62'135'596'800'000);
+static_assert(end_of_range_ms == 9'224'318'016'000'000);
 
 }  // namespace
 
@@ -101,9 +68,9 @@ void append_copy_timestamp(std::string& out, int64_t epoch_ms) {
         throw std::out_of_range(fmt::format(
             "Kafka timestamp {} ms lies outside PostgreSQL's years 1 to 294276", epoch_ms));
     }
-    const int64_t days = floor_div(epoch_ms, ms_per_day);
+    const int64_t days = util::floor_div(epoch_ms, ms_per_day);
     const int64_t ms_of_day = epoch_ms - days * ms_per_day;
-    const CivilDate date = civil_from_days(days);
+    const util::CivilDate date = util::civil_from_days(days);
     fmt::format_to(std::back_inserter(out), "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}.{:03d}+00",
                    date.year, date.month, date.day, ms_of_day / 3'600'000, ms_of_day / 60'000 % 60,
                    ms_of_day / 1000 % 60, ms_of_day % 1000);
@@ -115,10 +82,10 @@ std::optional<int64_t> parse_copy_timestamp(std::string_view field) {
     const std::string text(field);
     if (std::sscanf(text.c_str(), "%lld-%u-%u %u:%u:%u.%u+00", &year, &month, &day, &hours,
                     &minutes, &seconds, &milliseconds) != 7 ||
-        year < 1 || month < 1 || month > 12 || day < 1 || day > 31) {
+        year < 1 || year > last_year || month < 1 || month > 12 || day < 1 || day > 31) {
         return std::nullopt;
     }
-    const int64_t epoch_ms = days_from_civil({year, month, day}) * ms_per_day +
+    const int64_t epoch_ms = util::days_from_civil({year, month, day}) * ms_per_day +
                              ((int64_t{hours} * 60 + minutes) * 60 + seconds) * 1000 + milliseconds;
     if (!copy_timestamp_in_range(epoch_ms)) {
         return std::nullopt;
