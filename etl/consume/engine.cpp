@@ -149,7 +149,7 @@ class Session {
                        {"writers", std::to_string(m_writers.size())},
                        {"brokers", m_consumer.brokers()}});
         m_last_kafka_activity = Clock::now();
-        std::vector<kafka::MessagePtr> messages;
+        std::vector<kafka::Delivery> deliveries;
         while (true) {
             if (util::stop_requested()) {
                 m_run.stopped_by_signal = true;
@@ -167,14 +167,14 @@ class Session {
                     break;
                 }
             }
-            messages.clear();
+            deliveries.clear();
             if (m_options.follow || !m_active.empty()) {
-                m_consumer.consume(messages, messages_per_poll, poll_timeout());
+                m_consumer.consume(deliveries, messages_per_poll, poll_timeout());
             }
             m_polled_at_ms = now_epoch_ms();
             m_heard_from_kafka = false;
-            for (const kafka::MessagePtr& msg : messages) {
-                handle(*msg);
+            for (const kafka::Delivery& delivery : deliveries) {
+                handle(delivery);
             }
             if (m_heard_from_kafka) {
                 m_last_kafka_activity = Clock::now();
@@ -460,21 +460,21 @@ class Session {
         writer.batch->progress.release_after_commit.push_back(tp);
     }
 
-    void handle(const rd_kafka_message_t& msg) {
-        const TopicPartition tp{rd_kafka_topic_name(msg.rkt), msg.partition};
+    void handle(const kafka::Delivery& delivery) {
+        if (delivery.kind == kafka::DeliveryKind::error) {
+            log_kafka_error(delivery.error);
+            return;
+        }
+        const TopicPartition tp{std::string(delivery.topic), delivery.partition};
         const auto found = m_active.find(tp);
-        if (msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (delivery.kind == kafka::DeliveryKind::partition_end) {
             if (found != m_active.end()) {
                 m_heard_from_kafka = true;
-                move_past_gap(tp, found->second, msg.offset);
-                if (msg.offset >= found->second.target) {
+                move_past_gap(tp, found->second, delivery.offset);
+                if (delivery.offset >= found->second.target) {
                     finish_partition(tp);
                 }
             }
-            return;
-        }
-        if (msg.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            log_kafka_error(msg);
             return;
         }
         if (found == m_active.end()) {
@@ -482,31 +482,25 @@ class Session {
         }
         m_heard_from_kafka = true;
         PartitionState& state = found->second;
-        if (msg.offset < state.next) {
+        if (delivery.offset < state.next) {
             return;  // already taken (a re-delivery after a seek)
         }
-        if (msg.offset >= state.target) {
+        if (delivery.offset >= state.target) {
             finish_partition(tp);
             return;
         }
-        rd_kafka_timestamp_type_t timestamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
-        const int64_t timestamp = rd_kafka_message_timestamp(&msg, &timestamp_type);
-        const bool has_timestamp = timestamp_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         const Message message{
             state.kind,
-            {tp.topic, tp.partition, msg.offset,
-             has_timestamp ? std::optional(timestamp) : std::nullopt,
-             msg.key
-                 ? std::optional(std::string_view(static_cast<const char*>(msg.key), msg.key_len))
-                 : std::nullopt},
-            std::string_view(static_cast<const char*>(msg.payload), msg.len),
+            {tp.topic, tp.partition, delivery.offset, delivery.timestamp_ms, delivery.key},
+            delivery.payload.value_or(std::string_view()),
             // Only pre-0.10 message formats lack one: the message counts when it was read.
-            has_timestamp ? timestamp : m_polled_at_ms,
+            delivery.timestamp_ms.value_or(m_polled_at_ms),
             m_polled_at_ms};
         Writer& writer = *m_writers[state.writer];
         Batch& batch = *writer.batch;
-        const auto* payload = static_cast<const char*>(msg.payload);
-        events::Verdict verdict = m_validator.validate(state.kind, payload, msg.len);
+        events::Verdict verdict =
+            m_validator.validate(state.kind, delivery.payload ? delivery.payload->data() : nullptr,
+                                 message.payload.size());
         if (verdict.ok) {
             if (std::optional<events::Verdict> rejected = m_sink.add(batch, message)) {
                 verdict = std::move(*rejected);
@@ -514,17 +508,17 @@ class Session {
         }
         if (!verdict.ok) {
             pg::append_dead_letter_row(batch.dead_letters, m_options.group, message.origin,
-                                       payload ? std::optional(message.payload) : std::nullopt,
-                                       events::reason_name(verdict.reason), verdict.error);
+                                       delivery.payload, events::reason_name(verdict.reason),
+                                       verdict.error);
             ++batch.dead_letter_count;
         }
         m_sink.consumed(state.kind, verdict.ok);
         if (batch.progress.advances.empty()) {
             writer.batch_started = Clock::now();
         }
-        batch.progress.advance(tp, state.fence, msg.offset);
+        batch.progress.advance(tp, state.fence, delivery.offset);
         pg::failpoint(m_options.failpoints.mid_batch);
-        state.next = msg.offset + 1;
+        state.next = delivery.offset + 1;
         if (state.next >= state.target) {
             finish_partition(tp);
         }
@@ -552,14 +546,14 @@ class Session {
         state.next = end_offset;
     }
 
-    void log_kafka_error(const rd_kafka_message_t& msg) {
+    void log_kafka_error(const std::string& error) {
         ++m_suppressed_kafka_errors;
         if (Clock::now() < m_next_kafka_error_log) {
             return;
         }
         // Informational: librdkafka keeps retrying by itself (broker down, leader moving).
         obs::log_warning("Kafka consumer error; librdkafka keeps retrying",
-                         {{"error", rd_kafka_message_errstr(&msg)},
+                         {{"error", error},
                           {"brokers", m_consumer.brokers()},
                           {"errors_since_last_log", std::to_string(m_suppressed_kafka_errors)}});
         m_suppressed_kafka_errors = 0;

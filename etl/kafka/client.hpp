@@ -48,7 +48,8 @@ std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::str
                                       std::chrono::milliseconds timeout);
 std::vector<std::string> list_topics(rd_kafka_t* rk, std::chrono::milliseconds timeout);
 
-struct Delivery {
+// The broker's answer to one produced message (librdkafka's delivery report).
+struct DeliveryReport {
     int32_t partition;
     int64_t offset;
     rd_kafka_resp_err_t error;
@@ -57,7 +58,7 @@ struct Delivery {
 // Receives the delivery report of a message produced with it (on the thread that polls).
 class DeliveryListener {
   public:
-    virtual void on_delivery(const Delivery& delivery) = 0;
+    virtual void on_delivery(const DeliveryReport& report) = 0;
 
   protected:
     ~DeliveryListener() = default;
