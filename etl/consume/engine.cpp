@@ -18,6 +18,7 @@
 #include "consume/batching.hpp"
 #include "consume/errors.hpp"
 #include "consume/liveness.hpp"
+#include "consume/partition_table.hpp"
 #include "kafka/consumer.hpp"
 #include "obs/log.hpp"
 #include "pg/copy_encoding.hpp"
@@ -41,7 +42,6 @@ constexpr auto kafka_error_log_interval = 5s;
 // Serialization failures and deadlocks clear up when the other transaction is done; one that
 // keeps coming back is treated as an outage (a new session).
 constexpr int max_commit_attempts = 5;
-constexpr int64_t no_end = std::numeric_limits<int64_t>::max();
 
 int64_t now_epoch_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -52,14 +52,6 @@ int64_t now_epoch_ms() {
 double seconds_between(Clock::time_point from, Clock::time_point to) {
     return std::chrono::duration<double>(to - from).count();
 }
-
-struct PartitionState {
-    events::EventKind kind;
-    size_t writer;   // the writer whose connection holds the claim and commits its batches
-    int64_t fence;   // where the stored offset stands once every submitted batch has committed
-    int64_t next;    // the offset after the last message taken from Kafka
-    int64_t target;  // cron: the high watermark seen at start; follow: no_end
-};
 
 struct InFlight {
     std::shared_ptr<Batch> batch;
@@ -156,19 +148,19 @@ class Session {
                 break;
             }
             m_keeper->rethrow_failure();
-            m_keeper->set_owned_partitions(m_active.size());
+            m_keeper->set_owned_partitions(m_table.size());
             if (m_options.follow) {
                 if (m_keeper->take_peers_ended() || Clock::now() >= m_next_rebalance) {
                     rebalance();
                 }
             } else {
                 claim_more();
-                if (m_active.empty() && m_pending.empty() && m_claims.empty()) {
+                if (m_table.empty() && m_pending.empty() && m_claims.empty()) {
                     break;
                 }
             }
             deliveries.clear();
-            if (m_options.follow || !m_active.empty()) {
+            if (m_options.follow || !m_table.empty()) {
                 m_consumer.consume(deliveries, messages_per_poll, poll_timeout());
             }
             m_polled_at_ms = now_epoch_ms();
@@ -295,7 +287,7 @@ class Session {
     // Cron: claims queue on the writers behind the batches in flight; waiting for them would
     // leave PostgreSQL idle while the next batch is built, so they are answered later.
     void claim_more() {
-        while (m_active.size() + m_claims.size() < m_options.parallel_partitions &&
+        while (m_table.size() + m_claims.size() < m_options.parallel_partitions &&
                !m_pending.empty()) {
             const PendingPartition next = m_pending.front();
             m_pending.pop_front();
@@ -303,7 +295,7 @@ class Session {
             ++m_writers[writer]->partitions;
             m_claims.push_back({next, writer, submit_claim(writer, next)});
         }
-        bool wait_for_one = m_active.empty();
+        bool wait_for_one = m_table.empty();
         while (!m_claims.empty() && (wait_for_one || m_claims.front().stored.wait_for(0s) ==
                                                          std::future_status::ready)) {
             PendingClaim claim = std::move(m_claims.front());
@@ -346,8 +338,7 @@ class Session {
                              {{"partition", tp.to_string()},
                               {"lost", std::to_string(partition.watermarks.low - *stored)}});
         }
-        m_active[tp] = {m_kind_of_topic.at(tp.topic), writer, *stored, *stored,
-                        partition.watermarks.high};
+        m_table.start(tp, m_kind_of_topic.at(tp.topic), writer, *stored, partition.watermarks.high);
         m_consumer.assign({{tp, *stored}});
         ++m_run.partitions_read;
     }
@@ -363,7 +354,7 @@ class Session {
                              {{"error", error.what()}});
         }
         std::set<TopicPartition> owned;
-        for (const auto& [tp, state] : m_active) {
+        for (const auto& [tp, state] : m_table.partitions()) {
             owned.insert(tp);
         }
         const pg::ClaimPlan plan =
@@ -372,8 +363,8 @@ class Session {
             finish_partition(tp);
         }
         const size_t acquired = plan.acquire.empty() ? 0 : acquire(plan.acquire);
-        m_next_rebalance = Clock::now() + plan.carried_out(m_active.size(), acquired,
-                                                           m_options.rebalance_interval);
+        m_next_rebalance =
+            Clock::now() + plan.carried_out(m_table.size(), acquired, m_options.rebalance_interval);
     }
 
     // Claims what it can of the given partitions, spread over the writers, and starts reading
@@ -429,7 +420,7 @@ class Session {
         kafka::PartitionOffsets claimed;
         for (size_t writer = 0; writer < m_writers.size(); ++writer) {
             for (const auto& [tp, offset] : claims[writer].get()) {
-                m_active[tp] = {m_kind_of_topic.at(tp.topic), writer, offset, offset, no_end};
+                m_table.start(tp, m_kind_of_topic.at(tp.topic), writer, offset, no_end);
                 ++m_writers[writer]->partitions;
                 claimed.emplace_back(tp, offset);
             }
@@ -449,12 +440,11 @@ class Session {
 
     // Stops reading tp; its claim is released once its writer's batch in hand commits.
     void finish_partition(const TopicPartition& tp) {
-        const auto found = m_active.find(tp);
-        if (found == m_active.end()) {
+        const std::optional<PartitionState> state = m_table.finish(tp);
+        if (!state) {
             return;
         }
-        Writer& writer = *m_writers[found->second.writer];
-        m_active.erase(found);
+        Writer& writer = *m_writers[state->writer];
         --writer.partitions;
         m_consumer.unassign({tp});
         writer.batch->progress.release_after_commit.push_back(tp);
@@ -466,29 +456,35 @@ class Session {
             return;
         }
         const TopicPartition tp{std::string(delivery.topic), delivery.partition};
-        const auto found = m_active.find(tp);
         if (delivery.kind == kafka::DeliveryKind::partition_end) {
-            if (found != m_active.end()) {
-                m_heard_from_kafka = true;
-                move_past_gap(tp, found->second, delivery.offset);
-                if (delivery.offset >= found->second.target) {
-                    finish_partition(tp);
+            const EndStep end = m_table.reach_end(tp, delivery.offset);
+            if (end.partition == nullptr) {
+                return;
+            }
+            m_heard_from_kafka = true;
+            if (end.gap) {
+                Writer& writer = *m_writers[end.partition->writer];
+                if (writer.batch->progress.advances.empty()) {
+                    writer.batch_started = Clock::now();
                 }
+                writer.batch->progress.advance(tp, end.gap->fence, end.gap->to - 1);
+            }
+            if (end.finished) {
+                finish_partition(tp);
             }
             return;
         }
-        if (found == m_active.end()) {
-            return;  // from a partition given up since it was fetched
+        const MessageStep step = m_table.take(tp, delivery.offset);
+        if (step.fate != MessageFate::not_owned) {
+            m_heard_from_kafka = true;
         }
-        m_heard_from_kafka = true;
-        PartitionState& state = found->second;
-        if (delivery.offset < state.next) {
-            return;  // already taken (a re-delivery after a seek)
-        }
-        if (delivery.offset >= state.target) {
-            finish_partition(tp);
+        if (step.fate != MessageFate::taken) {
+            if (step.finished) {
+                finish_partition(tp);
+            }
             return;
         }
+        const PartitionState& state = *step.partition;
         const Message message{
             state.kind,
             {tp.topic, tp.partition, delivery.offset, delivery.timestamp_ms, delivery.key},
@@ -516,34 +512,15 @@ class Session {
         if (batch.progress.advances.empty()) {
             writer.batch_started = Clock::now();
         }
-        batch.progress.advance(tp, state.fence, delivery.offset);
+        batch.progress.advance(tp, step.fence, delivery.offset);
         pg::failpoint(m_options.failpoints.mid_batch);
-        state.next = delivery.offset + 1;
-        if (state.next >= state.target) {
+        if (step.finished) {
             finish_partition(tp);
         }
         // Per message, so that a batch never outgrows its bounds.
         if (batch_full(batch_policy(), {batch.messages(), false, 0ms, false, batch.bytes()})) {
             submit_when_room(writer);
         }
-    }
-
-    // The partition ends at end_offset, beyond the last message taken: the offsets between hold
-    // no message a consumer sees (transaction markers, compacted or aborted records). The stored
-    // offset moves there with the next batch, or a cron run would claim and read the partition
-    // again every time and never call it finished.
-    void move_past_gap(const TopicPartition& tp, PartitionState& state, int64_t end_offset) {
-        // Never past a cron run's target: what lies beyond it is the next run's to read.
-        end_offset = std::min(end_offset, state.target);
-        if (end_offset <= state.next) {
-            return;
-        }
-        Writer& writer = *m_writers[state.writer];
-        if (writer.batch->progress.advances.empty()) {
-            writer.batch_started = Clock::now();
-        }
-        writer.batch->progress.advance(tp, state.fence, end_offset - 1);
-        state.next = end_offset;
     }
 
     void log_kafka_error(const std::string& error) {
@@ -587,7 +564,7 @@ class Session {
     }
 
     void step_batching(Writer& writer) {
-        if (!m_options.follow && m_active.empty() && !writer.batch->empty()) {
+        if (!m_options.follow && m_table.empty() && !writer.batch->empty()) {
             submit_when_room(writer);  // cron: nothing more is coming for now
             return;
         }
@@ -615,7 +592,9 @@ class Session {
         if (writer.batch->empty()) {
             return;
         }
-        writer.batch->progress.move_fences(m_active);
+        for (const auto& [tp, advance] : writer.batch->progress.advances) {
+            m_table.submitted(tp, advance.to);
+        }
         std::shared_ptr<Batch> batch = std::move(writer.batch);
         writer.batch = m_sink.new_batch();
         const auto filled = writer.batch_started;
@@ -687,7 +666,7 @@ class Session {
         }
         m_next_lag_report = Clock::now() + lag_interval;
         std::map<TopicPartition, int64_t> lag;
-        for (const auto& [tp, state] : m_active) {
+        for (const auto& [tp, state] : m_table.partitions()) {
             // Before the first fetch of a partition its high watermark is unknown: 0 until then.
             const auto watermarks = m_consumer.cached_watermarks(tp);
             lag[tp] = watermarks ? std::max<int64_t>(watermarks->high - state.fence, 0) : 0;
@@ -697,7 +676,7 @@ class Session {
 
     // Cron: a run must not wait forever for a broker that is gone.
     void check_kafka_silence() {
-        if (m_options.follow || m_active.empty() ||
+        if (m_options.follow || m_table.empty() ||
             Clock::now() - m_last_kafka_activity < m_options.kafka_timeout) {
             return;
         }
@@ -706,7 +685,7 @@ class Session {
             "broker up?); committed batches are kept, run again to resume",
             m_consumer.brokers(),
             std::chrono::duration_cast<std::chrono::seconds>(m_options.kafka_timeout).count(),
-            m_active.size()));
+            m_table.size()));
     }
 
     const ConsumerOptions& m_options;
@@ -727,7 +706,7 @@ class Session {
     std::vector<TopicPartition> m_partitions;
     std::deque<PendingPartition> m_pending;  // cron: not claimed yet
     std::deque<PendingClaim> m_claims;       // cron: submitted to a writer, not yet answered
-    std::map<TopicPartition, PartitionState> m_active;
+    PartitionTable m_table;
     int64_t m_polled_at_ms = 0;  // wall clock after the last consume()
     bool m_heard_from_kafka = false;
     Clock::time_point m_last_kafka_activity = Clock::now();
