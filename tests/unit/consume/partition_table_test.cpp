@@ -19,6 +19,29 @@ PartitionTable cron_table() {
     return table;
 }
 
+// The partition's end moved pin0 past a gap from fence to `to` (exclusive): the batch records
+// that advance, and the next message taken must lie beyond it.
+void expect_gap(const PartitionTable& table, const EndStep& end, int64_t fence, int64_t to) {
+    ASSERT_TRUE(end.gap);
+    EXPECT_EQ(end.gap->fence, fence);
+    EXPECT_EQ(end.gap->to, to);
+    EXPECT_EQ(table.find(pin0)->next, to);
+}
+
+// What a message did to pin0: its fate, whether it finished the partition, the next offset.
+void expect_step(const PartitionTable& table, const MessageStep& step, MessageFate fate,
+                 bool finished, int64_t next) {
+    EXPECT_EQ(step.fate, fate);
+    EXPECT_EQ(step.finished, finished);
+    EXPECT_EQ(table.find(pin0)->next, next);
+}
+
+// Takes pin0's message at `taken`, then Kafka says the partition ends at end_offset.
+EndStep end_after_taking(PartitionTable& table, int64_t taken, int64_t end_offset) {
+    table.take(pin0, taken);
+    return table.reach_end(pin0, end_offset);
+}
+
 TEST(PartitionTable, StartsAtTheStoredOffsetFencedOnIt) {
     const PartitionTable table = cron_table();
     const PartitionState* state = table.find(pin0);
@@ -35,12 +58,10 @@ TEST(PartitionTable, StartsAtTheStoredOffsetFencedOnIt) {
 TEST(PartitionTable, TakesAMessageFencedOnTheStoredOffset) {
     PartitionTable table = cron_table();
     const MessageStep step = table.take(pin0, 10);
-    EXPECT_EQ(step.fate, MessageFate::taken);
+    expect_step(table, step, MessageFate::taken, /*finished=*/false, /*next=*/11);
     EXPECT_EQ(step.fence, 10);
-    EXPECT_FALSE(step.finished);
-    ASSERT_EQ(step.partition, table.find(pin0));
-    EXPECT_EQ(step.partition->next, 11);
-    EXPECT_EQ(step.partition->fence, 10);  // moves only when the batch is submitted
+    EXPECT_EQ(step.partition, table.find(pin0));
+    EXPECT_EQ(table.find(pin0)->fence, 10);  // moves only when the batch is submitted
 }
 
 // Offsets have gaps (compaction, transaction markers): the fence is where the batch started,
@@ -48,9 +69,8 @@ TEST(PartitionTable, TakesAMessageFencedOnTheStoredOffset) {
 TEST(PartitionTable, TakesAMessageBeyondAGapStillFencedWhereTheBatchStarted) {
     PartitionTable table = cron_table();
     const MessageStep step = table.take(pin0, 14);
-    EXPECT_EQ(step.fate, MessageFate::taken);
+    expect_step(table, step, MessageFate::taken, /*finished=*/false, /*next=*/15);
     EXPECT_EQ(step.fence, 10);
-    EXPECT_EQ(table.find(pin0)->next, 15);
 }
 
 TEST(PartitionTable, DropsAMessageOfAPartitionItDoesNotRead) {
@@ -67,17 +87,13 @@ TEST(PartitionTable, DropsARedeliveryBelowTheNextOffset) {
     table.take(pin0, 10);
     table.take(pin0, 11);
     const MessageStep step = table.take(pin0, 11);
-    EXPECT_EQ(step.fate, MessageFate::already_taken);
-    EXPECT_FALSE(step.finished);
-    EXPECT_EQ(table.find(pin0)->next, 12);
+    expect_step(table, step, MessageFate::already_taken, /*finished=*/false, /*next=*/12);
 }
 
 TEST(PartitionTable, TheMessageBeforeTheTargetFinishesThePartition) {
     PartitionTable table = cron_table();
     const MessageStep step = table.take(pin0, 19);
-    EXPECT_EQ(step.fate, MessageFate::taken);
-    EXPECT_TRUE(step.finished);
-    EXPECT_EQ(table.find(pin0)->next, 20);
+    expect_step(table, step, MessageFate::taken, /*finished=*/true, /*next=*/20);
 }
 
 TEST(PartitionTable, AMessageAtOrBeyondTheTargetIsLeftForTheNextRunAndFinishes) {
@@ -85,9 +101,8 @@ TEST(PartitionTable, AMessageAtOrBeyondTheTargetIsLeftForTheNextRunAndFinishes) 
     table.take(pin0, 10);
     for (const int64_t offset : {20, 25}) {
         const MessageStep step = table.take(pin0, offset);
-        EXPECT_EQ(step.fate, MessageFate::past_target) << offset;
-        EXPECT_TRUE(step.finished) << offset;
-        EXPECT_EQ(table.find(pin0)->next, 11) << offset;
+        SCOPED_TRACE(offset);
+        expect_step(table, step, MessageFate::past_target, /*finished=*/true, /*next=*/11);
     }
 }
 
@@ -132,19 +147,14 @@ TEST(PartitionTable, TheEndOfAPartitionItDoesNotReadChangesNothing) {
 TEST(PartitionTable, TheEndBeyondTheLastMessageMovesPastTheGap) {
     PartitionTable table;
     table.start(pin0, EventKind::pin, writer, /*stored=*/10, no_end);
-    table.take(pin0, 10);
-    const EndStep end = table.reach_end(pin0, 13);
-    ASSERT_TRUE(end.gap);
-    EXPECT_EQ(end.gap->fence, 10);
-    EXPECT_EQ(end.gap->to, 13);
+    const EndStep end = end_after_taking(table, 10, 13);
+    expect_gap(table, end, 10, 13);
     EXPECT_FALSE(end.finished);
-    EXPECT_EQ(table.find(pin0)->next, 13);
 }
 
 TEST(PartitionTable, TheEndRightAfterTheLastMessageMovesNothing) {
     PartitionTable table = cron_table();
-    table.take(pin0, 10);
-    const EndStep end = table.reach_end(pin0, 11);
+    const EndStep end = end_after_taking(table, 10, 11);
     EXPECT_EQ(end.partition, table.find(pin0));
     EXPECT_FALSE(end.gap);
     EXPECT_FALSE(end.finished);
@@ -154,30 +164,24 @@ TEST(PartitionTable, TheEndRightAfterTheLastMessageMovesNothing) {
 // An end that arrives late (fetched before messages now taken) never moves next back.
 TEST(PartitionTable, AnEndBelowTheNextOffsetMovesNothing) {
     PartitionTable table = cron_table();
-    table.take(pin0, 15);
-    const EndStep end = table.reach_end(pin0, 12);
+    const EndStep end = end_after_taking(table, 15, 12);
     EXPECT_FALSE(end.gap);
     EXPECT_EQ(table.find(pin0)->next, 16);
+}
+
+TEST(PartitionTable, TheEndAtTheTargetAfterItsLastMessageFinishesWithoutAGap) {
+    PartitionTable table = cron_table();
+    const EndStep end = end_after_taking(table, 19, 20);
+    EXPECT_FALSE(end.gap);
+    EXPECT_TRUE(end.finished);
 }
 
 // 32c438b: a cron load never moves a stored offset past its target when a partition ends in a
 // gap; what lies beyond is the next run's to read.
 TEST(PartitionTable, TheEndBeyondTheTargetMovesOnlyUpToTheTargetAndFinishes) {
     PartitionTable table = cron_table();
-    table.take(pin0, 17);
-    const EndStep end = table.reach_end(pin0, 25);
-    ASSERT_TRUE(end.gap);
-    EXPECT_EQ(end.gap->fence, 10);
-    EXPECT_EQ(end.gap->to, 20);
-    EXPECT_TRUE(end.finished);
-    EXPECT_EQ(table.find(pin0)->next, 20);
-}
-
-TEST(PartitionTable, TheEndAtTheTargetAfterItsLastMessageFinishesWithoutAGap) {
-    PartitionTable table = cron_table();
-    table.take(pin0, 19);
-    const EndStep end = table.reach_end(pin0, 20);
-    EXPECT_FALSE(end.gap);
+    const EndStep end = end_after_taking(table, 17, 25);
+    expect_gap(table, end, 10, 20);
     EXPECT_TRUE(end.finished);
 }
 
@@ -186,9 +190,7 @@ TEST(PartitionTable, TheGapIsFencedOnTheLastSubmittedBatch) {
     table.take(pin0, 10);
     table.submitted(pin0, 11);
     const EndStep end = table.reach_end(pin0, 14);
-    ASSERT_TRUE(end.gap);
-    EXPECT_EQ(end.gap->fence, 11);
-    EXPECT_EQ(end.gap->to, 14);
+    expect_gap(table, end, 11, 14);
 }
 
 TEST(PartitionTable, FinishingReturnsTheLastStateAndForgetsThePartition) {
