@@ -3,6 +3,8 @@
 // and has writer threads commit each batch with its fenced offsets. Errors are sorted once
 // (consume/errors.hpp): a batch is retried, a new session starts after a backoff, or the run
 // ends. What a batch becomes (COPY rows, metric deltas) is the BatchSink's business alone.
+// Inside: session.hpp (the consuming loop), claims.hpp (cron and follow claims),
+// partition_table.hpp (where each partition stands), writer.hpp (a connection and its thread).
 #pragma once
 
 #include <array>
@@ -91,11 +93,15 @@ class BatchSink {
     virtual void lag(const std::map<events::TopicPartition, int64_t>& /*lag*/) {}
 };
 
-// The engine's failpoints (DESIGN §8), named after the command that runs it: load.*, stream.*.
+// The engine's failpoints (DESIGN §8), named after the command that runs it (load.*, stream.*):
+// the command passes its own; unset, the engine has none there.
 struct EngineFailpoints {
-    obs::Failpoint after_claim;   // on the writer, a partition claimed and its offset read
-    obs::Failpoint mid_batch;     // on the consuming thread, a message added to a batch
-    obs::Failpoint after_commit;  // on the writer, before claims are released and Kafka told
+    // On the writer, a partition claimed and its offset read.
+    std::optional<obs::Failpoint> after_claim;
+    // On the consuming thread, a message added to a batch.
+    std::optional<obs::Failpoint> mid_batch;
+    // On the writer, before claims are released and Kafka told.
+    std::optional<obs::Failpoint> after_commit;
 };
 
 // Where a follow-mode group starts on a partition it has no stored offset for (a new group): at
@@ -137,8 +143,7 @@ struct ConsumerOptions {
     // that waits longer is rolled back and run again (consume::next_step). Beyond the lease and
     // a heartbeat, so that a hung peer holding the fold lock is ended before anyone gives up.
     std::chrono::milliseconds lock_timeout{30000};
-    EngineFailpoints failpoints{obs::Failpoint::load_after_claim, obs::Failpoint::load_mid_batch,
-                                obs::Failpoint::load_after_commit};
+    EngineFailpoints failpoints;  // none: load and stream name theirs
     // Pause before a new session; doubles up to max_retry_delay, back to the first after a
     // session that committed something. SIGTERM cuts it short.
     std::chrono::milliseconds first_retry_delay{500};

@@ -50,7 +50,8 @@ MetadataPtr fetch_metadata(rd_kafka_t* rk, std::chrono::milliseconds timeout);
 std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
                                       std::chrono::milliseconds timeout);
 
-struct Delivery {
+// The broker's answer to one produced message (librdkafka's delivery report).
+struct DeliveryReport {
     int32_t partition;
     int64_t offset;
     rd_kafka_resp_err_t error;
@@ -59,7 +60,7 @@ struct Delivery {
 // Receives the delivery report of a message produced with it (on the thread that polls).
 class DeliveryListener {
   public:
-    virtual void on_delivery(const Delivery& delivery) = 0;
+    virtual void on_delivery(const DeliveryReport& report) = 0;
 
   protected:
     ~DeliveryListener() = default;

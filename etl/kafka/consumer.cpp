@@ -87,7 +87,7 @@ void Consumer::seek(const PartitionOffsets& partitions) {
           "seek Kafka partitions");
 }
 
-size_t Consumer::consume(std::vector<MessagePtr>& out, size_t max,
+size_t Consumer::consume(std::vector<Delivery>& out, size_t max,
                          std::chrono::milliseconds timeout) {
     if (max == 0) {
         return 0;
@@ -100,7 +100,7 @@ size_t Consumer::consume(std::vector<MessagePtr>& out, size_t max,
     if (first == nullptr) {
         return 0;  // nothing within the timeout
     }
-    out.emplace_back(first);
+    out.emplace_back(MessagePtr(first));
     if (max == 1) {
         return 1;
     }
@@ -111,8 +111,9 @@ size_t Consumer::consume(std::vector<MessagePtr>& out, size_t max,
         throw std::runtime_error(fmt::format("could not consume from Kafka: {}",
                                              rd_kafka_err2str(rd_kafka_last_error())));
     }
+    out.reserve(out.size() + static_cast<size_t>(got));
     for (ssize_t i = 0; i < got; ++i) {
-        out.emplace_back(raw[static_cast<size_t>(i)]);
+        out.emplace_back(MessagePtr(raw[static_cast<size_t>(i)]));
     }
     return 1 + static_cast<size_t>(got);
 }

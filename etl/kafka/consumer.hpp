@@ -10,6 +10,7 @@
 
 #include "events/topic_partition.hpp"
 #include "kafka/client.hpp"
+#include "kafka/delivery.hpp"
 
 namespace pinpipe::kafka {
 
@@ -34,9 +35,9 @@ class Consumer {
     // Moves the given assigned partitions to new positions (after a lost fence).
     void seek(const PartitionOffsets& partitions);
 
-    // Appends up to max messages (and per-partition events such as EOF, with err set) to out,
-    // waiting up to timeout for the first. Returns how many were appended.
-    size_t consume(std::vector<MessagePtr>& out, size_t max, std::chrono::milliseconds timeout);
+    // Appends up to max deliveries (messages, partition ends, errors) to out, waiting up to
+    // timeout for the first. Returns how many were appended.
+    size_t consume(std::vector<Delivery>& out, size_t max, std::chrono::milliseconds timeout);
 
     Watermarks watermarks(const events::TopicPartition& tp, std::chrono::milliseconds timeout);
     // The watermarks librdkafka last saw in fetch responses of an assigned partition: no

@@ -3,6 +3,8 @@
 // causes there, so that the engines handle it exactly as they handle the real one.
 #pragma once
 
+#include <optional>
+
 #include "obs/failpoints.hpp"
 
 namespace pinpipe::pg {
@@ -14,6 +16,13 @@ inline void failpoint(obs::Failpoint point) {
         if (obs::detail::fire_failpoint(point)) {
             throw_connection_lost_at(point);
         }
+    }
+}
+
+// A point its caller may leave unset: the consumer engine's, which the command running it names.
+inline void failpoint(std::optional<obs::Failpoint> point) {
+    if (point) {
+        pg::failpoint(*point);
     }
 }
 

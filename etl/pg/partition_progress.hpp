@@ -29,17 +29,6 @@ struct PartitionProgress {
         }
     }
 
-    // On submitting the batch: the next batch of each partition still being read is fenced on
-    // this one's end. states maps partitions to states with a `fence` member.
-    template <typename PartitionStates>
-    void move_fences(PartitionStates& states) const {
-        for (const auto& [tp, advance] : advances) {
-            if (const auto found = states.find(tp); found != states.end()) {
-                found->second.fence = advance.to;
-            }
-        }
-    }
-
     std::vector<OffsetAdvance> offset_advances() const {
         std::vector<OffsetAdvance> all;
         all.reserve(advances.size());

@@ -67,7 +67,7 @@ struct KafkaGateway::Pending {
       public:
         Slot(KafkaGateway* gateway, Pending* pending, size_t index)
             : m_gateway(gateway), m_pending(pending), m_index(index) {}
-        void on_delivery(const kafka::Delivery& delivery) override {
+        void on_delivery(const kafka::DeliveryReport& delivery) override {
             RecordResult& result = m_pending->results[m_index];
             if (delivery.error == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 result.partition = delivery.partition;

@@ -1,5 +1,5 @@
-// Kafka helpers for tests: a mock cluster per test, and reading a topic back with a plain
-// librdkafka consumer (assign, no group) to check what was produced.
+// Kafka helpers for tests: a mock cluster per test, and reading a topic back with
+// kafka::Consumer (assigned partitions, no group join) to check what was produced.
 #pragma once
 
 #include <chrono>
