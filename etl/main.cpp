@@ -10,6 +10,7 @@
 #include "obs/log.hpp"
 #include "pg/connection.hpp"
 #include "util/errors.hpp"
+#include "util/version.hpp"
 
 namespace {
 
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
         return argc < 2 ? exit_usage : exit_ok;
     }
     if (argv[1] == "--version"s) {
-        std::cout << "pinpipe " << PINPIPE_VERSION << "\n";
+        std::cout << "pinpipe " << pinpipe::version() << "\n";
         return exit_ok;
     }
     const pinpipe::cli::Command* command = pinpipe::cli::find_command(argv[1]);

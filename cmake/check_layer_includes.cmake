@@ -1,0 +1,26 @@
+# Fails when a file of etl/<LAYER>/ includes a header of a layer outside ALLOWED (comma-separated:
+# the layer itself and every layer it links). Run by cmake/layers.cmake with cmake -P.
+cmake_minimum_required(VERSION 3.25)
+string(REPLACE "," ";" allowed "${ALLOWED}")
+file(GLOB files ${DIR}/*.cpp ${DIR}/*.hpp)
+set(violations "")
+foreach(file IN LISTS files)
+  file(STRINGS ${file} lines)
+  set(number 0)
+  foreach(line IN LISTS lines)
+    math(EXPR number "${number} + 1")
+    if(line MATCHES "^[ \t]*#[ \t]*include[ \t]+\"([a-z_]+)/([^\"]+)\"")
+      set(layer ${CMAKE_MATCH_1})
+      if(NOT layer IN_LIST allowed)
+        get_filename_component(name ${file} NAME)
+        string(APPEND violations "\n  etl/${LAYER}/${name}:${number} includes ${layer}/${CMAKE_MATCH_2}")
+      endif()
+    endif()
+  endforeach()
+endforeach()
+if(violations)
+  message(FATAL_ERROR "etl/${LAYER}/ reaches layers it does not link (it may include ${ALLOWED}):"
+                      "${violations}\nMove the code into a layer ${LAYER} links, or, if ${LAYER} should "
+                      "depend on that layer, declare it in etl/CMakeLists.txt.")
+endif()
+file(WRITE ${STAMP} "${ALLOWED}\n")
