@@ -56,8 +56,8 @@ void write_kind(pqxx::dbtransaction& tx, events::EventKind kind, const StagingRo
     write.copy_statements += bisection.statements();
     if (bisection.statements() > 1) {
         obs::log_warning(
-            "PostgreSQL rejected rows of a batch; they are dead letters (reason "
-            "rejected_by_postgres), the other rows went in",
+            "PostgreSQL rejected a COPY into staging; its rows went again in halves: each it "
+            "rejected alone is a dead letter (reason rejected_by_postgres), the others went in",
             {{"table", staging_table(kind)},
              {"rows", std::to_string(lines.size())},
              {"rejected", std::to_string(bisection.rejected_rows().size())},

@@ -137,7 +137,7 @@ TEST_F(DlqTest, AReplayedRowPostgresStillRejectsStaysADeadLetterAndTheOthersMove
                               "(invalid_json 1, not_object 1, rejected_by_postgres 1)"),
               std::string::npos)
         << run.output;
-    EXPECT_NE(run.output.find("PostgreSQL rejected rows of a batch"), std::string::npos)
+    EXPECT_NE(run.output.find("PostgreSQL rejected a COPY into staging"), std::string::npos)
         << run.output;
     // Every message is in exactly one of the two tables; the rejected one with PostgreSQL's word.
     EXPECT_EQ(staged_offsets(), "1,2,5");
