@@ -19,10 +19,10 @@
 #include <string>
 
 #include "analytics/refresh.hpp"
-#include "analytics/staging_seed.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
 #include "pg/migrations.hpp"
+#include "support/staging_seed.hpp"
 
 namespace {
 
@@ -71,14 +71,14 @@ struct Fixture {
                 .as<bool>()) {
             return;
         }
-        pinpipe::analytics::StagingSeed seed;
+        pinpipe::testing::StagingSeed seed;
         seed.events = std::stoll(env_or("PINPIPE_BENCH_EVENTS", "1000000"));
         seed.seed = std::stoull(env_or("PINPIPE_BENCH_SEED", "42"));
         // The fast path of a bulk seed: COPY with the staging triggers off (replica role: the
         // bench runs as a superuser), then one set-based rebuild of clean.* and the counts.
         auto started = std::chrono::steady_clock::now();
         pqxx::nontransaction(cx).exec("SET session_replication_role = replica");
-        pinpipe::analytics::copy_generated_events(cx, seed);
+        pinpipe::testing::copy_generated_events(cx, seed);
         pqxx::nontransaction(cx).exec("RESET session_replication_role");
         std::cerr << fmt::format("copied {} events (3 staging rows each) in {:.1f} s\n",
                                  seed.events, seconds_since(started));

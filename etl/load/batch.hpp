@@ -5,20 +5,12 @@
 
 #include <array>
 #include <cstdint>
-#include <string>
-
-#include <fmt/format.h>
 
 #include "consume/engine.hpp"
 #include "events/validation.hpp"
-#include "load/staging_rows.hpp"
+#include "pg/staging_rows.hpp"
 
 namespace pinpipe::load {
-
-// staging.pin_events, staging.geo_events, staging.user_events
-inline std::string staging_table(events::EventKind kind) {
-    return fmt::format("staging.{}_events", events::kind_name(kind));
-}
 
 // What a batch's commit wrote.
 struct CommitResult {
@@ -28,12 +20,12 @@ struct CommitResult {
 };
 
 struct LoadBatch final : consume::Batch {
-    std::array<StagingRows, events::event_kind_count> rows;
+    pg::StagingBatch rows;
     CommitResult written;  // set by the writer thread when it commits
 
     size_t bytes() const override {
         size_t total = dead_letters.size();
-        for (const StagingRows& kind_rows : rows) {
+        for (const pg::StagingRows& kind_rows : rows) {
             total += kind_rows.bytes();
         }
         return total;

@@ -30,11 +30,11 @@ class StagingSink final : public consume::BatchSink {
 
     std::optional<events::Verdict> add(consume::Batch& batch,
                                        const consume::Message& msg) override {
-        StagingRows& rows = static_cast<LoadBatch&>(batch).rows[events::kind_index(msg.kind)];
+        pg::StagingRows& rows = static_cast<LoadBatch&>(batch).rows[events::kind_index(msg.kind)];
         if (rows.empty()) {
             // Room for a whole batch up front: growing by doubling would copy it repeatedly.
             rows.reserve(m_options.max_batch_bytes + m_options.max_message_bytes +
-                         staging_row_overhead_bytes);
+                         pg::staging_row_overhead_bytes);
         }
         if (msg.origin.timestamp_ms && !pg::copy_timestamp_in_range(*msg.origin.timestamp_ms)) {
             warn_unstorable_timestamp(msg.origin);

@@ -4,10 +4,10 @@
 
 #include <stdexcept>
 
-#include "load/batch_writer.hpp"
 #include "ops/sql_text.hpp"
 #include "pg/connection.hpp"
-#include "pg/offset_store.hpp"
+#include "pg/dead_letters.hpp"
+#include "pg/staging_writer.hpp"
 #include "util/errors.hpp"
 
 namespace pinpipe::ops {
@@ -160,7 +160,7 @@ ReplayOutcome replay_dead_letters(pqxx::connection_base& cx, const DeadLetterFil
     outcome.dry_run = dry_run;
     if (dry_run) {
         for (size_t kind = 0; kind < events::event_kind_count; ++kind) {
-            outcome.moved[kind] = plan.batch.rows[kind].count();
+            outcome.moved[kind] = plan.rows[kind].count();
         }
         return outcome;
     }
@@ -169,29 +169,27 @@ ReplayOutcome replay_dead_letters(pqxx::connection_base& cx, const DeadLetterFil
     if (removed.empty()) {
         return outcome;
     }
-    // No offsets move (advances stay empty): the messages were consumed long ago; only their
-    // rows change tables. The deletion runs inside the batch's transaction, so a row is in
-    // staging or in etl.dead_letters, never in neither.
-    const pg::OffsetStore store(*filter.consumer);
-    const load::CommitResult result =
-        load::commit_batch(cx, store, plan.batch, [&](pqxx::work& tx) {
-            const pqxx::result deleted =
-                tx.exec_params("DELETE FROM etl.dead_letters WHERE id = ANY($1::bigint[])",
-                               array_literal(as_text(removed)));
-            if (deleted.affected_rows() != removed.size()) {
-                throw std::runtime_error(
-                    "dead letters selected for replay were removed by another process meanwhile "
-                    "(a concurrent dlq replay or purge?); nothing was changed, run dlq replay "
-                    "again");
-            }
-        });
-    outcome.moved = result.rows;
+    // No offsets move: the messages were consumed long ago; only their rows change tables. The
+    // deletion, the rows and the dead letters of rows PostgreSQL rejects again commit in one
+    // transaction, so a row is in staging or in etl.dead_letters, never in neither.
+    pqxx::work tx(cx);
+    const pqxx::result deleted =
+        tx.exec_params("DELETE FROM etl.dead_letters WHERE id = ANY($1::bigint[])",
+                       array_literal(as_text(removed)));
+    if (deleted.affected_rows() != removed.size()) {
+        throw std::runtime_error(
+            "dead letters selected for replay were removed by another process meanwhile (a "
+            "concurrent dlq replay or purge?); nothing was changed, run dlq replay again");
+    }
+    const pg::StagingWrite written = pg::write_staging_rows(tx, plan.rows, *filter.consumer);
+    pg::copy_dead_letters(tx, written.dead_letters);
+    tx.commit();
+    outcome.moved = written.rows;
     // Payloads PostgreSQL refused again are dead letters again (reason rejected_by_postgres).
-    const uint64_t rejected = result.dead_letters - plan.batch.dead_letter_count;
-    if (rejected > 0) {
+    if (written.rejected > 0) {
         outcome
             .still_bad[std::string(events::reason_name(events::BadReason::rejected_by_postgres))] +=
-            static_cast<int64_t>(rejected);
+            static_cast<int64_t>(written.rejected);
     }
     return outcome;
 }

@@ -130,7 +130,7 @@ ReplayPlan plan_replay(const std::vector<DeadLetter>& letters, events::EventVali
         const events::MessageOrigin at{
             letter.topic, letter.partition, letter.offset, letter.timestamp_ms,
             letter.key ? std::optional<std::string_view>(*letter.key) : std::nullopt};
-        plan.batch.rows[events::kind_index(*kind)].append(at, *letter.payload);
+        plan.rows[events::kind_index(*kind)].append(at, *letter.payload);
         plan.moved_ids.push_back(letter.id);
     }
     return plan;

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "events/validation.hpp"
-#include "load/batch.hpp"
 #include "pg/connection.hpp"
+#include "pg/staging_rows.hpp"
 
 namespace pinpipe::ops {
 
@@ -58,7 +58,7 @@ struct DeadLetter {
 };
 
 struct ReplayPlan {
-    load::LoadBatch batch;                // the rows that pass now, COPY text per staging table
+    pg::StagingBatch rows;                // the rows that pass now, COPY text per staging table
     std::vector<int64_t> moved_ids;       // go to staging: delete from etl.dead_letters
     std::vector<int64_t> already_staged;  // in staging already: delete, write nothing
     std::map<std::string, int64_t> still_bad;  // reason now -> count; these rows stay

@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "load/batch.hpp"
 #include "pg/copy_encoding.hpp"
 
 namespace pinpipe::ops {

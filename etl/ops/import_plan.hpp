@@ -6,14 +6,13 @@
 // never collide with Kafka's.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "events/validation.hpp"
-#include "load/staging_rows.hpp"
+#include "pg/staging_rows.hpp"
 
 namespace pinpipe::ops {
 
@@ -32,12 +31,10 @@ std::optional<events::EventKind> detect_kind(std::string_view object_json);
 std::string import_topic(std::string_view content_sha256);
 
 struct ImportPlan {
-    std::array<load::StagingRows, 3> rows;  // per kind, in pin, geo, user order
-    std::string dead_letters;               // COPY text for etl.dead_letters
+    pg::StagingBatch rows;     // per kind, in pin, geo, user order
+    std::string dead_letters;  // COPY text for etl.dead_letters
     uint64_t dead_letter_count = 0;
     uint64_t records = 0;  // events read (a {"pin","geo","user"} object counts three)
-
-    uint64_t row_count() const { return rows[0].count() + rows[1].count() + rows[2].count(); }
 };
 
 // content: the whole file. forced_kind: every record is of this kind (--kind); otherwise each

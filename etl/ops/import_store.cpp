@@ -9,11 +9,10 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "load/batch.hpp"
-#include "load/staging_copy.hpp"
 #include "ops/import_plan.hpp"
 #include "pg/dead_letters.hpp"
 #include "pg/migrations.hpp"
+#include "pg/staging_writer.hpp"
 
 namespace pinpipe::ops {
 namespace {
@@ -54,21 +53,20 @@ ImportOutcome import_file(pqxx::connection_base& cx, const std::filesystem::path
         outcome.already_imported = true;
         return outcome;  // the transaction rolls back: nothing to write
     }
-    for (const events::EventKind kind : events::all_event_kinds) {
-        const load::StagingRows& rows = plan.rows[events::kind_index(kind)];
-        if (!rows.empty()) {
-            load::copy_staging_rows(tx, kind, rows);
-        }
-        outcome.rows[events::kind_index(kind)] = rows.count();
-    }
-    pg::copy_dead_letters(tx, plan.dead_letters);
+    // A row PostgreSQL rejects becomes a dead letter under the file's topic and line, as those
+    // the validator refused, and the file's other rows go in.
+    const pg::StagingWrite written = pg::write_staging_rows(tx, plan.rows, import_consumer);
+    pg::copy_dead_letters(tx, {plan.dead_letters, written.dead_letters});
+    outcome.records = plan.records;
+    outcome.rows = written.rows;
+    outcome.dead_letters = plan.dead_letter_count + written.rejected;
+    outcome.rejected_by_postgres = written.rejected;
+    outcome.copy_statements = written.copy_statements;
     tx.exec_params(
         "UPDATE etl.imported_files SET records = $2, staged_rows = $3, dead_letters = $4 "
         "WHERE content_sha256 = $1",
-        outcome.content_sha256, plan.records, plan.row_count(), plan.dead_letter_count);
+        outcome.content_sha256, outcome.records, written.total_rows(), outcome.dead_letters);
     tx.commit();
-    outcome.records = plan.records;
-    outcome.dead_letters = plan.dead_letter_count;
     return outcome;
 }
 

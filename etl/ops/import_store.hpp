@@ -19,7 +19,9 @@ struct ImportOutcome {
     bool already_imported = false;  // nothing written: this content was imported before
     uint64_t records = 0;
     std::array<uint64_t, 3> rows{};  // pin, geo, user
-    uint64_t dead_letters = 0;
+    uint64_t dead_letters = 0;       // rejected_by_postgres included
+    uint64_t rejected_by_postgres = 0;
+    uint64_t copy_statements = 0;  // COPY statements into staging (pg::StagingWrite)
 };
 
 // Throws std::runtime_error naming the file when it cannot be read.

@@ -5,11 +5,11 @@
 #include <stdexcept>
 
 #include "events/validation.hpp"
-#include "load/batch.hpp"
 #include "ops/dead_letter_store.hpp"
 #include "ops/sql_text.hpp"
 #include "ops/text_table.hpp"
 #include "pg/failpoint.hpp"
+#include "pg/staging_rows.hpp"
 #include "util/errors.hpp"
 
 namespace pinpipe::ops {
@@ -200,7 +200,7 @@ RetentionOutcome run_retention(pqxx::connection_base& cx, const RetentionOptions
     if (options.keep) {
         outcome.cutoff = cutoff_of(cx, *options.keep);
         for (const events::EventKind kind : events::all_event_kinds) {
-            const std::string table = load::staging_table(kind);
+            const std::string table = pg::staging_table(kind);
             step(table);
             with_lock_hint(table, options, [&] { expire_table(cx, table, options, outcome); });
         }

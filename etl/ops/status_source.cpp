@@ -8,9 +8,9 @@
 
 #include "events/validation.hpp"
 #include "kafka/consumer.hpp"
-#include "load/batch.hpp"
 #include "ops/sql_text.hpp"
 #include "pg/connection.hpp"
+#include "pg/staging_rows.hpp"
 
 namespace pinpipe::ops {
 namespace {
@@ -189,7 +189,7 @@ TopicFreshness read_freshness(pqxx::transaction_base& tx, const std::string& top
                     "CROSS JOIN LATERAL (SELECT s.kafka_timestamp FROM {} s "
                     "  WHERE s.kafka_topic = $1 AND s.kafka_partition = p.partition "
                     "  ORDER BY s.kafka_offset DESC LIMIT 1) t",
-                    iso_utc_sql("max(" + ts + ")"), ts, load::staging_table(kind)),
+                    iso_utc_sql("max(" + ts + ")"), ts, pg::staging_table(kind)),
         topic, partition_count);
     std::optional<double> age = optional_double(newest[1]);
     if (age && *age < 0) {
@@ -243,7 +243,7 @@ StatusReport collect_status(const StatusOptions& options) {
         report.last_load_run = read_last_load_run(tx, options.load_group);
     }
     for (const events::EventKind kind : events::all_event_kinds) {
-        report.staging.push_back(count_rows(tx, load::staging_table(kind), options.exact_counts));
+        report.staging.push_back(count_rows(tx, pg::staging_table(kind), options.exact_counts));
     }
     report.staging_partitions = read_staging_partitions(tx);
     report.realtime = read_realtime_tables(tx, options.exact_counts);

@@ -1,4 +1,4 @@
-// PostgreSQL COPY text format: the encoding of staging rows (load/staging_rows.hpp) and dead
+// PostgreSQL COPY text format: the encoding of staging rows (pg/staging_rows.hpp) and dead
 // letters, and its decoding. Pure, no I/O.
 #pragma once
 
@@ -36,7 +36,7 @@ void append_copy_origin(std::string& out, const events::MessageOrigin& at);
 // The fields of one line of COPY text (without its newline), unescaped; nullopt for \N.
 std::vector<std::optional<std::string>> decode_copy_text_line(std::string_view line);
 
-// The columns of a staging row (load::StagingRows: append_copy_origin, then the payload), in
+// The columns of a staging row (StagingRows: append_copy_origin, then the payload), in
 // order, as COPY names them.
 const std::vector<std::string>& staging_copy_columns();
 

@@ -42,7 +42,7 @@ namespace pinpipe::pg {
 
 void copy_text_lines(pqxx::transaction_base& tx, const std::string& table,
                      const std::vector<std::string>& columns,
-                     const std::vector<std::string_view>& lines) {
+                     std::span<const std::string_view> lines) {
     if (lines.empty()) {
         return;
     }

@@ -5,6 +5,7 @@
 
 #include <pqxx/transaction_base>
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +17,7 @@ namespace pinpipe::pg {
 // exception classes, as its own statements do.
 void copy_text_lines(pqxx::transaction_base& tx, const std::string& table,
                      const std::vector<std::string>& columns,
-                     const std::vector<std::string_view>& lines);
+                     std::span<const std::string_view> lines);
 
 // The lines of COPY text, each with its newline (the last one must have one too).
 std::vector<std::string_view> split_copy_lines(std::string_view text);

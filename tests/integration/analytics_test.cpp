@@ -22,14 +22,14 @@
 #include <vector>
 
 #include "analytics/refresh.hpp"
-#include "analytics/staging_seed.hpp"
 #include "emulate/generator.hpp"
 #include "events/cleaning.hpp"
 #include "events/validation.hpp"
-#include "load/staging_copy.hpp"
-#include "load/staging_rows.hpp"
 #include "pg/connection.hpp"
+#include "pg/staging_rows.hpp"
+#include "pg/staging_writer.hpp"
 #include "support/harness.hpp"
+#include "support/staging_seed.hpp"
 
 namespace pinpipe {
 namespace {
@@ -302,13 +302,13 @@ class LiveAnalytics : public ::testing::Test {
 
     // The generated events, each delivered as the seeding COPY delivers it.
     void seed_generated_events() {
-        analytics::StagingSeed seed;
+        testing::StagingSeed seed;
         seed.seed = kSeed;
         seed.events = kEvents;
         seed.topic_prefix = "t";
         std::int64_t i = 0;
         std::map<int, std::int64_t> offsets;
-        analytics::copy_generated_events(m_cx, seed, [&](const emulate::GeneratedEvent& event) {
+        testing::copy_generated_events(m_cx, seed, [&](const emulate::GeneratedEvent& event) {
             const int partition = static_cast<int>(event.ind % seed.partitions);
             const std::int64_t offset = offsets[partition]++;
             const std::int64_t timestamp = seed.first_timestamp_ms + i++;
@@ -325,7 +325,7 @@ class LiveAnalytics : public ::testing::Test {
                  const std::array<events::EventKind, 3>& order = kinds) {
         for (const events::EventKind kind : order) {
             const std::string topic = fmt::format("t.{}", events::kind_name(kind));
-            load::StagingRows rows;
+            pg::StagingRows rows;
             for (const Message& message : messages) {
                 if (message.kind != kind) {
                     continue;
@@ -339,7 +339,7 @@ class LiveAnalytics : public ::testing::Test {
             }
             if (!rows.empty()) {
                 pqxx::work tx(m_cx);  // one COPY, committed on its own
-                load::copy_staging_rows(tx, kind, rows);
+                pg::copy_staging_rows(tx, kind, rows);
                 tx.commit();
             }
         }
@@ -462,7 +462,7 @@ TEST_F(LiveAnalytics, ConcurrentWritersStayExactWithoutDeadlock) {
                     pqxx::work tx(cx);
                     for (const events::EventKind kind : orders[static_cast<size_t>(writer)]) {
                         const std::string topic = fmt::format("t.{}", events::kind_name(kind));
-                        load::StagingRows rows;
+                        pg::StagingRows rows;
                         for (std::int64_t i = 0; i < events_per_transaction; ++i) {
                             // Every writer touches inds 0..999: each ind is written by all three.
                             const std::int64_t n = t * events_per_transaction + i;
@@ -477,7 +477,7 @@ TEST_F(LiveAnalytics, ConcurrentWritersStayExactWithoutDeadlock) {
                             latest(kind).add(
                                 ind, {message.timestamp_ms, writer, offset + i, message.payload});
                         }
-                        load::copy_staging_rows(tx, kind, rows);
+                        pg::copy_staging_rows(tx, kind, rows);
                     }
                     offset += events_per_transaction;
                     tx.commit();
@@ -514,9 +514,9 @@ TEST_F(LiveAnalytics, RebuildFromStagingGivesTheSameAnswers) {
 std::string seeded_database() {
     const std::string dsn = testing::migrated_database();
     pg::Connection cx(dsn, "analytics_test");
-    analytics::StagingSeed seed;
+    testing::StagingSeed seed;
     seed.events = 500;
-    analytics::copy_generated_events(cx, seed);
+    testing::copy_generated_events(cx, seed);
     return dsn;
 }
 

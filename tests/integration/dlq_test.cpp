@@ -120,6 +120,38 @@ TEST_F(DlqTest, ReplayMovesExactlyTheRowsThatNowPassAndKeepsTheRest) {
     EXPECT_EQ(staged_offsets(), "1,2,5");
 }
 
+TEST_F(DlqTest, AReplayedRowPostgresStillRejectsStaysADeadLetterAndTheOthersMove) {
+    // A constraint a DBA might add: a title over 5,000 characters must be a number, and casting
+    // x… to int is a data exception (SQLSTATE 22P02). Offset 4 (6,000 bytes) now fails it,
+    // offset 2 (3,000 bytes) does not; the validator lets both through.
+    {
+        pg::Connection admin(m_dsn, "dlq_test");
+        testing::exec(admin,
+                      "ALTER TABLE staging.pin_events ADD CONSTRAINT long_titles_are_numbers "
+                      "CHECK (CASE WHEN length(payload ->> 'title') > 5000 "
+                      "THEN (payload ->> 'title')::int > 0 ELSE true END)");
+    }
+    const auto run = dlq({"replay", "--max-message-bytes", "10000"});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("4 selected, 1 moved to staging (pin 1, geo 0, user 0), 3 still bad "
+                              "(invalid_json 1, not_object 1, rejected_by_postgres 1)"),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("PostgreSQL rejected a COPY into staging"), std::string::npos)
+        << run.output;
+    // Every message is in exactly one of the two tables; the rejected one with PostgreSQL's word.
+    EXPECT_EQ(staged_offsets(), "1,2,5");
+    EXPECT_EQ(dead_offsets(), "0,3,4");
+    EXPECT_EQ(text("SELECT reason FROM etl.dead_letters WHERE \"offset\" = 4"),
+              "rejected_by_postgres");
+    EXPECT_NE(text("SELECT error FROM etl.dead_letters WHERE \"offset\" = 4")
+                  .find("invalid input syntax for type integer"),
+              std::string::npos);
+    EXPECT_EQ(text("SELECT length(payload) FROM etl.dead_letters WHERE \"offset\" = 4"), "6000");
+    const testing::PinpipeRun verify = testing::run_pinpipe({"refresh", "--dsn", m_dsn});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+}
+
 TEST_F(DlqTest, DryRunReportsAndChangesNothing) {
     const auto run = dlq({"replay", "--max-message-bytes", "10000", "--dry-run"});
     ASSERT_EQ(run.exit_code, 0) << run.output;

@@ -1,12 +1,16 @@
 // pinpipe import against a real PostgreSQL (issue #18): the seeds' users have event files.
-// Both shapes land in staging and so in clean.*, a bad line becomes a dead letter, and the same
-// content is imported exactly once, under any name.
+// Both shapes land in staging and so in clean.*, a bad line becomes a dead letter (a line
+// PostgreSQL itself rejects too: the file's other rows go in), and the same content is imported
+// exactly once, under any name.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <string>
 
+#include "ops/import_store.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
 #include "support/harness.hpp"
@@ -66,6 +70,75 @@ TEST_F(ImportTest, NewlineDelimitedJsonWithABadLineLoadsTheRestAndDeadLettersIt)
                      "AND reason = 'invalid_json' AND \"offset\" = 2"),
               1);
     EXPECT_EQ(number("SELECT staged_rows FROM etl.imported_files"), 3);
+}
+
+TEST_F(ImportTest, ALinePostgresRejectsBecomesADeadLetterAndTheRestOfTheFileGoesIn) {
+    // A constraint a DBA might add: casting "abc" raises a data exception (SQLSTATE 22P02) that
+    // the validator cannot foresee.
+    {
+        pg::Connection admin(m_dsn, "import_test");
+        testing::exec(admin,
+                      "ALTER TABLE staging.pin_events ADD CONSTRAINT n_is_positive "
+                      "CHECK (coalesce((payload ->> 'n')::int, 1) > 0)");
+    }
+    constexpr int pins = 2000;
+    constexpr int bad_line = 1234;
+    const std::string bad_text = fmt::format(R"({{"index": {}, "n": "abc"}})", bad_line);
+    std::string content;
+    for (int line = 1; line <= pins; ++line) {
+        content += line == bad_line
+                       ? bad_text
+                       : fmt::format(R"({{"index": {}, "category": "art", "n": 1}})", line);
+        content += '\n';
+    }
+    const fs::path file = write("pins.ndjson", content);
+
+    pg::Connection cx(m_dsn, "import_test");
+    const ops::ImportOutcome outcome =
+        ops::import_file(cx, file, std::nullopt, /*max_message_bytes=*/size_t{1} << 20);
+    ASSERT_FALSE(outcome.already_imported);
+    EXPECT_EQ(outcome.records, static_cast<uint64_t>(pins));
+    EXPECT_EQ(outcome.rows[0], static_cast<uint64_t>(pins - 1));
+    EXPECT_EQ(outcome.dead_letters, 1U);
+    EXPECT_EQ(outcome.rejected_by_postgres, 1U);
+    // Found by halving the COPY, not by sending each of the 2,000 rows alone: at most
+    // ceil(log2 n) + 3 statements (pg/row_bisection.hpp), and more than the one that failed.
+    EXPECT_GT(outcome.copy_statements, 1U);
+    EXPECT_LE(outcome.copy_statements, static_cast<uint64_t>(std::ceil(std::log2(pins))) + 3);
+
+    EXPECT_EQ(number("SELECT count(*) FROM staging.pin_events"), pins - 1);
+    EXPECT_EQ(number("SELECT count(*) FROM clean.pins"), pins - 1);
+    EXPECT_EQ(number(fmt::format("SELECT count(*) FROM clean.pins WHERE ind = {}", bad_line)), 0);
+    // The dead letter names the file's content and line, keeps the line as it was, and says
+    // what PostgreSQL said.
+    const pqxx::result letter =
+        testing::exec(cx,
+                      "SELECT consumer, topic, \"offset\", convert_from(payload, 'UTF8'), error "
+                      "FROM etl.dead_letters WHERE reason = 'rejected_by_postgres'");
+    ASSERT_EQ(letter.size(), 1U);
+    EXPECT_EQ(letter[0][0].as<std::string>(), "pinpipe-import");
+    EXPECT_EQ(letter[0][1].as<std::string>(), "import:" + outcome.content_sha256 + ".pin");
+    EXPECT_EQ(letter[0][2].as<int>(), bad_line);
+    EXPECT_EQ(letter[0][3].as<std::string>(), bad_text);
+    EXPECT_NE(letter[0][4].as<std::string>().find("invalid input syntax for type integer"),
+              std::string::npos)
+        << letter[0][4].as<std::string>();
+    EXPECT_EQ(number("SELECT count(*) FROM etl.dead_letters"), 1);
+    EXPECT_EQ(number("SELECT staged_rows FROM etl.imported_files"), pins - 1);
+    EXPECT_EQ(number("SELECT dead_letters FROM etl.imported_files"), 1);
+    EXPECT_EQ(number("SELECT records FROM etl.imported_files"), pins);
+
+    const auto verify = run_pinpipe({"refresh", "--verify", "--dsn", m_dsn});
+    EXPECT_EQ(verify.exit_code, 0) << verify.output;
+
+    // The file counts as imported once: again, nothing is written and nothing dead-lettered twice.
+    const auto again = import({file.string()});
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_NE(again.output.find("0 files imported, 1 already imported"), std::string::npos)
+        << again.output;
+    EXPECT_EQ(number("SELECT count(*) FROM staging.pin_events"), pins - 1);
+    EXPECT_EQ(number("SELECT count(*) FROM etl.dead_letters"), 1);
+    EXPECT_EQ(number("SELECT count(*) FROM etl.imported_files"), 1);
 }
 
 TEST_F(ImportTest, TheSeedsOneEventPerFileShapeAndEachContentOnce) {

@@ -12,11 +12,11 @@
 
 #include "emulate/generator.hpp"
 #include "events/validation.hpp"
-#include "load/staging_copy.hpp"
-#include "load/staging_rows.hpp"
 #include "obs/failpoints.hpp"
 #include "pg/connection.hpp"
 #include "pg/migrations.hpp"
+#include "pg/staging_rows.hpp"
+#include "pg/staging_writer.hpp"
 #include "support/faults.hpp"
 #include "support/harness.hpp"
 #include "util/process.hpp"
@@ -45,7 +45,7 @@ void copy_events(pqxx::connection_base& cx, std::int64_t first, std::int64_t las
                  std::optional<std::int64_t> at_ms, int partition) {
     const emulate::EventGenerator generator(kSeed);
     for (const events::EventKind kind : events::all_event_kinds) {
-        load::StagingRows rows;
+        pg::StagingRows rows;
         for (std::int64_t ind = first; ind < last; ++ind) {
             const emulate::GeneratedEvent event = generator.event_at(ind);
             const std::string& payload = kind == events::EventKind::pin   ? event.pin
@@ -56,7 +56,7 @@ void copy_events(pqxx::connection_base& cx, std::int64_t first, std::int64_t las
                         payload);
         }
         pqxx::work tx(cx);
-        load::copy_staging_rows(tx, kind, rows);
+        pg::copy_staging_rows(tx, kind, rows);
         tx.commit();
     }
 }
@@ -172,10 +172,10 @@ TEST_F(Retention, PayloadsArriveAsSentWhateverClientEncodingTheEnvironmentAsksFo
         pg::Connection latin1_asked(m_dsn, "encoding_test");
         EXPECT_EQ(testing::exec(latin1_asked, "SHOW client_encoding")[0][0].as<std::string>(),
                   "UTF8");
-        load::StagingRows rows;
+        pg::StagingRows rows;
         rows.append({"t.pin", 0, 1, now_ms(), std::nullopt}, payload);
         pqxx::work tx(latin1_asked);
-        load::copy_staging_rows(tx, events::EventKind::pin, rows);
+        pg::copy_staging_rows(tx, events::EventKind::pin, rows);
         tx.commit();
     }
     ASSERT_EQ(unsetenv("PGCLIENTENCODING"), 0);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ops/sql_text.hpp"
+#include "pg/staging_rows.hpp"
 #include "util/errors.hpp"
 
 namespace pinpipe::ops {
@@ -102,19 +103,18 @@ TEST(ReplayPlan, MovesWhatPassesNowAndCountsTheRestByTheirReasonNow) {
     EXPECT_EQ(plan.still_bad.at("invalid_json"), 1);
     EXPECT_EQ(plan.still_bad.at("empty"), 1);
     EXPECT_EQ(plan.still_bad.at("unknown_topic"), 1);
-    EXPECT_EQ(plan.batch.rows[events::kind_index(events::EventKind::geo)].count(), 1u);
-    EXPECT_EQ(plan.batch.rows[events::kind_index(events::EventKind::user)].count(), 1u);
-    EXPECT_EQ(plan.batch.rows[events::kind_index(events::EventKind::pin)].count(), 0u);
+    EXPECT_EQ(plan.rows[events::kind_index(events::EventKind::geo)].count(), 1u);
+    EXPECT_EQ(plan.rows[events::kind_index(events::EventKind::user)].count(), 1u);
+    EXPECT_EQ(plan.rows[events::kind_index(events::EventKind::pin)].count(), 0u);
     // The staging row load would write: the letter's coordinates, key and payload.
-    const load::StagingRow user = load::decode_staging_row(
-        plan.batch.rows[events::kind_index(events::EventKind::user)].row(0));
+    const pg::StagingRow user =
+        pg::decode_staging_row(plan.rows[events::kind_index(events::EventKind::user)].row(0));
     EXPECT_EQ(user.topic, "p.user");
     EXPECT_EQ(user.partition, 2);
     EXPECT_EQ(user.offset, 45);
     EXPECT_EQ(user.timestamp_ms, 0);
     EXPECT_EQ(user.key, "7");
     EXPECT_EQ(user.payload, "{\"ind\": 2}");
-    EXPECT_TRUE(plan.batch.progress.advances.empty());
 }
 
 TEST(ReplayPlan, TheLimitOfTheReplayDecides) {

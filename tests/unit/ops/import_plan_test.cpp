@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "load/staging_rows.hpp"
+#include "pg/staging_rows.hpp"
 
 namespace pinpipe::ops {
 namespace {
@@ -35,7 +35,7 @@ TEST(PlanImport, NewlineDelimitedJsonOneRowPerLineAndADeadLetterForTheBadOne) {
     EXPECT_EQ(result.dead_letter_count, 2u);
     EXPECT_EQ(result.records, 4u);
     // Line numbers are the offsets; the blank line 2 is skipped, not renumbered.
-    const load::StagingRow geo = load::decode_staging_row(result.rows[1].row(0));
+    const pg::StagingRow geo = pg::decode_staging_row(result.rows[1].row(0));
     EXPECT_EQ(geo.offset, 3);
     EXPECT_EQ(geo.topic, "import:abc.geo");
     EXPECT_EQ(geo.key, "1");

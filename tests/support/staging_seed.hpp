@@ -10,7 +10,7 @@
 #include "emulate/generator.hpp"
 #include "pg/connection.hpp"
 
-namespace pinpipe::analytics {
+namespace pinpipe::testing {
 
 struct StagingSeed {
     std::uint64_t seed = 1;
@@ -30,4 +30,4 @@ std::int64_t copy_generated_events(
     pqxx::connection_base& cx, const StagingSeed& seed,
     const std::function<void(const emulate::GeneratedEvent&)>& on_event = {});
 
-}  // namespace pinpipe::analytics
+}  // namespace pinpipe::testing

@@ -1,11 +1,13 @@
-#include "load/staging_rows.hpp"
+#include "pg/staging_rows.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <numeric>
 #include <stdexcept>
 
-namespace pinpipe::load {
+namespace pinpipe::pg {
 namespace {
 
 constexpr size_t staging_field_count = 6;
@@ -29,14 +31,14 @@ Integer parse_integer(const std::optional<std::string>& field) {
 }
 
 int64_t parse_timestamp(const std::string& field) {
-    const std::optional<int64_t> epoch_ms = pg::parse_copy_timestamp(field);
+    const std::optional<int64_t> epoch_ms = parse_copy_timestamp(field);
     if (!epoch_ms) {
         malformed();
     }
     return *epoch_ms;
 }
 
-// The inverse of pg::append_copy_bytea once COPY's own escaping is undone: \x, then hex.
+// The inverse of append_copy_bytea once COPY's own escaping is undone: \x, then hex.
 std::string parse_bytea(const std::string& field) {
     const auto digit = [](char c) -> int {
         if (c >= '0' && c <= '9') {
@@ -60,10 +62,14 @@ std::string parse_bytea(const std::string& field) {
 
 }  // namespace
 
+std::string staging_table(events::EventKind kind) {
+    return fmt::format("staging.{}_events", events::kind_name(kind));
+}
+
 void StagingRows::append(const events::MessageOrigin& at, std::string_view payload) {
-    pg::append_copy_origin(m_text, at);
+    append_copy_origin(m_text, at);
     m_text.push_back('\t');
-    pg::append_copy_text(m_text, payload);
+    append_copy_text(m_text, payload);
     m_text.push_back('\n');
     m_row_ends.push_back(m_text.size());
     m_row_partitions.push_back(at.partition);
@@ -93,7 +99,7 @@ StagingRow decode_staging_row(std::string_view row) {
         malformed();
     }
     row.remove_suffix(1);
-    std::vector<std::optional<std::string>> fields = pg::decode_copy_text_line(row);
+    std::vector<std::optional<std::string>> fields = decode_copy_text_line(row);
     if (fields.size() != staging_field_count || !fields[0] || !fields[5]) {
         malformed();
     }
@@ -111,4 +117,4 @@ StagingRow decode_staging_row(std::string_view row) {
     return decoded;
 }
 
-}  // namespace pinpipe::load
+}  // namespace pinpipe::pg

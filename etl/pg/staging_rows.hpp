@@ -2,11 +2,12 @@
 //
 // A compact store of a batch's rows with their boundaries, each readable back
 // (decode_staging_row). Each row is escaped once, as it is appended, into exactly what COPY
-// reads: load/staging_copy.cpp sends the lines as they are (issue #16). They were binary COPY
+// reads: pg/staging_writer.cpp sends the lines as they are (issue #16). They were binary COPY
 // tuples before (issue #3), which libpqxx 6.4 cannot send: each row was decoded into fields
 // that pqxx::stream_to then escaped again, row by row.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,16 +15,20 @@
 #include <vector>
 
 #include "events/origin.hpp"
+#include "events/validation.hpp"
 #include "pg/copy_encoding.hpp"
 
-namespace pinpipe::load {
+namespace pinpipe::pg {
 
 // A row's bytes beyond its topic, its key in hex (two bytes per byte) and its escaped payload,
 // at most.
 inline constexpr size_t staging_row_overhead_bytes = 64;
 
-// The rows of one staging table, columns as pg::staging_copy_columns(). Row boundaries are kept,
-// so that a batch PostgreSQL rejects can be redone row by row.
+// staging.pin_events, staging.geo_events, staging.user_events
+std::string staging_table(events::EventKind kind);
+
+// The rows of one staging table, columns as staging_copy_columns(). Row boundaries are kept, so
+// that the rows PostgreSQL rejects can be told from the others (pg/staging_writer.hpp).
 class StagingRows {
   public:
     void append(const events::MessageOrigin& at, std::string_view payload);
@@ -67,4 +72,7 @@ struct StagingRow {
 // Throws std::invalid_argument when row is not a row StagingRows wrote.
 StagingRow decode_staging_row(std::string_view row);
 
-}  // namespace pinpipe::load
+// A batch's rows per staging table, in pin, geo, user order (events::kind_index).
+using StagingBatch = std::array<StagingRows, events::event_kind_count>;
+
+}  // namespace pinpipe::pg

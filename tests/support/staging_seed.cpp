@@ -1,16 +1,15 @@
 // Generated events into staging by COPY, for tests and benchmarks of the analytics views.
-#include "analytics/staging_seed.hpp"
+#include "support/staging_seed.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <map>
 
-#include "load/batch.hpp"
-#include "load/staging_copy.hpp"
-#include "load/staging_rows.hpp"
+#include "pg/staging_rows.hpp"
+#include "pg/staging_writer.hpp"
 
-namespace pinpipe::analytics {
+namespace pinpipe::testing {
 
 std::int64_t copy_generated_events(
     pqxx::connection_base& cx, const StagingSeed& seed,
@@ -19,14 +18,14 @@ std::int64_t copy_generated_events(
     for (const events::EventKind kind : events::all_event_kinds) {
         topics[events::kind_index(kind)] = fmt::format("{}.{}", seed.topic_prefix, kind_name(kind));
     }
-    std::array<load::StagingRows, events::event_kind_count> rows;
+    pg::StagingBatch rows;
     std::array<std::map<int, std::int64_t>, events::event_kind_count> next_offsets;
     const auto flush = [&] {
         for (const events::EventKind kind : events::all_event_kinds) {
-            load::StagingRows& kind_rows = rows[events::kind_index(kind)];
+            pg::StagingRows& kind_rows = rows[events::kind_index(kind)];
             if (!kind_rows.empty()) {
                 pqxx::work tx(cx);  // one COPY, committed on its own
-                load::copy_staging_rows(tx, kind, kind_rows);
+                pg::copy_staging_rows(tx, kind, kind_rows);
                 tx.commit();
                 kind_rows = {};
             }
@@ -55,4 +54,4 @@ std::int64_t copy_generated_events(
     return seed.events;
 }
 
-}  // namespace pinpipe::analytics
+}  // namespace pinpipe::testing

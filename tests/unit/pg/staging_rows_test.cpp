@@ -1,4 +1,4 @@
-#include "load/staging_rows.hpp"
+#include "pg/staging_rows.hpp"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace pinpipe::load {
+namespace pinpipe::pg {
 namespace {
 
 using namespace std::string_literals;
@@ -96,4 +96,4 @@ TEST(StagingRows, DecodingRefusesWhatItDidNotWrite) {
 }
 
 }  // namespace
-}  // namespace pinpipe::load
+}  // namespace pinpipe::pg
