@@ -11,11 +11,11 @@
 #include <sstream>
 
 #include "analytics/refresh.hpp"
-#include "analytics/staging_seed.hpp"
 #include "pg/connection.hpp"
 #include "pg/local_cluster.hpp"
 #include "pg/migrations.hpp"
 #include "support/harness.hpp"
+#include "support/staging_seed.hpp"
 #include "util/process.hpp"
 
 namespace pinpipe {
@@ -479,9 +479,9 @@ TEST(Migrate, ADatabaseAt0091WithDataUpgradesToTheSchemaOfAFreshOne) {
     pg::apply_migrations(upgraded, through_0091());
     // The runner of today made its bookkeeping for repeatables too; pinpipe 0091's did not.
     testing::exec(upgraded, "DROP TABLE etl.schema_repeatables");
-    analytics::StagingSeed seed;
+    testing::StagingSeed seed;
     seed.events = 3000;
-    analytics::copy_generated_events(upgraded, seed);
+    testing::copy_generated_events(upgraded, seed);
     const std::string answers_before = answers(upgraded);
     ASSERT_GT(count(upgraded, "SELECT count(*) FROM analytics.top_category_per_country"), 0);
 
@@ -500,7 +500,7 @@ TEST(Migrate, ADatabaseAt0091WithDataUpgradesToTheSchemaOfAFreshOne) {
     seed.seed = 2;
     seed.topic_prefix = "after_upgrade";
     seed.first_timestamp_ms += 3'600'000;
-    analytics::copy_generated_events(upgraded, seed);
+    testing::copy_generated_events(upgraded, seed);
     EXPECT_NE(answers(upgraded), answers_before);
     EXPECT_NO_THROW(analytics::verify_answers_or_throw(upgraded, report)) << report.str();
 
