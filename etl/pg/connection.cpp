@@ -156,11 +156,15 @@ std::string error_message(const std::exception& error) {
         const std::string what = sql->query().empty() ? message
                                                       : fmt::format("statement failed [{}]: {}",
                                                                     shorten(sql->query()), message);
-        // An error without a SQLSTATE comes from libpq itself, not the server: after a server
-        // crash ("server closed the connection unexpectedly") libpq may still report the
-        // connection as open until the next call (found by the crash matrix, #17).
-        return sql->sqlstate().empty() ? what + std::string(lost_hint)
-                                       : fmt::format("{} (SQLSTATE {})", what, sql->sqlstate());
+        // An error without a SQLSTATE usually comes from libpq itself, not the server: after a
+        // server crash ("server closed the connection unexpectedly") libpq may still report the
+        // connection as open until the next call (found by the crash matrix, #17). But libpqxx
+        // 6.4 can also report a server's ERROR without its SQLSTATE (seen for a permission
+        // denied on a COPY), and an ERROR never ends the session: that one gets no such hint.
+        if (!sql->sqlstate().empty()) {
+            return fmt::format("{} (SQLSTATE {})", what, sql->sqlstate());
+        }
+        return message.starts_with("ERROR:") ? what : what + std::string(lost_hint);
     }
     // libpqxx 6.4 gives these three no SQLSTATE of their own.
     if (dynamic_cast<const pqxx::serialization_failure*>(&error) != nullptr) {

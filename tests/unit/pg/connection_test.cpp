@@ -45,6 +45,18 @@ TEST(ErrorMessage, NamesTheStatementAndTheSqlstateOnOneLine) {
               "LINE 1: x (SQLSTATE 22P02)");
 }
 
+TEST(ErrorMessage, AServerErrorWithoutItsSqlstateIsNotCalledALostConnection) {
+    // libpqxx 6.4's stream_to reports the server's error at the end of a COPY without SQLSTATE.
+    const pqxx::sql_error refused("ERROR:  permission denied for table t\n", "COPY t FROM STDIN");
+    EXPECT_EQ(error_message(refused),
+              "statement failed [COPY t FROM STDIN]: ERROR:  permission denied for table t");
+    const pqxx::sql_error crashed("server closed the connection unexpectedly\n", "COMMIT");
+    EXPECT_EQ(
+        error_message(crashed),
+        "statement failed [COMMIT]: server closed the connection unexpectedly (the connection "
+        "to PostgreSQL was lost)");
+}
+
 TEST(ErrorMessage, SaysWhenTheConnectionWasLost) {
     EXPECT_EQ(error_message(pqxx::broken_connection("server closed the connection\n")),
               "server closed the connection (the connection to PostgreSQL was lost)");
