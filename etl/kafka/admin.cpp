@@ -72,7 +72,7 @@ std::vector<TopicCreateResult> Admin::create_topics(std::span<const std::string>
     if (!event) {
         throw std::runtime_error(fmt::format(
             "Kafka at {} did not answer CreateTopics within {} ms (is the broker running? set -b "
-            "or PINPIPE_BROKERS; {})",
+            "or PINPIPE_BROKERS; a slow controller can take longer; if it is pinpipe broker: {})",
             brokers_of(m_rk.get()), timeout.count(), kMockHint));
     }
     const rd_kafka_resp_err_t err = rd_kafka_event_error(event.get());

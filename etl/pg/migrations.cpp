@@ -221,18 +221,16 @@ class RecordedRows {
         }
     }
 
-    // A file's state and when it was applied: pending without a row, applied when the row has
-    // the file's checksum, changed otherwise.
-    std::pair<MigrationState, std::string> take(const Key& key, const std::string& checksum) {
+    // A file's state and its row (nullptr when pending): pending without a row, applied when
+    // the row has the file's checksum, changed otherwise.
+    std::pair<MigrationState, const Row*> take(const Key& key, const std::string& checksum) {
         const auto found = m_rows.find(key);
         if (found == m_rows.end()) {
-            return {MigrationState::pending, ""};
+            return {MigrationState::pending, nullptr};
         }
-        std::pair<MigrationState, std::string> state{
-            found->second->checksum == checksum ? MigrationState::applied : MigrationState::changed,
-            found->second->applied_at};
+        const Row* row = found->second;
         m_rows.erase(found);
-        return state;
+        return {row->checksum == checksum ? MigrationState::applied : MigrationState::changed, row};
     }
 
     const std::map<Key, const Row*>& left_over() const { return m_rows; }
@@ -249,8 +247,8 @@ std::vector<MigrationStatus> plan_migrations(const std::vector<Migration>& migra
         applied, [](const AppliedMigration& row) { return row.version; });
     std::vector<MigrationStatus> plan;
     for (const Migration& migration : migrations) {
-        auto [state, applied_at] = recorded.take(migration.version, migration.checksum);
-        plan.push_back({migration.version, migration.file_name, state, std::move(applied_at)});
+        const auto [state, row] = recorded.take(migration.version, migration.checksum);
+        plan.push_back({migration.version, migration.file_name, state, row ? row->applied_at : ""});
     }
     for (const auto& [version, row] : recorded.left_over()) {
         plan.push_back({version, fmt::format("{:04d}_{}.sql", version, row->name),
@@ -283,17 +281,13 @@ std::vector<RepeatableStatus> plan_repeatables(const std::vector<RepeatableMigra
         applied, [](const AppliedRepeatable& row) { return row.name; });
     std::vector<RepeatableStatus> plan;
     for (const RepeatableMigration& migration : repeatable) {
-        auto [state, applied_at] = recorded.take(migration.name, migration.checksum);
-        if (state == MigrationState::changed) {
-            const auto row =
-                std::find_if(applied.begin(), applied.end(),
-                             [&](const AppliedRepeatable& r) { return r.name == migration.name; });
-            if (std::ranges::find(row->superseded_checksums, migration.checksum) !=
+        auto [state, row] = recorded.take(migration.name, migration.checksum);
+        if (state == MigrationState::changed &&
+            std::ranges::find(row->superseded_checksums, migration.checksum) !=
                 row->superseded_checksums.end()) {
-                state = MigrationState::superseded;
-            }
+            state = MigrationState::superseded;
         }
-        plan.push_back({migration.file_name, state, std::move(applied_at)});
+        plan.push_back({migration.file_name, state, row ? row->applied_at : ""});
     }
     for (const auto& [name, row] : recorded.left_over()) {
         plan.push_back({fmt::format("{}{}{}", repeatable_prefix, name, sql_suffix),

@@ -54,7 +54,7 @@ void write_kind(pqxx::dbtransaction& tx, events::EventKind kind, const StagingRo
         }
     }
     write.copy_statements += bisection.statements();
-    if (bisection.statements() > 1) {
+    if (bisection.statements() > 1 || !bisection.rejected_rows().empty()) {
         obs::log_warning(
             "PostgreSQL rejected a COPY into staging; its rows went again in halves: each it "
             "rejected alone is a dead letter (reason rejected_by_postgres), the others went in",
