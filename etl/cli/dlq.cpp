@@ -14,6 +14,7 @@
 #include "ops/text_table.hpp"
 #include "pg/connection.hpp"
 #include "util/errors.hpp"
+#include "util/thousands.hpp"
 
 namespace pinpipe::cli {
 namespace {
@@ -160,7 +161,7 @@ void print_list(const std::vector<ops::DeadLetterSummary>& letters, int64_t tota
         table.rows.push_back(
             {std::to_string(letter.id), letter.failed_at, letter.consumer, letter.topic,
              std::to_string(letter.partition), std::to_string(letter.offset), letter.reason,
-             letter.payload_bytes ? ops::group_thousands(*letter.payload_bytes) : "null",
+             letter.payload_bytes ? util::group_thousands(*letter.payload_bytes) : "null",
              ops::one_line_excerpt(letter.error, error_excerpt_code_points)});
     }
     if (!letters.empty()) {

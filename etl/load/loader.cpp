@@ -16,6 +16,7 @@
 #include "pg/connection.hpp"
 #include "pg/copy_encoding.hpp"
 #include "util/process.hpp"
+#include "util/thousands.hpp"
 
 namespace pinpipe::load {
 namespace {
@@ -82,7 +83,7 @@ class StagingSink final : public consume::BatchSink {
         figures.done = m_messages;
         figures.total = m_behind;
         if (m_lag) {
-            figures.extra = "lag " + obs::group_thousands(*m_lag);
+            figures.extra = "lag " + util::group_thousands(static_cast<int64_t>(*m_lag));
         }
         m_options.progress->show(figures);
     }

@@ -1,4 +1,5 @@
 #include "obs/progress.hpp"
+#include "util/thousands.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -29,18 +30,6 @@ bool progress_enabled(ProgressMode mode, bool stderr_is_tty, bool json_logs) {
     return mode == ProgressMode::on || stderr_is_tty;
 }
 
-std::string group_thousands(uint64_t value) {
-    const std::string digits = std::to_string(value);
-    std::string grouped;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) {
-            grouped += ',';
-        }
-        grouped += digits[i];
-    }
-    return grouped;
-}
-
 std::string format_duration(double seconds) {
     const auto whole = static_cast<uint64_t>(seconds < 0 ? 0 : seconds + 0.5);
     const uint64_t hours = whole / 3600;
@@ -51,7 +40,8 @@ std::string format_duration(double seconds) {
 }
 
 std::string format_progress(const ProgressFigures& figures, size_t width) {
-    std::string line = fmt::format("{}: {}", figures.label, group_thousands(figures.done));
+    std::string line = fmt::format("{}: {}", figures.label,
+                                   util::group_thousands(static_cast<int64_t>(figures.done)));
     const double rate =
         figures.seconds > 0 ? static_cast<double>(figures.done) / figures.seconds : 0.0;
     if (figures.total) {
@@ -59,11 +49,13 @@ std::string format_progress(const ProgressFigures& figures, size_t width) {
         const double percent =
             total > 0 ? 100.0 * static_cast<double>(figures.done) / static_cast<double>(total)
                       : 100.0;
-        line += fmt::format(" of {} {} ({:.1f}%)", group_thousands(total), figures.unit, percent);
+        line +=
+            fmt::format(" of {} {} ({:.1f}%)", util::group_thousands(static_cast<int64_t>(total)),
+                        figures.unit, percent);
     } else {
         line += fmt::format(" {}", figures.unit);
     }
-    line += fmt::format(", {}/s", group_thousands(static_cast<uint64_t>(rate + 0.5)));
+    line += fmt::format(", {}/s", util::group_thousands(static_cast<int64_t>(rate + 0.5)));
     // No ETA before anything moved: a rate of zero would promise forever.
     if (figures.total && rate > 0 && figures.done < *figures.total) {
         line +=

@@ -31,8 +31,6 @@ struct ProgressFigures {
     std::string extra;              // appended after a comma when not empty: "lag 1,234"
 };
 
-// 12345 -> "12,345": counts of millions are read at a glance.
-std::string group_thousands(uint64_t value);
 // Seconds as m:ss, or h:mm:ss from an hour on: an ETA, an elapsed time.
 std::string format_duration(double seconds);
 // The line, cut to width characters so that it never wraps (a wrapped line cannot be redrawn

@@ -11,6 +11,7 @@
 #include "pg/failpoint.hpp"
 #include "pg/staging_rows.hpp"
 #include "util/errors.hpp"
+#include "util/thousands.hpp"
 
 namespace pinpipe::ops {
 namespace {
@@ -238,29 +239,30 @@ std::string render_retention(const RetentionOutcome& outcome) {
             for (const ExpiredPartition& partition : outcome.partitions) {
                 table.rows.push_back(
                     {partition.table, partition.partition, partition.range_from, partition.range_to,
-                     (partition.exact ? "" : "~") + group_thousands(partition.rows)});
+                     (partition.exact ? "" : "~") + util::group_thousands(partition.rows)});
             }
             out += render_table(table);
         }
         for (const ExpiredDefaultRows& rows : outcome.default_rows) {
             out += fmt::format("{} {} rows older than the cutoff from {}\n",
                                outcome.dry_run ? "would delete" : "deleted",
-                               group_thousands(rows.rows), rows.table);
+                               util::group_thousands(rows.rows), rows.table);
         }
-        out += fmt::format("retention: {} {} partitions and {} rows of staging\n", verb,
-                           outcome.partitions.size(), group_thousands(outcome.staging_rows()));
+        out +=
+            fmt::format("retention: {} {} partitions and {} rows of staging\n", verb,
+                        outcome.partitions.size(), util::group_thousands(outcome.staging_rows()));
     }
     for (const MadePartition& made : outcome.made) {
         out += fmt::format("made partition of {} for {}{}\n", made.table, made.day,
                            made.rows_moved > 0
                                ? fmt::format(" ({} rows moved in from the default partition)",
-                                             group_thousands(made.rows_moved))
+                                             util::group_thousands(made.rows_moved))
                                : "");
     }
     if (!outcome.dead_letter_cutoff.empty()) {
         out += fmt::format("retention: {} {} dead letters that failed before {}\n",
                            outcome.dry_run ? "would delete" : "deleted",
-                           group_thousands(outcome.dead_letters), outcome.dead_letter_cutoff);
+                           util::group_thousands(outcome.dead_letters), outcome.dead_letter_cutoff);
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "ops/text_table.hpp"
+#include "util/thousands.hpp"
 
 namespace pinpipe::ops {
 namespace {
@@ -40,7 +41,7 @@ int64_t messages_held(const StatusReport& report, const std::string& topic) {
 }
 
 std::string optional_number(const std::optional<int64_t>& value) {
-    return value ? group_thousands(*value) : not_deployed;
+    return value ? util::group_thousands(*value) : not_deployed;
 }
 
 nlohmann::ordered_json optional_json(const std::optional<int64_t>& value) {
@@ -56,7 +57,7 @@ nlohmann::ordered_json empty_as_null(const std::string& value) {
 }
 
 std::string table_rows_cell(const TableRows& table) {
-    return (table.exact ? "" : "~") + group_thousands(table.rows);
+    return (table.exact ? "" : "~") + util::group_thousands(table.rows);
 }
 
 std::string human_bytes(int64_t bytes) {
@@ -87,7 +88,8 @@ void append_partitions(std::string& out, const StatusReport& report) {
     }
     for (const PartitionStatus& p : report.partitions) {
         std::vector<std::string> row = {p.topic, std::to_string(p.partition),
-                                        group_thousands(p.low), group_thousands(p.high)};
+                                        util::group_thousands(p.low),
+                                        util::group_thousands(p.high)};
         if (show_load) {
             row.push_back(optional_number(p.load.next_offset));
             row.push_back(optional_number(p.load.lag));
@@ -111,7 +113,8 @@ void append_partitions(std::string& out, const StatusReport& report) {
         std::vector<std::string> per_topic;
         for (const std::string& topic : topics_in_order(report)) {
             per_topic.push_back(fmt::format(
-                "{} {}", topic, group_thousands(topic_lag(report, topic, is_stream).value_or(0))));
+                "{} {}", topic,
+                util::group_thousands(topic_lag(report, topic, is_stream).value_or(0))));
         }
         out += fmt::format("{} lag: {}\n", group, fmt::join(per_topic, ", "));
     }
@@ -123,7 +126,7 @@ std::string load_progress_text(const TopicLoadProgress& progress) {
             return "caught up (no newer events in Kafka)";
         case LoadProgress::behind:
             return fmt::format("behind: {} messages to load",
-                               group_thousands(progress.messages_to_load));
+                               util::group_thousands(progress.messages_to_load));
         case LoadProgress::unknown:
             break;
     }
@@ -163,11 +166,12 @@ void append_last_run(std::string& out, const StatusReport& report) {
         return;
     }
     const LoadRunStatus& run = *report.last_load_run;
-    out += fmt::format("run {} {}: started {}{}, {} pin, {} geo, {} user rows, {} dead letters",
-                       run.id, run.outcome, run.started_at,
-                       run.seconds ? fmt::format(", took {}", human_duration(*run.seconds)) : "",
-                       group_thousands(run.pin_rows), group_thousands(run.geo_rows),
-                       group_thousands(run.user_rows), group_thousands(run.dead_letters));
+    out +=
+        fmt::format("run {} {}: started {}{}, {} pin, {} geo, {} user rows, {} dead letters",
+                    run.id, run.outcome, run.started_at,
+                    run.seconds ? fmt::format(", took {}", human_duration(*run.seconds)) : "",
+                    util::group_thousands(run.pin_rows), util::group_thousands(run.geo_rows),
+                    util::group_thousands(run.user_rows), util::group_thousands(run.dead_letters));
     if (!run.host.empty()) {
         out += fmt::format(", on {}", run.host);
     }
@@ -206,10 +210,10 @@ void append_staging_partitions(std::string& out, const StatusReport& report) {
                      {"newest"},
                      {"waiting in default (~)", Align::right}};
     for (const StagingPartitions& staging : report.staging_partitions) {
-        table.rows.push_back({staging.table, group_thousands(staging.day_partitions),
+        table.rows.push_back({staging.table, util::group_thousands(staging.day_partitions),
                               staging.oldest_day.empty() ? not_deployed : staging.oldest_day,
                               staging.newest_day.empty() ? not_deployed : staging.newest_day,
-                              group_thousands(staging.default_rows)});
+                              util::group_thousands(staging.default_rows)});
     }
     out += render_table(table);
 }
@@ -235,7 +239,7 @@ void append_dead_letters(std::string& out, const StatusReport& report) {
     table.columns = {{"consumer"}, {"topic"}, {"reason"}, {"count", Align::right}, {"newest"}};
     for (const DeadLetterGroup& group : report.dead_letters) {
         table.rows.push_back({group.consumer, group.topic, group.reason,
-                              group_thousands(group.count), group.newest_failed_at});
+                              util::group_thousands(group.count), group.newest_failed_at});
     }
     out += render_table(table);
 }

@@ -68,18 +68,6 @@ std::string render_table(const TextTable& table) {
     return out;
 }
 
-std::string group_thousands(int64_t value) {
-    const std::string digits = std::to_string(value < 0 ? -value : value);
-    std::string out;
-    for (size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) {
-            out += ',';
-        }
-        out += digits[i];
-    }
-    return value < 0 ? "-" + out : out;
-}
-
 std::string human_duration(double seconds) {
     constexpr int64_t minute = 60;
     constexpr int64_t hour = 60 * minute;

@@ -24,8 +24,6 @@ struct TextTable {
 // Widths count UTF-8 code points, so that accented names keep the columns straight.
 std::string render_table(const TextTable& table);
 
-// 1234567 -> "1,234,567"
-std::string group_thousands(int64_t value);
 // A non-negative duration for people: "0.4 s", "42 s", "3 min 4 s", "2 h 5 min", "3 d 4 h".
 std::string human_duration(double seconds);
 // Cuts text to at most max_code_points, ending with "..." when cut; newlines become spaces.

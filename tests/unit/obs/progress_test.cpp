@@ -20,13 +20,6 @@ TEST(ProgressEnabled, JsonLogsAndNoProgressWinOverEverything) {
         progress_enabled(ProgressMode::automatic, /*stderr_is_tty=*/false, /*json_logs=*/false));
 }
 
-TEST(GroupThousands, PutsACommaEveryThreeDigits) {
-    EXPECT_EQ(group_thousands(0), "0");
-    EXPECT_EQ(group_thousands(999), "999");
-    EXPECT_EQ(group_thousands(1000), "1,000");
-    EXPECT_EQ(group_thousands(12345678), "12,345,678");
-}
-
 TEST(FormatDuration, MinutesThenHours) {
     EXPECT_EQ(format_duration(5), "0:05");
     EXPECT_EQ(format_duration(125.4), "2:05");

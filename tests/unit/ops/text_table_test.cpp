@@ -22,14 +22,6 @@ TEST(TextTable, RowWithWrongCellCountIsAProgrammerError) {
     EXPECT_THROW(render_table(table), std::logic_error);
 }
 
-TEST(TextTable, GroupsThousands) {
-    EXPECT_EQ(group_thousands(0), "0");
-    EXPECT_EQ(group_thousands(999), "999");
-    EXPECT_EQ(group_thousands(1000), "1,000");
-    EXPECT_EQ(group_thousands(1234567), "1,234,567");
-    EXPECT_EQ(group_thousands(-1234), "-1,234");
-}
-
 TEST(TextTable, HumanDurationPicksTwoUnits) {
     EXPECT_EQ(human_duration(0.42), "0.4 s");
     EXPECT_EQ(human_duration(-3), "0.0 s");
