@@ -44,7 +44,7 @@ COMMENT ON COLUMN monitoring.freshness.topic IS 'Kafka topic';
 COMMENT ON COLUMN monitoring.freshness.newest_kafka_timestamp IS 'Kafka timestamp of the newest message loaded into staging (NULL when nothing was loaded)';
 COMMENT ON COLUMN monitoring.freshness.newest_loaded_at IS 'When the transaction that wrote the newest staging row started (staging.*.loaded_at)';
 COMMENT ON COLUMN monitoring.freshness.age_seconds IS 'now() - newest_kafka_timestamp, in seconds';
-COMMENT ON COLUMN monitoring.freshness.load_delay_seconds IS 'Seconds between the newest message''s Kafka timestamp and the start of the transaction that wrote it to staging (newest_loaded_at)';
+COMMENT ON COLUMN monitoring.freshness.load_delay_seconds IS 'newest_loaded_at - newest_kafka_timestamp, in seconds: the two maxima over the topic''s partitions (each partition''s highest-offset row), which may come from different messages';
 
 CREATE OR REPLACE VIEW monitoring.consumer_progress AS
 SELECT o.consumer,
