@@ -22,10 +22,19 @@
 # PROFILE=1 then folds the chunks once more with auto_explain (log_analyze, nested statements)
 # and prints the fold's time per statement and per CTE (bench/fold_profile.py); instrumented, so
 # its milliseconds are dearer than the runs', but the shares are what they show.
+# STAGES=1 prices the fold's parts without instrumentation: each run also \copy's the chunks into
+# four more databases migrated alike, in each of which the fold is cut short by replacing one of
+# its functions (stage_functions below), and prints what each part adds to the server CPU:
+#   stage-capture:  the trigger returns at once (PostgreSQL still captures the transition table);
+#   stage-latest:   the trigger reads the latest message per ind, cleaned (every column);
+#   stage-clean:    the fold statement without its `changes` and count upserts: the clean rows
+#                   written, the replaced rows read back;
+#   stage-joins:    the same, with `changes` (the joins to the other kinds) read;
+# and staging, the whole fold: its last step is the eleven count upserts.
 # Ends with `pinpipe refresh --verify` of the last staging run's answers.
 #
 # Usage: [MIX=all|pins] [RECORDS=70000 (MIX=pins: 200000)] [CHUNK=20000] [RUNS=3]
-#        [COMPARE_PINPIPE=path] [PROFILE=1] bench/fold_cost.sh
+#        [COMPARE_PINPIPE=path] [PROFILE=1] [STAGES=1] bench/fold_cost.sh
 source "$(dirname "$0")/lib.sh"
 
 if [ "$MIX" = pins ]; then RECORDS=${RECORDS:-200000}; else RECORDS=${RECORDS:-70000}; fi
@@ -33,6 +42,8 @@ KIND_COUNT=$(echo $BENCH_KINDS | wc -w)
 CHUNK=${CHUNK:-20000}
 RUNS=${RUNS:-3}
 COMPARE_PINPIPE=${COMPARE_PINPIPE:-}
+STAGES=${STAGES:-0}
+STAGE_NAMES="capture latest clean joins"
 
 start_postgres
 compare_dsn=""
@@ -40,6 +51,42 @@ if [ -n "$COMPARE_PINPIPE" ]; then
     bench_psql -c "CREATE DATABASE compare"
     compare_dsn="${BENCH_DSN/dbname=postgres/dbname=compare}"
     "$COMPARE_PINPIPE" migrate --dsn "$compare_dsn" --log-format text >/dev/null 2>&1
+fi
+
+# The function replaced in the database of stage $1 (STAGES=1), so that the fold stops there.
+stage_functions() {
+    case "$1" in
+    capture) cat <<'SQL' ;;
+CREATE OR REPLACE FUNCTION clean.apply_staging_events() RETURNS trigger LANGUAGE plpgsql
+AS $$ BEGIN RETURN NULL; END $$;
+SQL
+    latest) cat <<'SQL' ;;
+CREATE OR REPLACE FUNCTION clean.apply_staging_events() RETURNS trigger LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp SET work_mem = '64MB' SET enable_memoize = off
+AS $$
+BEGIN
+    -- count(b) reads the whole row: no cleaned column is left out as unused.
+    EXECUTE 'SELECT count(b) FROM (' || analytics.latest_messages_sql(TG_ARGV[0], 'new_rows') || ') AS b';
+    RETURN NULL;
+END
+$$;
+SQL
+    clean) cat <<'SQL' ;;
+CREATE OR REPLACE FUNCTION analytics.count_deltas_sql() RETURNS text LANGUAGE sql IMMUTABLE
+RETURN 'stage AS (SELECT count(c) AS n FROM changed AS c) SELECT n FROM stage';
+SQL
+    joins) cat <<'SQL' ;;
+CREATE OR REPLACE FUNCTION analytics.count_deltas_sql() RETURNS text LANGUAGE sql IMMUTABLE
+RETURN 'stage AS (SELECT count(c) AS n FROM changes AS c) SELECT n FROM stage';
+SQL
+    esac
+}
+if [ "$STAGES" = 1 ]; then
+    for stage in $STAGE_NAMES; do
+        bench_psql -c "CREATE DATABASE stage_$stage"
+        "$PINPIPE" migrate --dsn "${BENCH_DSN/dbname=postgres/dbname=stage_$stage}" --log-format text >/dev/null 2>&1
+        stage_functions "$stage" | psql -X -q -v ON_ERROR_STOP=1 "${BENCH_DSN/dbname=postgres/dbname=stage_$stage}"
+    done
 fi
 start_broker gen 32
 
@@ -130,6 +177,7 @@ triggers() {
 
 modes="lean staging-no-fold partition-no-fold staging"
 [ -z "$COMPARE_PINPIPE" ] || modes="$modes staging-compare"
+[ "$STAGES" != 1 ] || modes="$modes $(printf 'stage-%s ' $STAGE_NAMES)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 printf '%-4s %-18s %8s %10s\n' run what wall_s server_cpu_s
 for run in $(seq "$RUNS"); do
@@ -140,6 +188,11 @@ for run in $(seq "$RUNS"); do
     triggers ENABLE
     timed_chunks staging "$BENCH_DSN" staging
     [ -z "$COMPARE_PINPIPE" ] || timed_chunks staging-compare "$compare_dsn" staging
+    if [ "$STAGES" = 1 ]; then
+        for stage in $STAGE_NAMES; do
+            timed_chunks "stage-$stage" "${BENCH_DSN/dbname=postgres/dbname=stage_$stage}" staging
+        done
+    fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
@@ -155,6 +208,25 @@ for what in staging ${COMPARE_PINPIPE:+staging-compare}; do
         "$(echo "$(median <"$BENCH_DIR/$what.cpu") / $no_fold_cpu" | bc -l)" \
         "$(echo "($(median <"$BENCH_DIR/$what.cpu") - $no_fold_cpu) / $no_fold_cpu" | bc -l)"
 done
+if [ "$STAGES" = 1 ]; then
+    # Each part's price: per run, the server CPU of its stage less the stage before it; the
+    # median of the runs, and its share of the whole fold's median.
+    fold_cpu=$(echo "$(median <"$BENCH_DIR/staging.cpu") - $no_fold_cpu" | bc -l)
+    previous=staging-no-fold
+    for what in $(printf 'stage-%s ' $STAGE_NAMES) staging; do
+        case "$what" in
+        stage-capture) part="transition table captured" ;;
+        stage-latest) part="latest message per ind, cleaned" ;;
+        stage-clean) part="clean rows written" ;;
+        stage-joins) part="joins to the other kinds" ;;
+        staging) part="count upserts" ;;
+        esac
+        price=$(paste "$BENCH_DIR/$what.cpu" "$BENCH_DIR/$previous.cpu" | awk '{ print $1 - $2 }' | median)
+        printf 'part:   %-34s %6.2f s of server CPU (%3.0f%% of the fold, %.2fx the staging write)\n' \
+            "$part" "$price" "$(echo "100 * $price / $fold_cpu" | bc -l)" "$(echo "$price / $no_fold_cpu" | bc -l)"
+        previous=$what
+    done
+fi
 if [ "${PROFILE:-0}" = 1 ]; then
     log_from=$(($(stat -c %s "$BENCH_DIR/pg.log") + 1))
     CHUNK_PGOPTIONS="-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_nested_statements=on -c auto_explain.log_format=json" \
