@@ -1,5 +1,6 @@
 #include "pg/row_bisection.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace pinpipe::pg {
@@ -13,6 +14,8 @@ RowRange RowBisection::next() const {
     switch (m_phase) {
         case Phase::rest:
             return {m_next, m_rows};
+        case Phase::probe:
+            return {m_next, std::min(m_next + m_step, m_rows)};
         case Phase::gallop:
             return {m_next, m_next + m_step};
         case Phase::halve: {
@@ -30,6 +33,9 @@ void RowBisection::written() {
     switch (m_phase) {
         case Phase::rest:
             return;  // every row left went in
+        case Phase::probe:
+            m_step *= 2;
+            return;
         case Phase::gallop:
             m_step *= 2;
             // Never send the whole known-bad range again: halve it instead.
@@ -66,6 +72,7 @@ std::optional<size_t> RowBisection::rejected() {
                 m_step = 1;
             }
             return std::nullopt;
+        case Phase::probe:
         case Phase::gallop:
         case Phase::halve:
             m_bad_end = sent.end;
@@ -76,9 +83,11 @@ std::optional<size_t> RowBisection::rejected() {
 }
 
 void RowBisection::after_rejected_row() {
-    m_phase = Phase::rest;
+    // The first rejected row is often the only one: the rest goes in one COPY. From the second
+    // on, more are likely near: probe.
+    m_phase = m_rejected.size() == 1 ? Phase::rest : Phase::probe;
     m_bad_end = 0;
-    m_step = 0;
+    m_step = 1;
 }
 
 }  // namespace pinpipe::pg

@@ -19,14 +19,17 @@ namespace {
 struct Outcome {
     std::vector<size_t> rejected;
     size_t statements = 0;
+    size_t rows_sent = 0;  // every COPY streams its rows before PostgreSQL's answer comes
 };
 
 Outcome run(size_t rows, const std::function<bool(RowRange)>& rejects) {
     RowBisection bisection(rows);
     std::vector<int> written(rows, 0);
     std::vector<size_t> reported;
+    size_t rows_sent = 0;
     while (!bisection.done()) {
         const RowRange range = bisection.next();
+        rows_sent += range.size();
         EXPECT_GT(range.size(), 0u);
         EXPECT_LE(range.end, rows);
         if (rejects(range)) {
@@ -50,7 +53,7 @@ Outcome run(size_t rows, const std::function<bool(RowRange)>& rejects) {
     for (size_t row = 0; row < rows; ++row) {
         EXPECT_EQ(written[row], rejected.contains(row) ? 0 : 1) << "row " << row;
     }
-    return {reported, bisection.statements()};
+    return {reported, bisection.statements(), rows_sent};
 }
 
 // PostgreSQL's usual case: a COPY fails when it holds one of the bad rows.
@@ -105,8 +108,9 @@ TEST(RowBisection, TwoBadRowsAreBothFoundAndEverythingElseWritten) {
              {0, 1}, {0, rows - 1}, {4'000, 4'001}, {7, 15'000}, {rows - 2, rows - 1}}) {
         const Outcome outcome = run(rows, holding({first, second}));
         EXPECT_EQ(outcome.rejected, (std::vector<size_t>{first, second}));
-        // The first found by halving, the second by galloping from it then halving.
-        EXPECT_LE(outcome.statements, 3 * ceil_log2(rows) + 6) << first << ", " << second;
+        // The first found by halving, the second by galloping from it then halving, the rows
+        // after it sent in doubling probes.
+        EXPECT_LE(outcome.statements, 4 * ceil_log2(rows) + 6) << first << ", " << second;
     }
 }
 
@@ -119,6 +123,19 @@ TEST(RowBisection, WhenEveryRowIsBadEachCostsTwoStatements) {
     const Outcome outcome = run(rows, holding(bad));
     EXPECT_EQ(outcome.rejected.size(), rows);
     EXPECT_LE(outcome.statements, 2 * rows + ceil_log2(rows));
+    EXPECT_LE(outcome.rows_sent, 5 * rows) << "the batch is not streamed once per bad row";
+}
+
+TEST(RowBisection, OneBadRowInAHundredSendsTheBatchAFewTimesNotOncePerBadRow) {
+    constexpr size_t rows = 20'000;
+    std::set<size_t> bad;
+    for (size_t row = 50; row < rows; row += 100) {
+        bad.insert(row);
+    }
+    const Outcome outcome = run(rows, holding(bad));
+    EXPECT_EQ(outcome.rejected.size(), bad.size());
+    EXPECT_LE(outcome.rows_sent, 10 * rows);
+    EXPECT_LE(outcome.statements, bad.size() * (2 * ceil_log2(100) + 4));
 }
 
 TEST(RowBisection, RandomBadRowsAreExactlyTheRejectedOnes) {
