@@ -22,6 +22,15 @@ void copy_lines(pqxx::transaction_base& tx, events::EventKind kind,
     copy_text_lines(tx, staging_table(kind), staging_copy_columns(), lines);
 }
 
+// An error a row can cause alone: a data exception (SQLSTATE class 22), a CHECK that is false
+// (23514) or a NOT NULL it breaks (23502). A unique violation (23505) is not one: it guards
+// exactly-once, and the batch must roll back.
+bool is_row_rejection(const pqxx::sql_error& error) {
+    return dynamic_cast<const pqxx::data_exception*>(&error) != nullptr ||
+           dynamic_cast<const pqxx::check_violation*>(&error) != nullptr ||
+           dynamic_cast<const pqxx::not_null_violation*>(&error) != nullptr;
+}
+
 // One staging table's rows into write.
 void write_kind(pqxx::dbtransaction& tx, events::EventKind kind, const StagingRows& rows,
                 std::string_view consumer, StagingWrite& write) {
@@ -36,7 +45,10 @@ void write_kind(pqxx::dbtransaction& tx, events::EventKind kind, const StagingRo
             attempt.commit();
             bisection.written();
             write.rows[events::kind_index(kind)] += range.size();
-        } catch (const pqxx::data_exception& error) {
+        } catch (const pqxx::sql_error& error) {
+            if (!is_row_rejection(error)) {
+                throw;
+            }
             // The subtransaction rolled back to its savepoint as it went out of scope: the
             // rows written before it stay, and tx goes on.
             const std::string message = error_message(error);

@@ -30,9 +30,9 @@ struct StagingWrite {
 };
 
 // Writes every row of rows into its staging table inside tx, the caller's transaction: one COPY
-// per table, in a savepoint. When PostgreSQL rejects it with a data exception (SQLSTATE class
-// 22: bad jsonb, a value out of range, a cast a CHECK makes fail; the class
-// consume::next_step() sorts as dead_letter), the rows are sent again in halves, each in a
+// per table, in a savepoint. When PostgreSQL rejects it for a row's own sake (a data exception,
+// SQLSTATE class 22: bad jsonb, a value out of range, a cast a CHECK makes fail; or a CHECK that
+// is false, 23514, or a NOT NULL broken, 23502), the rows are sent again in halves, each in a
 // savepoint (pg/row_bisection.hpp), until every row is either written or rejected on its own;
 // each rejected row becomes a dead letter of consumer in the result, the caller writing it in
 // the same transaction. Any other error (a lost connection, a lock timeout, a missing table, a

@@ -72,6 +72,31 @@ TEST_F(ImportTest, NewlineDelimitedJsonWithABadLineLoadsTheRestAndDeadLettersIt)
     EXPECT_EQ(number("SELECT staged_rows FROM etl.imported_files"), 3);
 }
 
+// A CHECK that is simply false raises 23514, not a data exception: the line is still the one
+// at fault, and becomes a dead letter like any other.
+TEST_F(ImportTest, ALineThatFailsACheckBecomesADeadLetterAndTheRestOfTheFileGoesIn) {
+    {
+        pg::Connection admin(m_dsn, "import_test");
+        testing::exec(admin,
+                      "ALTER TABLE staging.pin_events ADD CONSTRAINT n_is_positive "
+                      "CHECK (coalesce((payload ->> 'n')::int, 1) > 0)");
+    }
+    std::string content;
+    for (int line = 1; line <= 100; ++line) {
+        content += fmt::format(R"({{"index": {}, "category": "art", "n": {}}})", line,
+                               line == 40 || line == 41 ? -1 : 1);
+        content += '\n';
+    }
+    const auto run = import({write("pins.ndjson", content).string()});
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(number("SELECT count(*) FROM staging.pin_events"), 98);
+    EXPECT_EQ(number("SELECT count(*) FROM etl.dead_letters WHERE reason = "
+                     "'rejected_by_postgres' AND \"offset\" IN (40, 41) AND error LIKE "
+                     "'%n_is_positive%'"),
+              2);
+    EXPECT_EQ(run_pinpipe({"refresh", "--verify", "--dsn", m_dsn}).exit_code, 0);
+}
+
 TEST_F(ImportTest, ALinePostgresRejectsBecomesADeadLetterAndTheRestOfTheFileGoesIn) {
     // A constraint a DBA might add: casting "abc" raises a data exception (SQLSTATE 22P02) that
     // the validator cannot foresee.
