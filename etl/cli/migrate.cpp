@@ -27,15 +27,17 @@ int print_status(pqxx::connection_base& cx, const pg::Migrations& migrations) {
     const pg::MigrationsStatus statuses = pg::migration_status(cx, migrations);
     std::cout << fmt::format("{:<7} {:<8} {:<19} {}\n", "version", "state", "applied_at", "file");
     bool drift = false;
+    // "unknown" (a version only the database has) and a repeatable's "superseded" both say
+    // this binary is older than the database: migrate refuses either.
+    bool older = false;
     for (const pg::MigrationStatus& status : statuses.versioned) {
         std::cout << fmt::format(
             "{:04d}    {:<8} {:<19} {}\n", status.version, pg::state_name(status.state),
             status.applied_at.empty() ? "-" : status.applied_at, status.file_name);
         drift = drift || status.state == pg::MigrationState::changed;
+        older = older || status.state == pg::MigrationState::unknown;
     }
-    // Repeatables: "changed" is no drift but the next migrate's work (the file was edited);
-    // "superseded" says this binary is older than the database.
-    bool older = false;
+    // Repeatables: "changed" is no drift but the next migrate's work (the file was edited).
     for (const pg::RepeatableStatus& status : statuses.repeatable) {
         std::cout << fmt::format("{:<7} {:<8} {:<19} {}\n", "R", pg::state_name(status.state),
                                  status.applied_at.empty() ? "-" : status.applied_at,
@@ -49,8 +51,8 @@ int print_status(pqxx::connection_base& cx, const pg::Migrations& migrations) {
     }
     if (older) {
         throw std::runtime_error(
-            "a repeatable migration of this pinpipe was replaced on the database by a newer "
-            "version (see the rows marked superseded): use the newer release");
+            "the database was migrated by a newer pinpipe (see the rows marked unknown or "
+            "superseded): use the newer release");
     }
     return 0;
 }

@@ -191,6 +191,22 @@ TEST(Migrate, StatusListsPendingThenApplied) {
     EXPECT_NE(after.output.find("    applied "), std::string::npos) << after.output;
 }
 
+// A binary that lacks a versioned migration the database has is older than the database:
+// status fails naming it, as it does for a superseded repeatable (and as migrate refuses both).
+TEST(Migrate, StatusOfAnOlderBinaryFailsOnAVersionOnlyTheDatabaseHas) {
+    const std::filesystem::path dir = pg::make_temp_directory("pinpipe-test-older-");
+    std::filesystem::copy_file(std::filesystem::path(PINPIPE_SOURCE_DIR) / "migrations" /
+                                   "0001_create_schemas_and_roles.sql",
+                               dir / "0001_create_schemas_and_roles.sql");
+    const std::string dsn = fresh_database();
+    ASSERT_EQ(run_pinpipe({"migrate", "--dsn", dsn}).exit_code, 0);
+    const auto status = run_pinpipe({"migrate", "status", "--dsn", dsn, "--dir", dir.string()});
+    EXPECT_EQ(status.exit_code, 1) << status.output;
+    EXPECT_NE(status.output.find("unknown "), std::string::npos) << status.output;
+    EXPECT_NE(status.output.find("migrated by a newer pinpipe"), std::string::npos)
+        << status.output;
+}
+
 TEST(Migrate, UnknownSubcommandAndUnreachableDatabaseFailClearly) {
     EXPECT_EQ(run_pinpipe({"migrate", "sideways"}).exit_code, 2);
     const auto unreachable =
