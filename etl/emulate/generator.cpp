@@ -14,6 +14,7 @@
 #include "emulate/names.hpp"
 #include "emulate/rng.hpp"
 #include "util/civil_time.hpp"
+#include "util/hex.hpp"
 
 namespace pinpipe::emulate {
 namespace {
@@ -361,7 +362,7 @@ void write_follower_count(JsonObjectWriter& json, const FollowerCount& followers
 // "https://i.pinimg.com/originals/d1/b5/0c/d1b50c0b....jpg": Pinterest's CDN shards by the
 // first six hex digits of the image hash.
 void write_image_src(JsonObjectWriter& json, Rng& rng) {
-    constexpr std::string_view kHexDigits = "0123456789abcdef";
+    using util::kHexDigits;
     char hash[32];
     for (std::size_t half = 0; half < 2; ++half) {
         std::uint64_t bits = rng.next_u64();
@@ -384,7 +385,7 @@ void write_image_src(JsonObjectWriter& json, Rng& rng) {
 
 // A version 4 UUID: 122 random bits, version nibble 4, variant bits 10.
 void write_unique_id(JsonObjectWriter& json, Rng& rng) {
-    constexpr std::string_view kHexDigits = "0123456789abcdef";
+    using util::kHexDigits;
     std::uint64_t high = rng.next_u64();
     std::uint64_t low = rng.next_u64();
     high = (high & ~std::uint64_t{0xf000}) | 0x4000;

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "util/civil_time.hpp"
+#include "util/hex.hpp"
 
 namespace pinpipe::emulate {
 namespace {
@@ -22,7 +23,7 @@ void append_padded(std::string& out, int value, int width) {
 
 // Copies runs of plain bytes at once, which is what keeps generation fast.
 void append_escaped(std::string& out, std::string_view text) {
-    constexpr std::string_view kHexDigits = "0123456789abcdef";
+    using util::kHexDigits;
     std::size_t run_start = 0;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const auto byte = static_cast<unsigned char>(text[i]);
@@ -63,9 +64,8 @@ void append_int(std::string& out, std::int64_t value) {
 }
 
 void append_timestamp(std::string& out, std::int64_t seconds) {
-    const std::int64_t days =
-        seconds / util::kSecondsPerDay;  // times here are after 1970: no flooring
-    const auto second_of_day = static_cast<int>(seconds % util::kSecondsPerDay);
+    const std::int64_t days = util::floor_div(seconds, util::kSecondsPerDay);
+    const auto second_of_day = static_cast<int>(seconds - days * util::kSecondsPerDay);
     const util::CivilDate date = util::civil_from_days(days);
     append_padded(out, static_cast<int>(date.year), 4);
     out += '-';

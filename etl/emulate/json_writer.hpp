@@ -13,7 +13,7 @@ namespace pinpipe::emulate {
 // UTF-8 passes through unchanged (valid JSON, and our tables are valid UTF-8).
 void append_escaped(std::string& out, std::string_view text);
 void append_int(std::string& out, std::int64_t value);
-// "YYYY-MM-DD HH:MM:SS", UTC, from seconds since 1970-01-01 (not before it).
+// "YYYY-MM-DD HH:MM:SS", UTC, from seconds since 1970-01-01 (years 1 to 9999).
 void append_timestamp(std::string& out, std::int64_t seconds);
 // A JSON float from 1e-4 units, shortest form but always with a fraction ("12.0", "-0.0532"),
 // so that readers see a float: -899787 -> "-89.9787".

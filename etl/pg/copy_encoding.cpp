@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "util/civil_time.hpp"
+#include "util/hex.hpp"
 
 namespace pinpipe::pg {
 
@@ -38,12 +39,11 @@ void append_copy_text(std::string& out, std::string_view value) {
 }
 
 void append_copy_bytea(std::string& out, std::string_view bytes) {
-    static constexpr char hex_digits[] = "0123456789abcdef";
     out.append("\\\\x");  // bytea's \x prefix, its backslash escaped for COPY
     for (const char c : bytes) {
         const auto byte = static_cast<unsigned char>(c);
-        out.push_back(hex_digits[byte >> 4]);
-        out.push_back(hex_digits[byte & 0x0f]);
+        out.push_back(util::kHexDigits[byte >> 4]);
+        out.push_back(util::kHexDigits[byte & 0x0f]);
     }
 }
 
@@ -66,7 +66,7 @@ bool copy_timestamp_in_range(int64_t epoch_ms) {
 void append_copy_timestamp(std::string& out, int64_t epoch_ms) {
     if (!copy_timestamp_in_range(epoch_ms)) {
         throw std::out_of_range(fmt::format(
-            "Kafka timestamp {} ms lies outside PostgreSQL's years 1 to 294276", epoch_ms));
+            "Kafka timestamp {} ms lies outside PostgreSQL's years 1 to {}", epoch_ms, last_year));
     }
     const int64_t days = util::floor_div(epoch_ms, ms_per_day);
     const int64_t ms_of_day = epoch_ms - days * ms_per_day;

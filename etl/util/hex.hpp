@@ -1,7 +1,12 @@
 // Hexadecimal digits, as URLs (%XX) and PostgreSQL's bytea text (\x...) spell bytes.
 #pragma once
 
+#include <string_view>
+
 namespace pinpipe::util {
+
+// The lowercase digits, by value: kHexDigits[byte >> 4], kHexDigits[byte & 0xf].
+inline constexpr std::string_view kHexDigits = "0123456789abcdef";
 
 // The value of one hex digit, either case; -1 for any other character.
 constexpr int hex_digit_value(char c) {
