@@ -30,13 +30,14 @@ trap bench_cleanup EXIT
 [ -x "$PINPIPE" ] || { echo "bench: $PINPIPE not found (build first, or set PINPIPE)" >&2; exit 1; }
 
 # Starts a cluster with default durability settings (fsync on: what production pays), listening
-# only on a private socket; sets BENCH_DSN to a migrated database.
+# only on a private socket, with BENCH_PG_OPTIONS (more -c settings) if set; sets BENCH_DSN to a
+# migrated database.
 start_postgres() {
     mkdir -p "$BENCH_DIR/pg" "$BENCH_DIR/socket"
     if [ "$(id -u)" = 0 ]; then chown -R postgres "$BENCH_DIR"; chmod 755 "$BENCH_DIR"; fi
     as_pg_owner "$PG_BIN/initdb" -D "$BENCH_DIR/pg" -A trust -U postgres >/dev/null
     as_pg_owner "$PG_BIN/pg_ctl" -D "$BENCH_DIR/pg" -l "$BENCH_DIR/pg.log" -w -o \
-        "-k $BENCH_DIR/socket -p $BENCH_PG_PORT -c listen_addresses='' -c max_wal_size=4GB" \
+        "-k $BENCH_DIR/socket -p $BENCH_PG_PORT -c listen_addresses='' -c max_wal_size=4GB ${BENCH_PG_OPTIONS:-}" \
         start >/dev/null
     BENCH_DSN="host=$BENCH_DIR/socket port=$BENCH_PG_PORT user=postgres dbname=postgres"
     "$PINPIPE" migrate --dsn "$BENCH_DSN" --log-format text 2>/dev/null >/dev/null
