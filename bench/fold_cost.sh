@@ -22,9 +22,9 @@
 # PROFILE=1 then folds the chunks once more with auto_explain (log_analyze, nested statements)
 # and prints the fold's time per statement and per CTE (bench/fold_profile.py); instrumented, so
 # its milliseconds are dearer than the runs', most of all in the nodes that pass many rows (it
-# puts a transition table's scan at 220 ms of the pin folds, where a trigger that only reads its
-# whole transition table costs 0.05 s over all 33 folds): read its shares as rough, and STAGES=1
-# for prices.
+# puts a transition table's scan at 220 ms of the pin folds, where a trigger that only counts its
+# transition table's rows costs no more than one that returns at once): read its shares as rough,
+# and STAGES=1 for prices.
 # STAGES=1 prices the fold's parts without instrumentation: each run also \copy's the chunks into
 # four more databases migrated alike, in each of which the fold is cut short by replacing one of
 # its functions (stage_functions below), and prints what each part adds to the server CPU (each
