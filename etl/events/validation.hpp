@@ -68,9 +68,9 @@ class EventValidator {
 // True when the JSON text has a \u0000 escape (one not itself escaped as \\u0000).
 bool has_nul_escape(std::string_view json);
 
-// json with every number that is not an integer of at most 19 digits (so beyond simdjson's
-// range, or not integral anyway) replaced by 0.5; nullopt when there is none. Strings are
-// kept as they are.
+// json with every number that is not an integer simdjson reads (an int64, or a uint64 when
+// positive) replaced by 0.5, a stand-in that is not integral either; nullopt when no number was
+// replaced. Strings are kept as they are.
 std::optional<std::string> narrow_wide_numbers(std::string_view json);
 
 }  // namespace pinpipe::events
