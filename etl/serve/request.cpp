@@ -118,6 +118,15 @@ std::string_view strip_trailing_slash(std::string_view path) {
 }
 
 std::string describe_json_error(simdjson::error_code error) {
+    if (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE) {
+        // Valid JSON that serve re-encodes through a double or a 64-bit integer and so cannot
+        // forward exactly; load takes such a message from Kafka as it is (jsonb numeric).
+        return fmt::format(
+            "the body has a number beyond a 64-bit integer or a double ({}), which "
+            "serve cannot forward exactly: send it as a JSON string, or produce "
+            "the message to Kafka directly",
+            simdjson::error_message(error));
+    }
     return fmt::format("the body is not valid JSON: {}", simdjson::error_message(error));
 }
 

@@ -168,6 +168,19 @@ TEST(RestProxyPlan, MalformedBodiesAre422) {
     }
 }
 
+TEST(RestProxyPlan, NumbersBeyondSixtyFourBitsAre422SayingWhyNotThatTheJsonIsInvalid) {
+    for (const char* body : {R"({"records":[{"value":{"index":1,"big":1e400}}]})",
+                             R"({"records":[{"value":{"index":1,"n":-9999999999999999999}}]})"}) {
+        const HttpResponse response =
+            plan_rejection(make_request("POST", "/topics/pinterest.pin", rest_type, body));
+        EXPECT_EQ(response.status, 422) << body;
+        EXPECT_EQ(error_code_of(response), error_malformed_body) << body;
+        EXPECT_NE(response.body.find("send it as a JSON string"), std::string::npos)
+            << response.body;
+        EXPECT_EQ(response.body.find("not valid JSON"), std::string::npos) << response.body;
+    }
+}
+
 TEST(RestProxyPlan, InvalidTopicNameIs404) {
     const std::string long_name(250, 'a');
     for (const std::string& topic :
