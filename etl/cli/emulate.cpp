@@ -1,6 +1,7 @@
 // pinpipe emulate: realistic pin/geo/user events into Kafka, like the seeds' posting script.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -56,8 +57,8 @@ int emulate_command(const Args& args) {
     emulation.count = (*result)["count"].as<uint64_t>();
     emulation.rate = (*result)["rate"].as<double>();
     emulation.seed = (*result)["seed"].as<uint64_t>();
-    if (emulation.rate < 0) {
-        throw UsageError("--rate must not be negative");
+    if (!std::isfinite(emulation.rate) || emulation.rate < 0) {
+        throw UsageError("--rate must be a number of events per second, 0 or more");
     }
     obs::ProgressLine progress(progress_wanted(*result), std::cerr, obs::stderr_width());
     if (progress.enabled()) {

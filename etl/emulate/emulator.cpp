@@ -1,5 +1,6 @@
 #include "emulate/emulator.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -15,6 +16,16 @@ namespace {
 
 using Clock = Pacer::Clock;
 constexpr auto delivery_timeout = std::chrono::seconds(60);
+// After SIGTERM/SIGINT the queued messages get this long to be delivered, so that a stop with the
+// broker gone ends in seconds, not after delivery_timeout.
+constexpr auto delivery_timeout_after_stop = std::chrono::seconds(5);
+// A broker that does not answer a metadata request in this time fails the run before the first
+// event, instead of after delivery_timeout with every message undelivered.
+constexpr auto broker_check_timeout = std::chrono::seconds(10);
+// How often waits (the pacer's, a full producer queue's) look at the stop flag.
+constexpr auto stop_check_interval = std::chrono::milliseconds(100);
+// The pacer's due times stay within a steady_clock duration however small the rate.
+constexpr double max_due_seconds = 1e9;
 // Twice as often as the status line is redrawn (obs::progress_redraw_interval), which throttles
 // itself: at the same period, a call a hair early would be skipped and the line would stall.
 constexpr auto progress_interval = std::chrono::milliseconds(100);
@@ -45,44 +56,76 @@ bool more(const EmulateOptions& options, uint64_t produced) {
     return (options.count == 0 || produced < options.count) && !util::stop_requested();
 }
 
+// Queues one message, waiting for room while librdkafka's queue is full (a slow or vanished
+// broker); false when a stop was requested while waiting, the message not queued.
+bool produce_unless_stopped(kafka::Producer& producer, const std::string& topic,
+                            const std::string& key, const std::string& value) {
+    while (true) {
+        const rd_kafka_resp_err_t err = producer.try_produce_now(topic, key, value, nullptr);
+        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            return true;
+        }
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            throw std::runtime_error(fmt::format("could not produce to Kafka topic {}: {}", topic,
+                                                 rd_kafka_err2str(err)));
+        }
+        if (util::stop_requested()) {
+            return false;
+        }
+        producer.poll(stop_check_interval);
+    }
+}
+
 }  // namespace
 
 Clock::time_point Pacer::due(uint64_t event) const {
     if (m_rate <= 0) {
         return m_started;
     }
-    return m_started + std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(static_cast<double>(event) / m_rate));
+    const double seconds = std::min(static_cast<double>(event) / m_rate, max_due_seconds);
+    return m_started +
+           std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-void Pacer::wait_turn(uint64_t event) const {
+bool Pacer::wait_turn(uint64_t event) const {
     if (m_rate > 0) {
-        std::this_thread::sleep_until(due(event));
+        const Clock::time_point until = due(event);
+        while (!util::stop_requested() && Clock::now() < until) {
+            std::this_thread::sleep_until(std::min(until, Clock::now() + stop_check_interval));
+        }
     }
+    return !util::stop_requested();
 }
 
 EmulateSummary emulate_to_kafka(const kafka::Properties& properties,
                                 const std::array<std::string, 3>& topics,
                                 const EmulateOptions& options) {
     kafka::Producer producer(properties);
+    kafka::fetch_metadata(producer.raw(), broker_check_timeout);
     EventGenerator generator(options.seed);
     const auto started = Clock::now();
     const Pacer pacer(options.rate, started);
     Progress progress(options, started);
     EmulateSummary summary;
     while (more(options, summary.events)) {
-        pacer.wait_turn(summary.events);
+        if (!pacer.wait_turn(summary.events)) {
+            break;
+        }
         const GeneratedEvent event = generator.next();
         const std::string key = std::to_string(event.ind);
-        producer.produce(topics[0], key, event.pin);
-        producer.produce(topics[1], key, event.geo);
-        producer.produce(topics[2], key, event.user);
+        // A stop while the queue is full may leave the event's last messages unsent: the
+        // summary counts what was delivered.
+        if (!produce_unless_stopped(producer, topics[0], key, event.pin) ||
+            !produce_unless_stopped(producer, topics[1], key, event.geo) ||
+            !produce_unless_stopped(producer, topics[2], key, event.user)) {
+            break;
+        }
         producer.poll(std::chrono::milliseconds(0));
         ++summary.events;
         summary.resent += event.resent ? 1 : 0;
         progress.tick(summary.events);
     }
-    producer.flush(delivery_timeout);
+    producer.flush(util::stop_requested() ? delivery_timeout_after_stop : delivery_timeout);
     if (producer.failed() > 0) {
         throw std::runtime_error(fmt::format("{} of {} messages could not be delivered: {}",
                                              producer.failed(), summary.events * 3,
@@ -120,7 +163,9 @@ EmulateSummary emulate_via_http(const HttpTarget& target, const EmulateOptions& 
     const Pacer pacer(options.rate, started);
     Progress progress(options, started);
     while (more(options, summary.events)) {
-        pacer.wait_turn(summary.events);
+        if (!pacer.wait_turn(summary.events)) {
+            break;
+        }
         GeneratedEvent event = generator.next();
         pending[0].push_back(std::move(event.pin));
         pending[1].push_back(std::move(event.geo));

@@ -23,7 +23,8 @@ class Pacer {
         : m_rate(rate), m_started(started) {}
 
     Clock::time_point due(uint64_t event) const;
-    void wait_turn(uint64_t event) const;
+    // Sleeps until the event is due; false when a stop (SIGTERM, SIGINT) was requested first.
+    bool wait_turn(uint64_t event) const;
 
   private:
     double m_rate;

@@ -49,7 +49,8 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
     for (const std::vector<std::string>& args : {std::vector<std::string>{"frobnicate"},
                                                  {"migrate", "--no-such-flag"},
                                                  {"topics", "list", "-X", "nonsense"},
-                                                 {"migrate", "--log-format", "xml"}}) {
+                                                 {"migrate", "--log-format", "xml"},
+                                                 {"emulate", "--rate", "-1"}}) {
         const auto run = run_pinpipe(args);
         EXPECT_EQ(run.exit_code, 2) << args.at(0) << ": " << run.output;
         EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
