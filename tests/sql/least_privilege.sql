@@ -1,7 +1,7 @@
 -- Least privilege (DESIGN §5): no login outside pinpipe's roles takes pinpipe's locks, the loader
 -- writes only what loading needs, and ending a lapsed instance goes through one function.
 BEGIN;
-SELECT plan(23);
+SELECT plan(25);
 
 -- The reader takes none of pinpipe's locks: not the fold lock, not a claim, not the migration
 -- lock, whatever the function (session or transaction level, blocking or not).
@@ -66,9 +66,16 @@ SELECT throws_ok($$INSERT INTO staging.pin_events_default (kafka_topic, kafka_pa
                  '42501', NULL, 'nor into a default partition');
 INSERT INTO staging.pin_events (kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, payload)
 VALUES ('g.pin', 0, 2, now(), '{"index": 5, "category": "diy"}');
+SELECT throws_ok($$UPDATE staging.pin_events SET payload = '{"index": 5, "category": "x"}'
+                   WHERE kafka_topic = 'g.pin' AND kafka_offset = 2$$,
+                 '42501', NULL, 'the loader cannot update staging, which the fold would not see');
 RESET ROLE;
 SELECT is((SELECT category FROM clean.pins WHERE ind = 5), 'diy',
           'the loader inserts through the parent, and the row is folded');
+SELECT ok(NOT has_table_privilege('pinpipe_loader', 'staging.geo_events', 'UPDATE')
+          AND NOT has_table_privilege('pinpipe_loader', 'staging.user_events', 'DELETE')
+          AND NOT has_table_privilege('pinpipe_loader', 'staging.pin_events', 'TRUNCATE'),
+          'nor update, delete or truncate any of the three parents');
 
 -- A partition made after the migration is closed to the loader too.
 SELECT lives_ok($$SELECT etl.create_staging_partition('staging.pin_events', (now() AT TIME ZONE 'UTC')::date + 30)$$,
