@@ -14,8 +14,11 @@
 --
 -- Concurrency: every fold first takes one transaction-level advisory lock
 -- (analytics.lock_live_state), so the folds of concurrent writers run one after another: exact,
--- and no deadlock is possible because there is one lock only, taken before any row of clean or
--- analytics. The parsing, staging insert and index work of a COPY run before the trigger, in
+-- and the folds cannot deadlock among themselves, since there is one lock only, taken before any
+-- row of clean or analytics. A transaction that holds it can still wait for another's staging
+-- rows or offsets row (two consumers on one partition for a moment, after a lease handover):
+-- PostgreSQL then ends one of the two with a deadlock error, and its consumer writes the batch
+-- again. The parsing, staging insert and index work of a COPY run before the trigger, in
 -- parallel.
 --
 -- Grants: the functions that build or run statements are revoked from PUBLIC; the group-key and
@@ -404,6 +407,10 @@ CREATE OR REPLACE TRIGGER apply_to_clean AFTER INSERT ON staging.user_events
 -- nothing). It is the fold of all pins, then all geolocations, then all users, into empty
 -- tables. work_mem: the sorts of whole staging tables and the joins of whole clean tables stay
 -- in memory up to a few million rows.
+--
+-- The TRUNCATE waits for every open transaction that has read these tables (a BI tool's left
+-- open, say) while the rebuild holds the fold lock, and every load waits behind it: that wait is
+-- bounded (truncate_wait), and past it the rebuild fails naming those sessions.
 CREATE OR REPLACE FUNCTION analytics.rebuild_live_state()
 RETURNS void
 LANGUAGE plpgsql
@@ -411,15 +418,38 @@ SET search_path = pg_catalog, pg_temp
 SET work_mem = '512MB'
 SET enable_memoize = off
 AS $$
+DECLARE
+    truncate_wait constant text := '5s';
+    callers_lock_timeout constant text := current_setting('lock_timeout');
+    live_state constant regclass[] := ARRAY[
+        'clean.pins', 'clean.geolocations', 'clean.users',
+        'analytics.category_country_counts', 'analytics.category_year_counts',
+        'analytics.poster_follower_counts', 'analytics.category_age_group_counts',
+        'analytics.follower_age_group_counts', 'analytics.follower_join_year_counts',
+        'analytics.follower_age_group_join_year_counts', 'analytics.user_join_year_counts',
+        'analytics.follower_bucket_age_group_counts', 'analytics.follower_bucket_join_year_counts',
+        'analytics.follower_bucket_age_group_join_year_counts']::regclass[];
+    readers text;
 BEGIN
     PERFORM analytics.lock_live_state();
-    TRUNCATE clean.pins, clean.geolocations, clean.users,
-             analytics.category_country_counts, analytics.category_year_counts,
-             analytics.poster_follower_counts, analytics.category_age_group_counts,
-             analytics.follower_age_group_counts, analytics.follower_join_year_counts,
-             analytics.follower_age_group_join_year_counts, analytics.user_join_year_counts,
-             analytics.follower_bucket_age_group_counts, analytics.follower_bucket_join_year_counts,
-             analytics.follower_bucket_age_group_join_year_counts;
+    PERFORM set_config('lock_timeout', truncate_wait, true);
+    BEGIN
+        EXECUTE 'TRUNCATE ' || (SELECT string_agg(r::text, ', ') FROM unnest(live_state) AS r);
+    EXCEPTION WHEN lock_not_available THEN
+        SELECT string_agg(DISTINCT format('pid %s (role %s, application_name "%s", in its transaction for %s)',
+                                          a.pid, a.usename, a.application_name,
+                                          date_trunc('second', now() - a.xact_start)), ', ')
+        INTO readers
+        FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
+        WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+          AND l.relation = ANY (live_state);
+        RAISE EXCEPTION 'waited longer than % for the sessions that read clean.* or the analytics counts to end their transactions: %',
+                truncate_wait, coalesce(readers, 'they have ended since')
+            USING ERRCODE = 'lock_not_available',
+                  HINT = 'commit or end those transactions (a BI tool''s open transaction, say; pg_terminate_backend) and run pinpipe refresh --rebuild again; loads waited for the rebuild meanwhile';
+    END;
+    PERFORM set_config('lock_timeout', callers_lock_timeout, true);
     -- 1. The clean tables: the latest message per ind, inserted in ind order.
     EXECUTE 'INSERT INTO clean.pins ' || analytics.latest_messages_sql('pin', 'staging.pin_events');
     EXECUTE 'INSERT INTO clean.geolocations ' || analytics.latest_messages_sql('geo', 'staging.geo_events');

@@ -520,6 +520,67 @@ std::string seeded_database() {
     return dsn;
 }
 
+// Drift fixed: the rebuild's TRUNCATE waited, holding the fold lock, for as long as a reader
+// kept a transaction open, and every load waited with it.
+TEST(Rebuild, GivesUpOnAReaderThatKeepsItsTransactionOpenNamingIt) {
+    const std::string dsn = seeded_database();
+    pg::Connection reader(dsn, "bi_tool");
+    pqxx::work reading(reader);
+    const long long reader_pid = reading.exec1("SELECT pg_backend_pid()")[0].as<long long>();
+    reading.exec("SELECT count(*) FROM analytics.users_joined_per_year");
+
+    pg::Connection admin(dsn, "analytics_test");
+    testing::exec(admin, "SET statement_timeout = '60s'");  // a hang fails, not waits
+    try {
+        analytics::rebuild_live_state(admin);
+        ADD_FAILURE() << "the rebuild emptied the tables under an open reader";
+    } catch (const pqxx::sql_error& error) {
+        const std::string message = error.what();
+        EXPECT_EQ(error.sqlstate(), "55P03") << message;
+        EXPECT_NE(message.find(fmt::format("pid {} (role", reader_pid)), std::string::npos)
+            << message;
+        EXPECT_NE(message.find("application_name \"bi_tool\""), std::string::npos) << message;
+    }
+    reading.commit();
+    EXPECT_GT(analytics::rebuild_live_state(admin).pins, 0);
+}
+
+// Drift fixed: verify's snapshot was taken before it waited for a rebuild's TRUNCATE, so it
+// read the tables empty once the rebuild committed, and found the empty answers equal to their
+// empty recomputation.
+TEST(Verify, WaitsForARebuildInProgressAndReadsWhatItWrote) {
+    const std::string dsn = seeded_database();
+    pg::Connection rebuilder(dsn, "analytics_test");
+    pqxx::work rebuilding(rebuilder);
+    rebuilding.exec("SELECT analytics.rebuild_live_state()");
+
+    std::vector<analytics::AnswerCheck> checks;
+    std::string verify_error;
+    std::thread verifier([&] {
+        try {
+            pg::Connection cx(dsn, "verify_during_rebuild");
+            checks = analytics::verify_answers(cx);
+        } catch (const std::exception& error) {
+            verify_error = error.what();
+        }
+    });
+    pg::Connection observer(dsn, "analytics_test");
+    EXPECT_TRUE(testing::eventually([&] {
+        return testing::exec(observer,
+                             "SELECT 1 FROM pg_stat_activity WHERE application_name = "
+                             "'verify_during_rebuild' AND wait_event_type = 'Lock'")
+                   .size() == 1;
+    }));
+    rebuilding.commit();
+    verifier.join();
+    ASSERT_EQ(verify_error, "");
+    ASSERT_EQ(checks.size(), analytics::answer_definitions().size());
+    for (const analytics::AnswerCheck& check : checks) {
+        EXPECT_TRUE(check.equal()) << check.name;
+        EXPECT_GT(check.live_rows, 0) << check.name;
+    }
+}
+
 TEST(RefreshCommand, VerifiesEveryAnswer) {
     const std::string dsn = seeded_database();
     for (const std::vector<std::string>& args :
