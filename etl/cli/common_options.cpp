@@ -136,6 +136,16 @@ void add_liveness_options(cxxopts::Options& options) {
             std::to_string(consume::ConsumerOptions{}.lock_timeout.count())));
 }
 
+void add_lock_timeout_option(cxxopts::Options& options) {
+    options.add_options()(
+        "lock-timeout-ms",
+        "a transaction that waits longer than this for a lock (the live state's fold lock, which "
+        "loads hold while they fold a batch) fails with nothing written, naming the session "
+        "that held the fold lock",
+        cxxopts::value<int>()->default_value(
+            std::to_string(consume::ConsumerOptions{}.lock_timeout.count())));
+}
+
 std::chrono::milliseconds lock_timeout(const cxxopts::ParseResult& result) {
     const std::chrono::milliseconds timeout(result["lock-timeout-ms"].as<int>());
     if (timeout.count() <= 0) {

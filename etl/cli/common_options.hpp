@@ -45,6 +45,9 @@ std::string resolve_topic_prefix(const std::string& flag);
 // long a hung instance keeps its partitions, and how long a batch waits for a lock.
 // claim_lease() checks the lease against the heartbeat interval.
 void add_liveness_options(cxxopts::Options& options);
+// --lock-timeout-ms alone, for import and dlq replay, which write staging in one transaction:
+// how long it waits for a lock (the live state's fold lock) before it fails, nothing written.
+void add_lock_timeout_option(cxxopts::Options& options);
 std::chrono::milliseconds lock_timeout(const cxxopts::ParseResult& result);
 std::chrono::milliseconds claim_lease(const cxxopts::ParseResult& result,
                                       std::chrono::milliseconds heartbeat_interval);

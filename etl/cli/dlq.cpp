@@ -55,6 +55,7 @@ void reject_inapplicable(const cxxopts::ParseResult& result, Action action) {
         {"before", false, false, true, "list and replay take --until"},
         {"limit", true, true, false, "purge deletes every match; narrow it with filters"},
         {"max-message-bytes", false, true, false, "only replay validates"},
+        {"lock-timeout-ms", false, true, false, "only replay writes staging"},
         {"dry-run", false, true, true, "list changes nothing anyway"},
     };
     for (const Rule& rule : rules) {
@@ -227,6 +228,7 @@ int dlq_command(const Args& args) {
     options.custom_help("list|replay|purge [OPTION...]");
     add_connection_options(options);
     add_logging_options(options);
+    add_lock_timeout_option(options);
     options.add_options("Filters")("topic",
                                    "only this topic (pin, geo, user mean <prefix>.pin ...)",
                                    cxxopts::value<std::string>())(
@@ -281,7 +283,8 @@ int dlq_command(const Args& args) {
         }
         case Action::replay: {
             const size_t limit = result->count("limit") ? (*result)["limit"].as<size_t>() : 0;
-            print_replay(ops::replay_dead_letters(cx, filter, limit, max_message_bytes, dry_run),
+            print_replay(ops::replay_dead_letters(cx, filter, limit, max_message_bytes, dry_run,
+                                                  lock_timeout(*result)),
                          json);
             break;
         }

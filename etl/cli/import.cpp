@@ -31,6 +31,7 @@ int import_command(const Args& args) {
     add_connection_options(options);
     add_logging_options(options);
     add_progress_options(options);
+    add_lock_timeout_option(options);
     options.add_options()("kind", "every record is of this kind: pin, geo or user",
                           cxxopts::value<std::string>()->default_value(""))(
         "max-message-bytes", "larger records are dead letters (reason too_large)",
@@ -59,6 +60,7 @@ int import_command(const Args& args) {
     if (max_message_bytes == 0) {
         throw UsageError("--max-message-bytes must be positive");
     }
+    const std::chrono::milliseconds wait_bound = lock_timeout(*result);
     const ConnectionSettings settings = connection_settings(*result);
     pg::Connection cx(settings.dsn, "pinpipe-import");
 
@@ -89,7 +91,8 @@ int import_command(const Args& args) {
             figures.extra = fmt::format("file {} of {}", index + 1, files.size());
             progress.show(figures);
         }
-        const ops::ImportOutcome outcome = ops::import_file(cx, file, kind, max_message_bytes);
+        const ops::ImportOutcome outcome =
+            ops::import_file(cx, file, kind, max_message_bytes, wait_bound);
         bytes_done += sizes[index];
         // Each file's line goes to stdout on the same terminal: the status line makes way.
         progress.finish();

@@ -145,7 +145,8 @@ int64_t count_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& fi
 }
 
 ReplayOutcome replay_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter,
-                                  size_t limit, size_t max_message_bytes, bool dry_run) {
+                                  size_t limit, size_t max_message_bytes, bool dry_run,
+                                  std::chrono::milliseconds lock_timeout) {
     if (!filter.consumer) {
         throw std::logic_error("dlq replay needs the consumer group of the dead letters");
     }
@@ -173,6 +174,7 @@ ReplayOutcome replay_dead_letters(pqxx::connection_base& cx, const DeadLetterFil
     // deletion, the rows and the dead letters of rows PostgreSQL rejects again commit in one
     // transaction, so a row is in staging or in etl.dead_letters, never in neither.
     pqxx::work tx(cx);
+    pg::set_local_lock_timeout(tx, lock_timeout);
     const pqxx::result deleted =
         tx.exec_params("DELETE FROM etl.dead_letters WHERE id = ANY($1::bigint[])",
                        array_literal(as_text(removed)));

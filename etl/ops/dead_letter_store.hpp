@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -50,9 +51,12 @@ struct ReplayOutcome {
 // Oldest first, up to limit (0: all) dead letters of filter.consumer (which must be set).
 // Unless dry_run, commits in one transaction: staging rows, the deletion of exactly the dead
 // letters that moved, and (if PostgreSQL still rejects a payload) its dead letter again.
-// Throws, with nothing changed, when another process removed a selected dead letter meanwhile.
+// Throws, with nothing changed, when another process removed a selected dead letter meanwhile,
+// or when the transaction waits for a lock longer than lock_timeout (the fold lock a load or a
+// hung peer holds).
 ReplayOutcome replay_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter,
-                                  size_t limit, size_t max_message_bytes, bool dry_run);
+                                  size_t limit, size_t max_message_bytes, bool dry_run,
+                                  std::chrono::milliseconds lock_timeout);
 
 // Deletes (or with dry_run, counts) the dead letters of filter; returns how many.
 int64_t purge_dead_letters(pqxx::connection_base& cx, const DeadLetterFilter& filter, bool dry_run);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "ops/import_plan.hpp"
+#include "pg/connection.hpp"
 #include "pg/dead_letters.hpp"
 #include "pg/migrations.hpp"
 #include "pg/staging_writer.hpp"
@@ -31,7 +32,8 @@ std::string read_file(const std::filesystem::path& file) {
 }  // namespace
 
 ImportOutcome import_file(pqxx::connection_base& cx, const std::filesystem::path& file,
-                          std::optional<events::EventKind> forced_kind, size_t max_message_bytes) {
+                          std::optional<events::EventKind> forced_kind, size_t max_message_bytes,
+                          std::chrono::milliseconds lock_timeout) {
     const std::string content = read_file(file);
     ImportOutcome outcome;
     outcome.content_sha256 = pg::sha256_hex(content);
@@ -53,6 +55,9 @@ ImportOutcome import_file(pqxx::connection_base& cx, const std::filesystem::path
         outcome.already_imported = true;
         return outcome;  // the transaction rolls back: nothing to write
     }
+    // Bounded from here, not for the claim: a concurrent import of the same content is waited
+    // for whole, however long its file takes.
+    pg::set_local_lock_timeout(tx, lock_timeout);
     // A row PostgreSQL rejects becomes a dead letter under the file's topic and line, as those
     // the validator refused, and the file's other rows go in.
     const pg::StagingWrite written = pg::write_staging_rows(tx, plan.rows, import_consumer);

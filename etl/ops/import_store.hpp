@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -24,8 +25,10 @@ struct ImportOutcome {
     uint64_t copy_statements = 0;  // COPY statements into staging (pg::StagingWrite)
 };
 
-// Throws std::runtime_error naming the file when it cannot be read.
+// Throws std::runtime_error naming the file when it cannot be read. The transaction's waits for
+// a lock past lock_timeout (the fold lock a load or a hung peer holds) fail it, nothing written.
 ImportOutcome import_file(pqxx::connection_base& cx, const std::filesystem::path& file,
-                          std::optional<events::EventKind> forced_kind, size_t max_message_bytes);
+                          std::optional<events::EventKind> forced_kind, size_t max_message_bytes,
+                          std::chrono::milliseconds lock_timeout);
 
 }  // namespace pinpipe::ops

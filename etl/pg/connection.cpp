@@ -194,4 +194,8 @@ pqxx::result exec_params(pqxx::transaction_base& tx, const std::string& sql,
     return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(values));
 }
 
+void set_local_lock_timeout(pqxx::transaction_base& tx, std::chrono::milliseconds timeout) {
+    tx.exec(fmt::format("SET LOCAL lock_timeout = {}", timeout.count()));
+}
+
 }  // namespace pinpipe::pg

@@ -5,6 +5,7 @@
 
 #include <pqxx/pqxx>
 
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <string>
@@ -52,6 +53,10 @@ std::string error_message(const std::exception& error);
 using Param = std::optional<std::string>;
 pqxx::result exec_params(pqxx::transaction_base& tx, const std::string& sql,
                          const std::vector<Param>& params);
+
+// Bounds tx's waits for locks from here to its end (SET LOCAL lock_timeout): a statement that
+// waits longer fails with 55P03, the fold lock's error naming the session that holds it.
+void set_local_lock_timeout(pqxx::transaction_base& tx, std::chrono::milliseconds timeout);
 
 // A PostgreSQL array literal for a text[] parameter (or int[], bigint[] from decimal strings):
 // {"a","b\"c"}. Every element quoted, so empty strings, commas, braces and "NULL" stay text.

@@ -120,6 +120,24 @@ TEST_F(DlqTest, ReplayMovesExactlyTheRowsThatNowPassAndKeepsTheRest) {
     EXPECT_EQ(staged_offsets(), "1,2,5");
 }
 
+// Drift fixed: replay waited without bound for the fold lock that a hung load held.
+TEST_F(DlqTest, AFoldLockHeldElsewhereFailsTheReplayAfterLockTimeoutChangingNothing) {
+    pg::Connection holder(m_dsn, "holds_the_fold_lock");
+    pqxx::work holding(holder);
+    const long long holder_pid = holding.exec1("SELECT pg_backend_pid()")[0].as<long long>();
+    holding.exec("SELECT analytics.lock_live_state()");
+
+    const auto run = dlq({"replay", "--max-message-bytes", "4000", "--lock-timeout-ms", "200"});
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find(fmt::format("fold lock, held by pid {}", holder_pid)),
+              std::string::npos)
+        << run.output;
+    holding.abort();
+    EXPECT_EQ(staged_offsets(), "1,5");
+    EXPECT_EQ(dead_offsets(), "0,2,3,4");
+    EXPECT_EQ(dlq({"purge", "--before", "1d", "--lock-timeout-ms", "200"}).exit_code, 2);
+}
+
 TEST_F(DlqTest, AReplayedRowPostgresStillRejectsStaysADeadLetterAndTheOthersMove) {
     // A constraint a DBA might add: a title over 5,000 characters must be a number, and casting
     // x… to int is a data exception (SQLSTATE 22P02). Offset 4 (6,000 bytes) now fails it,

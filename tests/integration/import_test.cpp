@@ -72,6 +72,28 @@ TEST_F(ImportTest, NewlineDelimitedJsonWithABadLineLoadsTheRestAndDeadLettersIt)
     EXPECT_EQ(number("SELECT staged_rows FROM etl.imported_files"), 3);
 }
 
+// Drift fixed: import waited without bound for the fold lock that a hung load (or an open
+// transaction of an administrator's) held.
+TEST_F(ImportTest, AFoldLockHeldElsewhereFailsTheFileAfterLockTimeoutNamingItsHolder) {
+    pg::Connection holder(m_dsn, "holds_the_fold_lock");
+    pqxx::work holding(holder);
+    const long long holder_pid = holding.exec1("SELECT pg_backend_pid()")[0].as<long long>();
+    holding.exec("SELECT analytics.lock_live_state()");
+
+    const fs::path file = write("pins.ndjson", "{\"index\": 1, \"category\": \"art\"}\n");
+    const auto run = import({file.string(), "--lock-timeout-ms", "200"});
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find(fmt::format("fold lock, held by pid {}", holder_pid)),
+              std::string::npos)
+        << run.output;
+    holding.abort();
+    EXPECT_EQ(number("SELECT count(*) FROM staging.pin_events"), 0);
+    EXPECT_EQ(number("SELECT count(*) FROM etl.imported_files"), 0);
+    // Once the lock is free the same file goes in.
+    EXPECT_EQ(import({file.string()}).exit_code, 0);
+    EXPECT_EQ(number("SELECT count(*) FROM clean.pins"), 1);
+}
+
 // A CHECK that is simply false raises 23514, not a data exception: the line is still the one
 // at fault, and becomes a dead letter like any other.
 TEST_F(ImportTest, ALineThatFailsACheckBecomesADeadLetterAndTheRestOfTheFileGoesIn) {
@@ -120,7 +142,8 @@ TEST_F(ImportTest, ALinePostgresRejectsBecomesADeadLetterAndTheRestOfTheFileGoes
 
     pg::Connection cx(m_dsn, "import_test");
     const ops::ImportOutcome outcome =
-        ops::import_file(cx, file, std::nullopt, /*max_message_bytes=*/size_t{1} << 20);
+        ops::import_file(cx, file, std::nullopt, /*max_message_bytes=*/size_t{1} << 20,
+                         /*lock_timeout=*/std::chrono::seconds(30));
     ASSERT_FALSE(outcome.already_imported);
     EXPECT_EQ(outcome.records, static_cast<uint64_t>(pins));
     EXPECT_EQ(outcome.rows[0], static_cast<uint64_t>(pins - 1));
