@@ -40,7 +40,9 @@ int retention_command(const Args& args) {
         "next 7 days (filing into them rows that waited in a default partition). Prints each "
         "dropped partition with its range and rows. clean.*, the counts and the nine answers "
         "do not live in staging and do not change; pinpipe refresh --rebuild covers only what "
-        "staging keeps. Without --keep nothing is dropped and only the partitions are made. "
+        "staging keeps. Without --keep only the partitions are made, and the only tables dropped "
+        "are partitions an earlier run detached and stopped before dropping (a partition "
+        "detached by hand is kept and listed). "
         "Run it daily as the role that ran pinpipe migrate (only a table's owner may drop it).");
     add_connection_options(options);
     add_logging_options(options);

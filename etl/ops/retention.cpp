@@ -17,6 +17,10 @@ namespace pinpipe::ops {
 namespace {
 
 constexpr std::string_view lock_not_available = "55P03";
+// The comment a run gives a partition in the transaction that detaches it: a later run drops
+// only tables that carry it, never one an operator detached to keep (to archive it, say).
+constexpr std::string_view detached_for_drop =
+    "Detached by pinpipe retention, to be dropped: its rows have left staging";
 
 std::string cutoff_of(pqxx::connection_base& cx, const TimeBound& age) {
     return pqxx::nontransaction(cx)
@@ -30,19 +34,21 @@ int64_t count_rows(pqxx::transaction_base& tx, const std::string& table, const s
         .as<int64_t>();
 }
 
-// Staging day partitions that are no longer attached: detached by a run that stopped before it
-// dropped them. Their rows left staging when the detach committed.
-std::vector<std::string> detached_day_tables(pqxx::connection_base& cx) {
-    const pqxx::result tables = pqxx::nontransaction(cx).exec(
-        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+// Staging day partitions that are no longer attached: those a run detached and stopped before
+// dropping (their rows left staging when the detach committed) into leftovers, the others, which
+// somebody else detached, into kept.
+void find_detached_day_tables(pqxx::connection_base& cx, RetentionOutcome& outcome) {
+    const pqxx::result tables = pqxx::nontransaction(cx).exec_params(
+        "SELECT format('%I.%I', n.nspname, c.relname), "
+        "coalesce(pg_catalog.obj_description(c.oid, 'pg_class') = $1, false) "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = 'staging' AND c.relkind = 'r' AND NOT c.relispartition "
-        "AND c.relname ~ '^(pin|geo|user)_events_p[0-9]{8}$' ORDER BY c.relname");
-    std::vector<std::string> names;
+        "AND c.relname ~ '^(pin|geo|user)_events_p[0-9]{8}$' ORDER BY c.relname",
+        std::string(detached_for_drop));
     for (const pqxx::row& row : tables) {
-        names.push_back(row[0].as<std::string>());
+        (row[1].as<bool>() ? outcome.leftovers : outcome.kept_detached)
+            .push_back(row[0].as<std::string>());
     }
-    return names;
 }
 
 // Detached tables are no longer part of staging, so dropping them locks no staging table:
@@ -93,6 +99,8 @@ void expire_table(pqxx::connection_base& cx, const std::string& table,
         }
         if (!options.dry_run) {
             tx.exec(fmt::format("ALTER TABLE {} DETACH PARTITION {}", table, partition.partition));
+            tx.exec(fmt::format("COMMENT ON TABLE {} IS {}", partition.partition,
+                                tx.quote(std::string(detached_for_drop))));
         }
         partition_rows += partition.rows;
         partitions.push_back(std::move(partition));
@@ -193,7 +201,7 @@ RetentionOutcome run_retention(pqxx::connection_base& cx, const RetentionOptions
     };
     outcome.dry_run = options.dry_run;
     step("detached partitions");
-    outcome.leftovers = detached_day_tables(cx);
+    find_detached_day_tables(cx, outcome);
     if (!options.dry_run) {
         with_lock_hint("the detached staging partitions", options,
                        [&] { drop_detached(cx, outcome.leftovers, options); });
@@ -229,6 +237,11 @@ std::string render_retention(const RetentionOutcome& outcome) {
     for (const std::string& table : outcome.leftovers) {
         out += fmt::format("{} {}, detached by an earlier run that stopped before dropping it\n",
                            verb, table);
+    }
+    for (const std::string& table : outcome.kept_detached) {
+        out += fmt::format(
+            "kept {}: detached, but not by pinpipe retention (archive or drop it yourself)\n",
+            table);
     }
     if (!outcome.cutoff.empty()) {
         out += fmt::format("staging keeps messages from {} on (UTC)\n", outcome.cutoff);

@@ -220,6 +220,30 @@ TEST_F(Retention, ARunStoppedAfterDetachingIsFinishedByTheNext) {
     EXPECT_EQ(snapshot(), before) << "retention must change neither clean.* nor an answer";
 }
 
+// Drift fixed: every detached table named like a day partition was dropped, with or without
+// --keep, as if a run had left it: one an operator detached to archive it went too.
+TEST_F(Retention, APartitionDetachedByHandIsKeptAndListed) {
+    copy_events(m_cx, 0, 100, now_ms() - 400 * day_ms, /*partition=*/0);
+    ASSERT_EQ(run_pinpipe({"retention", "--dsn", m_dsn}).exit_code, 0);  // files last year's rows
+    const std::string partition =
+        testing::exec(m_cx,
+                      "SELECT partition_name FROM etl.staging_partitions WHERE staging_table = "
+                      "'staging.pin_events' AND NOT is_default ORDER BY range_from LIMIT 1")[0][0]
+            .as<std::string>();
+    testing::exec(m_cx, "ALTER TABLE staging.pin_events DETACH PARTITION " + partition);
+
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"retention", "--dsn", m_dsn},
+          std::vector<std::string>{"retention", "--dsn", m_dsn, "--keep", "90d"}}) {
+        const auto run = run_pinpipe(args);
+        ASSERT_EQ(run.exit_code, 0) << run.output;
+        EXPECT_NE(run.output.find("kept " + partition + ": detached, but not by pinpipe retention"),
+                  std::string::npos)
+            << run.output;
+        EXPECT_EQ(count(m_cx, "SELECT count(*) FROM " + partition), 100) << run.output;
+    }
+}
+
 TEST_F(Retention, NeverTwoRowsForOneKafkaMessage) {
     const std::int64_t now = now_ms();
     copy_events(m_cx, 0, 5, now, /*partition=*/0);
