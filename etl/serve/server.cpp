@@ -757,6 +757,12 @@ Server::~Server() {
     stop();
 }
 
+bool is_ip_address(const std::string& host) {
+    beast::error_code ec;
+    asio::ip::make_address(host, ec);
+    return !ec;
+}
+
 bool is_loopback_host(const std::string& host) {
     beast::error_code ec;
     const auto address = asio::ip::make_address(host, ec);

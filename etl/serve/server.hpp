@@ -40,6 +40,8 @@ struct ServerOptions {
 
 // True when host (as --listen gives it) is a loopback address: 127.0.0.0/8 or ::1.
 bool is_loopback_host(const std::string& host);
+// True when host is an IPv4 or IPv6 address, the only hosts the server binds (not a name).
+bool is_ip_address(const std::string& host);
 
 class Server {
   public:

@@ -26,6 +26,13 @@ std::string url_of(const std::string& host, int port) {
 }  // namespace
 
 void check_exposure(const ServiceSettings& settings) {
+    // Before the key check, which would otherwise call a name like localhost exposed.
+    if (!is_ip_address(settings.server.host)) {
+        throw UsageError(fmt::format(
+            "serve --listen takes an IP address, not the host name \"{}\" (use 127.0.0.1:PORT, "
+            "[::1]:PORT, or 0.0.0.0:PORT for every interface)",
+            settings.server.host));
+    }
     if (!settings.config.api_key.empty() || settings.allow_anonymous ||
         is_loopback_host(settings.server.host)) {
         return;

@@ -20,8 +20,9 @@ struct ServiceSettings {
     bool allow_anonymous = false;
 };
 
-// Throws UsageError when the server would listen on a non-loopback address without a key and
-// allow_anonymous is false: anyone reaching the port could write into the pipeline's topics.
+// Throws UsageError when the listen host is not an IP address, and when the server would listen
+// on a non-loopback address without a key and allow_anonymous is false: anyone reaching the port
+// could write into the pipeline's topics.
 void check_exposure(const ServiceSettings& settings);
 
 // check_exposure, then binds and calls on_listening(url) (http://ADDR:PORT) once clients can

@@ -42,6 +42,23 @@ TEST(CheckExposure, AnExposedListenerWithoutAKeyIsAUsageError) {
     }
 }
 
+// Drift fixed: localhost was refused as exposed without a key, and with one failed to bind with
+// "Invalid argument (is the port in use?...)".
+TEST(CheckExposure, AHostNameIsAUsageErrorAskingForAnAddress) {
+    for (const char* key : {"", "k"}) {
+        try {
+            check_exposure(settings_for("localhost", key));
+            FAIL() << "expected a UsageError for localhost";
+        } catch (const UsageError& error) {
+            const std::string_view message = error.what();
+            EXPECT_NE(message.find("takes an IP address, not the host name \"localhost\""),
+                      std::string_view::npos)
+                << message;
+            EXPECT_EQ(message.find("without an API key"), std::string_view::npos) << message;
+        }
+    }
+}
+
 TEST(CheckExposure, AKeyALoopbackAddressOrAnExplicitChoiceAreAccepted) {
     EXPECT_NO_THROW(check_exposure(settings_for("0.0.0.0", "k")));
     EXPECT_NO_THROW(check_exposure(settings_for("127.0.0.1")));
