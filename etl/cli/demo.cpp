@@ -26,7 +26,7 @@ int demo_command(const Args& args) {
         "rate", "events per second (0: as fast as possible)",
         cxxopts::value<double>()->default_value(fmt::format("{}", defaults.rate)))(
         "seed", "seed of the emulated events",
-        cxxopts::value<int64_t>()->default_value(std::to_string(defaults.seed)))(
+        cxxopts::value<uint64_t>()->default_value(std::to_string(defaults.seed)))(
         "stop", "stop the demo's PostgreSQL cluster and exit")(
         "pg-port", "port of the demo's PostgreSQL socket",
         cxxopts::value<int>()->default_value(std::to_string(defaults.pg_port)));
@@ -44,7 +44,7 @@ int demo_command(const Args& args) {
     demo::DemoOptions demo_options;
     demo_options.events = (*result)["events"].as<int64_t>();
     demo_options.rate = (*result)["rate"].as<double>();
-    demo_options.seed = (*result)["seed"].as<int64_t>();
+    demo_options.seed = (*result)["seed"].as<uint64_t>();
     demo_options.pg_port = (*result)["pg-port"].as<int>();
     demo::check_options(demo_options);
     util::install_stop_signal_handlers();

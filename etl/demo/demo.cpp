@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -108,7 +109,7 @@ void print_query(const std::string& dsn, const std::string& title, const std::st
 struct DemoSettings {
     int64_t events;
     double rate;
-    int64_t seed;
+    uint64_t seed;
     int partitions;
 };
 
@@ -120,7 +121,7 @@ DemoSettings demo_settings(const DemoOptions& options) {
     if (settings.events <= 0) {
         throw UsageError("--events must be positive (the demo waits for every event)");
     }
-    if (settings.rate < 0) {
+    if (!std::isfinite(settings.rate) || settings.rate < 0) {
         throw UsageError("--rate must be 0 (as fast as possible) or positive");
     }
     settings.partitions = static_cast<int>(std::max<int64_t>(
@@ -162,6 +163,11 @@ void wait_for_pipeline(const std::string& dsn, const DemoSettings& settings, Dem
     const int64_t messages = settings.events * 3;
     const bool on_terminal = isatty(STDOUT_FILENO) != 0;
     const auto started = Clock::now();
+    // Emulating takes events / rate by schedule; the catch-up bound counts from its end.
+    const auto emulation_bound =
+        catch_up_timeout +
+        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+            settings.rate > 0 ? static_cast<double>(settings.events) / settings.rate : 0.0));
     std::optional<Clock::time_point> produced_at;
     auto last_line = Clock::now() - 1h;
     while (true) {
@@ -200,10 +206,17 @@ void wait_for_pipeline(const std::string& dsn, const DemoSettings& settings, Dem
                 std::chrono::duration<double, std::milli>(Clock::now() - *produced_at).count());
             return;
         }
-        if (Clock::now() - started > catch_up_timeout) {
+        if (!produced_at && Clock::now() - started > emulation_bound) {
             throw std::runtime_error(
-                fmt::format("load and stream did not catch up within {} s; see {}",
+                fmt::format("pinpipe emulate did not finish within {:.0f} s, {} s more than its "
+                            "schedule; see {}",
+                            std::chrono::duration<double>(emulation_bound).count(),
                             catch_up_timeout.count(), log.string()));
+        }
+        if (produced_at && Clock::now() - *produced_at > catch_up_timeout) {
+            throw std::runtime_error(fmt::format(
+                "load and stream did not catch up within {} s of the last event; see {}",
+                catch_up_timeout.count(), log.string()));
         }
         std::this_thread::sleep_for(100ms);
     }

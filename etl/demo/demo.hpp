@@ -12,7 +12,7 @@ namespace pinpipe::demo {
 struct DemoOptions {
     int64_t events = 20000;  // each a pin, a geo and a user message
     double rate = 5000;      // events per second (0: as fast as possible)
-    int64_t seed = 1;
+    uint64_t seed = 1;
     int pg_port = 5439;  // of the demo's PostgreSQL socket
 };
 
