@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "cli/common_options.hpp"
 #include "obs/failpoints.hpp"
 
 namespace pinpipe::cli {
@@ -16,9 +17,14 @@ int failpoints_command(const Args& args) {
         "(load.* and stream.*: a lost PostgreSQL connection; serve: the answer fails), "
         "delay:MS, stop (the process stops itself with SIGSTOP); @N fires at the Nth hit "
         "only, otherwise every hit fires.");
-    if (!parse_options(options, args)) {
+    // It logs nothing, but takes them as every command does (README), so that scripts may
+    // pass them to any.
+    add_logging_options(options);
+    const auto result = parse_options(options, args);
+    if (!result) {
         return 0;
     }
+    apply_logging_options(*result);
     for (const obs::FailpointInfo& info : obs::failpoint_catalog()) {
         std::cout << info.name << '\t' << info.description << '\n';
     }

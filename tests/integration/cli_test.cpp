@@ -39,6 +39,14 @@ TEST(Cli, EveryCommandHasHelp) {
     }
 }
 
+TEST(Cli, EveryCommandTakesTheLoggingOptions) {
+    for (const cli::Command& command : cli::commands()) {
+        const auto run = run_pinpipe({std::string(command.name), "--log-format", "json",
+                                      "--log-level", "warning", "--help"});
+        EXPECT_EQ(run.exit_code, 0) << command.name << ": " << run.output;
+    }
+}
+
 TEST(Cli, VersionPrintsOneLine) {
     const auto run = run_pinpipe({"--version"});
     EXPECT_EQ(run.exit_code, 0);
@@ -50,7 +58,8 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
                                                  {"migrate", "--no-such-flag"},
                                                  {"topics", "list", "-X", "nonsense"},
                                                  {"migrate", "--log-format", "xml"},
-                                                 {"emulate", "--rate", "-1"}}) {
+                                                 {"emulate", "--rate", "-1"},
+                                                 {"demo", "--seed", "-1"}}) {
         const auto run = run_pinpipe(args);
         EXPECT_EQ(run.exit_code, 2) << args.at(0) << ": " << run.output;
         EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
