@@ -120,6 +120,16 @@ bool progress_wanted(const cxxopts::ParseResult& result) {
     return obs::progress_enabled(mode, obs::stderr_is_tty(), json_logs);
 }
 
+namespace {
+
+void add_lock_timeout(cxxopts::Options& options, const std::string& description) {
+    options.add_options()("lock-timeout-ms", description,
+                          cxxopts::value<int>()->default_value(
+                              std::to_string(consume::ConsumerOptions{}.lock_timeout.count())));
+}
+
+}  // namespace
+
 void add_liveness_options(cxxopts::Options& options) {
     options.add_options()(
         "claim-lease-ms",
@@ -127,23 +137,19 @@ void add_liveness_options(cxxopts::Options& options) {
         "debugger) has its PostgreSQL session ended by the others, which take its partitions "
         "over; when it resumes it starts a new session (stream, load --follow) or fails and "
         "leaves the rest to the next run (a cron load)",
-        cxxopts::value<int>()->default_value(std::to_string(pg::default_claim_lease.count())))(
-        "lock-timeout-ms",
-        "a batch that waits longer than this for a lock (the live state's fold lock, a row "
-        "another session holds) is rolled back and run again; the error names the session "
-        "that held the fold lock. Longer than the lease, so that a hung peer is ended first",
-        cxxopts::value<int>()->default_value(
-            std::to_string(consume::ConsumerOptions{}.lock_timeout.count())));
+        cxxopts::value<int>()->default_value(std::to_string(pg::default_claim_lease.count())));
+    add_lock_timeout(options,
+                     "a batch that waits longer than this for a lock (the live state's fold lock, "
+                     "a row another session holds) is rolled back and run again; the error names "
+                     "the session that held the fold lock. Longer than the lease, so that a hung "
+                     "peer is ended first");
 }
 
 void add_lock_timeout_option(cxxopts::Options& options) {
-    options.add_options()(
-        "lock-timeout-ms",
-        "a transaction that waits longer than this for a lock (the live state's fold lock, which "
-        "loads hold while they fold a batch) fails with nothing written, naming the session "
-        "that held the fold lock",
-        cxxopts::value<int>()->default_value(
-            std::to_string(consume::ConsumerOptions{}.lock_timeout.count())));
+    add_lock_timeout(options,
+                     "a transaction that waits longer than this for a lock (the live state's fold "
+                     "lock, which loads hold while they fold a batch) fails with nothing written, "
+                     "naming the session that held the fold lock");
 }
 
 std::chrono::milliseconds lock_timeout(const cxxopts::ParseResult& result) {
