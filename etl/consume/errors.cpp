@@ -22,6 +22,28 @@ std::string_view next_step_name(NextStep step) {
     return "exit";
 }
 
+namespace {
+
+// libpqxx 6.4's stream_to reports the server's error at the end of a COPY without its SQLSTATE
+// (pg::error_message says so too). Such a message starts with "ERROR:", which libpq's own
+// errors never do; the transient ones are recognised by PostgreSQL's (English) words, and
+// everything else is a server error like any other: the session is fine, the statement is not.
+NextStep after_server_error_without_sqlstate(std::string_view message) {
+    constexpr std::string_view transient[] = {
+        "could not serialize access",               // 40001
+        "deadlock detected",                        // 40P01
+        "canceling statement due to lock timeout",  // 55P03
+    };
+    for (const std::string_view words : transient) {
+        if (message.find(words) != std::string_view::npos) {
+            return NextStep::retry_batch;
+        }
+    }
+    return NextStep::exit;
+}
+
+}  // namespace
+
 NextStep next_step(const std::exception& error) {
     // An instance whose row was deleted re-registers with all its connections at once.
     if (dynamic_cast<const FenceLost*>(&error) != nullptr ||
@@ -51,8 +73,11 @@ NextStep next_step(const std::exception& error) {
         return NextStep::exit;
     }
     const std::string& state = sql_error->sqlstate();
-    // No SQLSTATE: the error came from libpq, not the server (after a server crash libpq may
-    // still call the connection open until the next call). 57P0x admin shutdown / crash
+    if (state.empty() && std::string_view(sql_error->what()).starts_with("ERROR:")) {
+        return after_server_error_without_sqlstate(sql_error->what());
+    }
+    // Otherwise no SQLSTATE: the error came from libpq, not the server (after a server crash
+    // libpq may still call the connection open until the next call). 57P0x admin shutdown / crash
     // shutdown / cannot connect now, 53 insufficient resources (disk full, out of memory) have no
     // libpqxx class that says "reconnect"; an 08 that libpqxx reports as a plain sql_error is a
     // lost connection all the same.
