@@ -68,6 +68,8 @@ std::vector<TopicPartition> all_partitions(kafka::Consumer& consumer,
     std::vector<int32_t> counts;
     try {
         counts = consumer.partition_counts(topics, options.kafka_timeout);
+    } catch (const kafka::TopicMissing&) {
+        throw;  // asking again will not create it: the run ends
     } catch (const std::runtime_error& error) {
         throw KafkaUnavailable(error.what());
     }
@@ -198,10 +200,15 @@ bool FollowClaims::step(ClaimContext& ctx, bool peers_ended) {
 }
 
 void FollowClaims::rebalance(ClaimContext& ctx) {
-    // Topics may have gained partitions; a failed metadata request keeps the old list.
+    // Topics may have gained partitions; a failed metadata request keeps the old list, and so
+    // does a topic missing from it now: it existed when the session started.
     try {
         ctx.partitions = all_partitions(ctx.consumer, ctx.options);
-    } catch (const KafkaUnavailable& error) {
+    } catch (const std::runtime_error& error) {
+        if (dynamic_cast<const KafkaUnavailable*>(&error) == nullptr &&
+            dynamic_cast<const kafka::TopicMissing*>(&error) == nullptr) {
+            throw;
+        }
         obs::log_warning("could not refresh the partition list from Kafka; keeping the old",
                          {{"error", error.what()}});
     }

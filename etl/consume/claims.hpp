@@ -70,7 +70,8 @@ class ClaimStrategy {
 std::unique_ptr<ClaimStrategy> make_claim_strategy(const ConsumerOptions& options);
 
 // Every partition of the three topics, interleaved (pin 0, geo 0, user 0, pin 1, ...) so that
-// a fair share mixes the heavy pin partitions with the light ones. Throws KafkaUnavailable.
+// a fair share mixes the heavy pin partitions with the light ones. Throws KafkaUnavailable, or
+// kafka::TopicMissing when the cluster does not know a topic.
 std::vector<events::TopicPartition> all_partitions(kafka::Consumer& consumer,
                                                    const ConsumerOptions& options);
 

@@ -4,6 +4,8 @@
 
 #include <pqxx/except>
 
+#include "kafka/consumer.hpp"
+#include "pg/connection.hpp"
 #include "pg/membership.hpp"
 
 namespace pinpipe::consume {
@@ -45,6 +47,13 @@ NextStep after_server_error_without_sqlstate(std::string_view message) {
 }  // namespace
 
 NextStep next_step(const std::exception& error) {
+    // Answers that stay the same however often they are asked: the server refused the
+    // connection (a wrong password, a database or role that does not exist), a topic does not
+    // exist. Retrying would loop for ever.
+    if (dynamic_cast<const pg::ConnectionRefused*>(&error) != nullptr ||
+        dynamic_cast<const kafka::TopicMissing*>(&error) != nullptr) {
+        return NextStep::exit;
+    }
     // An instance whose row was deleted re-registers with all its connections at once.
     if (dynamic_cast<const FenceLost*>(&error) != nullptr ||
         dynamic_cast<const KafkaUnavailable*>(&error) != nullptr ||

@@ -15,7 +15,8 @@ enum class NextStep {
                   // a lost fence, the instance's row deleted (pg::InstanceLost): new
                   // connections, registration, claims and positions after a backoff
     dead_letter,  // the data itself was rejected: the message becomes a dead letter
-    exit,         // anything else (a missing table, a permission): exit 1 with one line
+    exit,         // anything else (a missing table, a permission, a connection the server
+                  // refused, a missing topic): exit 1 with one line
 };
 
 std::string_view next_step_name(NextStep step);

@@ -4,6 +4,8 @@
 
 #include <pqxx/except>
 
+#include "kafka/consumer.hpp"
+#include "pg/connection.hpp"
 #include "pg/membership.hpp"
 
 namespace pinpipe::consume {
@@ -51,6 +53,18 @@ TEST(NextStep, ALostConnectionWinsOverTheStatementsState) {
               NextStep::new_session);
     EXPECT_EQ(next_step(pqxx::in_doubt_error("connection lost while committing")),
               NextStep::new_session);
+}
+
+// Answers that do not change when asked again: a follower retrying them every 30 s would never
+// exit (pinpipe stream --dsn dbname=typo, --topic-prefix typo).
+TEST(NextStep, PermanentRefusalsExitInsteadOfStartingANewSession) {
+    EXPECT_EQ(next_step(pg::ConnectionRefused(
+                  "could not connect to PostgreSQL: FATAL:  database \"typo\" does not exist")),
+              NextStep::exit);
+    const pqxx::broken_connection& as_broken = pg::ConnectionRefused("FATAL:  password ...");
+    EXPECT_EQ(next_step(as_broken), NextStep::exit);
+    EXPECT_EQ(next_step(kafka::TopicMissing("Kafka topic typo.pin does not exist")),
+              NextStep::exit);
 }
 
 // libpqxx 6.4's stream_to reports the server's ERROR at the end of a COPY without SQLSTATE: the
