@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <fmt/format.h>
 #include <pqxx/except>
 
 #include "kafka/consumer.hpp"
@@ -26,6 +27,18 @@ std::string_view next_step_name(NextStep step) {
 
 namespace {
 
+// The SQL literal of a value, for a statement the user may paste.
+std::string sql_literal(const std::string& value) {
+    std::string quoted = "'";
+    for (const char c : value) {
+        quoted += c;
+        if (c == '\'') {
+            quoted += '\'';
+        }
+    }
+    return quoted + "'";
+}
+
 // libpqxx 6.4's stream_to reports the server's error at the end of a COPY without its SQLSTATE
 // (pg::error_message says so too). Such a message starts with "ERROR:", which libpq's own
 // errors never do; the transient ones are recognised by PostgreSQL's (English) words, and
@@ -46,12 +59,24 @@ NextStep after_server_error_without_sqlstate(std::string_view message) {
 
 }  // namespace
 
+OffsetBeyondEnd::OffsetBeyondEnd(const std::string& group, const events::TopicPartition& tp,
+                                 int64_t stored, int64_t high)
+    : std::runtime_error(fmt::format(
+          "stored offset {} of group {} on {} is beyond the partition's end in Kafka (high "
+          "watermark {}): the topic was recreated or its log truncated, and reading on would "
+          "skip its messages, so nothing was read (to read the partition from its oldest "
+          "message, delete its stored offset: DELETE FROM etl.consumer_offsets WHERE consumer "
+          "= {} AND topic = {} AND partition = {}; see docs/operations.md)",
+          stored, group, tp.to_string(), high, sql_literal(group), sql_literal(tp.topic),
+          tp.partition)) {}
+
 NextStep next_step(const std::exception& error) {
     // Answers that stay the same however often they are asked: the server refused the
     // connection (a wrong password, a database or role that does not exist), a topic does not
-    // exist. Retrying would loop for ever.
+    // exist, a stored offset lies beyond Kafka's end. Retrying would loop for ever.
     if (dynamic_cast<const pg::ConnectionRefused*>(&error) != nullptr ||
-        dynamic_cast<const kafka::TopicMissing*>(&error) != nullptr) {
+        dynamic_cast<const kafka::TopicMissing*>(&error) != nullptr ||
+        dynamic_cast<const OffsetBeyondEnd*>(&error) != nullptr) {
         return NextStep::exit;
     }
     // An instance whose row was deleted re-registers with all its connections at once.

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "consume/engine.hpp"
+#include "consume/errors.hpp"
 #include "kafka/consumer.hpp"
 #include "pg/connection.hpp"
 #include "support/pipeline_test.hpp"
@@ -275,6 +276,46 @@ TEST_F(ConsumeTest, AMissingTableExitsNamingTheFix) {
             << error.what();
     }
     EXPECT_EQ(sink.attempts(), 1);
+}
+
+// A topic recreated behind the stored offset: before, a cron run planned nothing for the
+// partition and a follower read its new messages only to drop them as already read.
+TEST_F(ConsumeTest, AStoredOffsetBeyondTheEndExitsInCronAndFollowModeNamingIt) {
+    RecordingSink first;
+    consume::run_consumer(options(/*follow=*/false), first);
+    ASSERT_EQ(consumed_rows(), 3 * events_per_kind);
+    const std::string topic = m_prefix + ".geo";
+    exec(
+        fmt::format("UPDATE etl.consumer_offsets SET next_offset = 1000000 WHERE consumer = '{}' "
+                    "AND topic = '{}' AND partition = 1",
+                    m_prefix, topic));
+    emulate(events_per_kind, /*seed=*/8);  // new messages, all below the stored offset
+    for (const bool follow : {false, true}) {
+        RecordingSink sink;
+        try {
+            run_expecting_an_end(options(follow), sink);
+            ADD_FAILURE() << "follow=" << follow << ": the stored offset was skipped silently";
+        } catch (const consume::OffsetBeyondEnd& error) {
+            const std::string message = error.what();
+            EXPECT_NE(message.find(fmt::format("stored offset 1000000 of group {} on {}[1] is "
+                                               "beyond the partition's end in Kafka (high "
+                                               "watermark ",
+                                               m_prefix, topic)),
+                      std::string::npos)
+                << message;
+            EXPECT_NE(message.find(fmt::format("DELETE FROM etl.consumer_offsets WHERE consumer = "
+                                               "'{}' AND topic = '{}' AND partition = 1",
+                                               m_prefix, topic)),
+                      std::string::npos)
+                << message;
+        }
+        EXPECT_EQ(sink.attempts(), 0) << "follow=" << follow << ": nothing is read";
+    }
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+    EXPECT_EQ(query_number(fmt::format("SELECT next_offset FROM etl.consumer_offsets WHERE "
+                                       "consumer = '{}' AND topic = '{}' AND partition = 1",
+                                       m_prefix, topic)),
+              1000000);
 }
 
 // Before, a follower retried these every 30 s for ever (pinpipe stream --dsn "dbname=typo").

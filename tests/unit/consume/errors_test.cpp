@@ -65,6 +65,7 @@ TEST(NextStep, PermanentRefusalsExitInsteadOfStartingANewSession) {
     EXPECT_EQ(next_step(as_broken), NextStep::exit);
     EXPECT_EQ(next_step(kafka::TopicMissing("Kafka topic typo.pin does not exist")),
               NextStep::exit);
+    EXPECT_EQ(next_step(OffsetBeyondEnd("g", {"t.pin", 0}, 5000, 100)), NextStep::exit);
 }
 
 // libpqxx 6.4's stream_to reports the server's ERROR at the end of a COPY without SQLSTATE: the
