@@ -1,6 +1,7 @@
 // pinpipe status: lag, freshness, the last load run, table sizes and dead letters, as a table or
 // JSON; exits 1 with a one-line reason when a --max-lag or --max-freshness-s threshold is
-// exceeded, so that cron and monitoring can alert on it.
+// exceeded or a stored offset lies beyond its partition's end, so that cron and monitoring can
+// alert on it.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -24,7 +25,8 @@ int status_command(const Args& args) {
         "row counts and sizes; the staging day partitions (oldest, newest, rows waiting in the "
         "default partition); dead letters by reason; with --replica-dsn, a standby's replay lag. "
         "Exits 1 with a one-line reason when a threshold "
-        "is exceeded (the report is printed first). A group without any stored offset is "
+        "is exceeded or a stored offset lies beyond its partition's end in Kafka (the report is "
+        "printed first). A group without any stored offset is "
         "shown as not deployed and is not checked.");
     add_connection_options(options);
     add_logging_options(options);

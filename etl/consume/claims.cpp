@@ -42,7 +42,26 @@ std::map<TopicPartition, int64_t> stored_offsets(ClaimContext& ctx) {
     });
 }
 
+// Reading from an offset that retention deleted starts at the oldest message left
+// (auto.offset.reset): said once, when the partition is claimed.
+void warn_if_deleted_by_retention(const TopicPartition& tp, int64_t stored, int64_t low) {
+    if (stored < low) {
+        obs::log_warning("messages were deleted by Kafka retention before they were read",
+                         {{"partition", tp.to_string()},
+                          {"stored_offset", std::to_string(stored)},
+                          {"low_watermark", std::to_string(low)},
+                          {"lost", std::to_string(low - stored)}});
+    }
+}
+
 }  // namespace
+
+void check_stored_offset(const std::string& group, const TopicPartition& tp, int64_t stored,
+                         const kafka::Watermarks& watermarks) {
+    if (stored > watermarks.high) {
+        throw OffsetBeyondEnd(group, tp, stored, watermarks.high);
+    }
+}
 
 void ClaimContext::finish(const TopicPartition& tp) {
     const std::optional<PartitionState> state = table.finish(tp);
@@ -68,6 +87,8 @@ std::vector<TopicPartition> all_partitions(kafka::Consumer& consumer,
     std::vector<int32_t> counts;
     try {
         counts = consumer.partition_counts(topics, options.kafka_timeout);
+    } catch (const kafka::TopicMissing&) {
+        throw;  // asking again will not create it: the run ends
     } catch (const std::runtime_error& error) {
         throw KafkaUnavailable(error.what());
     }
@@ -95,7 +116,7 @@ std::vector<size_t> spread_over_writers(std::vector<size_t> loads, size_t count)
     return chosen;
 }
 
-CronPlan plan_cron_reads(const std::vector<TopicPartition>& partitions,
+CronPlan plan_cron_reads(const std::string& group, const std::vector<TopicPartition>& partitions,
                          const std::vector<kafka::Watermarks>& watermarks,
                          const std::map<TopicPartition, int64_t>& stored, size_t rotation) {
     CronPlan plan;
@@ -103,6 +124,7 @@ CronPlan plan_cron_reads(const std::vector<TopicPartition>& partitions,
         const kafka::Watermarks& marks = watermarks.at(i);
         const auto found = stored.find(partitions[i]);
         const int64_t start = found == stored.end() ? marks.low : found->second;
+        check_stored_offset(group, partitions[i], start, marks);
         if (start < marks.high) {
             plan.pending.push_back({partitions[i], marks});
             // Messages below the low watermark are gone (retention): they will not be read.
@@ -125,7 +147,9 @@ void CronClaims::start(ClaimContext& ctx) {
         watermarks.push_back(ctx.consumer.watermarks(tp, ctx.options.kafka_timeout));
     }
     std::mt19937 random(static_cast<unsigned>(getpid()));
-    CronPlan plan = plan_cron_reads(ctx.partitions, watermarks, stored, random());
+    // The stored offsets were read first: see plan_cron_reads.
+    CronPlan plan =
+        plan_cron_reads(ctx.options.group, ctx.partitions, watermarks, stored, random());
     ctx.sink.planned(plan.behind);
     m_pending = std::move(plan.pending);
 }
@@ -180,11 +204,7 @@ void CronClaims::start_claimed(ClaimContext& ctx, const PendingPartition& partit
         return;
     }
     const TopicPartition& tp = partition.tp;
-    if (*stored < partition.watermarks.low) {
-        obs::log_warning("messages were deleted by Kafka retention before they were read",
-                         {{"partition", tp.to_string()},
-                          {"lost", std::to_string(partition.watermarks.low - *stored)}});
-    }
+    warn_if_deleted_by_retention(tp, *stored, partition.watermarks.low);
     ctx.table.start(tp, ctx.kind_of_topic.at(tp.topic), writer, *stored, partition.watermarks.high);
     ctx.consumer.assign({{tp, *stored}});
     ++ctx.run.partitions_read;
@@ -198,10 +218,15 @@ bool FollowClaims::step(ClaimContext& ctx, bool peers_ended) {
 }
 
 void FollowClaims::rebalance(ClaimContext& ctx) {
-    // Topics may have gained partitions; a failed metadata request keeps the old list.
+    // Topics may have gained partitions; a failed metadata request keeps the old list, and so
+    // does a topic missing from it now: it existed when the session started.
     try {
         ctx.partitions = all_partitions(ctx.consumer, ctx.options);
-    } catch (const KafkaUnavailable& error) {
+    } catch (const std::runtime_error& error) {
+        if (dynamic_cast<const KafkaUnavailable*>(&error) == nullptr &&
+            dynamic_cast<const kafka::TopicMissing*>(&error) == nullptr) {
+            throw;
+        }
         obs::log_warning("could not refresh the partition list from Kafka; keeping the old",
                          {{"error", error.what()}});
     }
@@ -223,25 +248,31 @@ void FollowClaims::rebalance(ClaimContext& ctx) {
 // at their stored offsets; returns how many it got.
 size_t FollowClaims::acquire(ClaimContext& ctx, const std::vector<TopicPartition>& partitions) {
     const auto began = Clock::now();
+    // The stored offsets are read before the watermarks, as a cron plan's: a stored offset
+    // beyond the high watermark is then never another consumer's progress meanwhile.
     const auto stored = stored_offsets(ctx);
-    // A partition never read before is read from its oldest message, or from its end with
-    // StartAt::latest; only those need a request to Kafka.
+    // Every partition's watermarks: one never read before is read from its oldest message, or
+    // from its end with StartAt::latest; a stored offset beyond the end (a topic recreated)
+    // ends the run, as auto.offset.reset would read the new messages only to drop them as
+    // already read; one below the low watermark is said once claimed.
     const std::vector<size_t> writer_of =
         spread_over_writers(writer_loads(ctx.writers), partitions.size());
     std::vector<kafka::PartitionOffsets> per_writer(ctx.writers.size());
+    std::map<TopicPartition, int64_t> low_watermarks;
     for (size_t i = 0; i < partitions.size(); ++i) {
         const TopicPartition& tp = partitions[i];
-        int64_t start_offset = 0;
-        if (const auto found = stored.find(tp); found != stored.end()) {
-            start_offset = found->second;
-        } else {
-            try {
-                const auto marks = ctx.consumer.watermarks(tp, ctx.options.kafka_timeout);
-                start_offset = ctx.options.start == StartAt::latest ? marks.high : marks.low;
-            } catch (const std::runtime_error& error) {
-                throw KafkaUnavailable(error.what());
-            }
+        kafka::Watermarks marks{};
+        try {
+            marks = ctx.consumer.watermarks(tp, ctx.options.kafka_timeout);
+        } catch (const std::runtime_error& error) {
+            throw KafkaUnavailable(error.what());
         }
+        int64_t start_offset = ctx.options.start == StartAt::latest ? marks.high : marks.low;
+        if (const auto found = stored.find(tp); found != stored.end()) {
+            check_stored_offset(ctx.options.group, tp, found->second, marks);
+            start_offset = found->second;
+        }
+        low_watermarks[tp] = marks.low;
         per_writer[writer_of[i]].emplace_back(tp, start_offset);
     }
     const auto looked_up = Clock::now();
@@ -266,6 +297,7 @@ size_t FollowClaims::acquire(ClaimContext& ctx, const std::vector<TopicPartition
         for (const auto& [tp, offset] : claims[writer].get()) {
             ctx.table.start(tp, ctx.kind_of_topic.at(tp.topic), writer, offset, no_end);
             ++ctx.writers[writer]->partitions;
+            warn_if_deleted_by_retention(tp, offset, low_watermarks.at(tp));
             claimed.emplace_back(tp, offset);
         }
     }

@@ -70,9 +70,14 @@ class ClaimStrategy {
 std::unique_ptr<ClaimStrategy> make_claim_strategy(const ConsumerOptions& options);
 
 // Every partition of the three topics, interleaved (pin 0, geo 0, user 0, pin 1, ...) so that
-// a fair share mixes the heavy pin partitions with the light ones. Throws KafkaUnavailable.
+// a fair share mixes the heavy pin partitions with the light ones. Throws KafkaUnavailable, or
+// kafka::TopicMissing when the cluster does not know a topic.
 std::vector<events::TopicPartition> all_partitions(kafka::Consumer& consumer,
                                                    const ConsumerOptions& options);
+
+// Throws OffsetBeyondEnd when group's stored offset of tp lies beyond its high watermark.
+void check_stored_offset(const std::string& group, const events::TopicPartition& tp, int64_t stored,
+                         const kafka::Watermarks& watermarks);
 
 // Pure: the writer of each of `count` new partitions, one after another to the writer with the
 // fewest (the first of those tied), given how many each has now.
@@ -90,8 +95,11 @@ struct CronPlan {
 
 // Pure: the partitions a cron run reads (watermarks[i] are partitions[i]'s), starting at
 // stored offsets or, never read, at the low watermark; rotated left by `rotation` (modulo their
-// number) so that concurrent loaders start apart and meet.
-CronPlan plan_cron_reads(const std::vector<events::TopicPartition>& partitions,
+// number) so that concurrent loaders start apart and meet. Throws OffsetBeyondEnd, naming
+// group, for a stored offset beyond its partition's high watermark: the stored offsets must be
+// read before the watermarks, so that a concurrent consumer's progress never looks like that.
+CronPlan plan_cron_reads(const std::string& group,
+                         const std::vector<events::TopicPartition>& partitions,
                          const std::vector<kafka::Watermarks>& watermarks,
                          const std::map<events::TopicPartition, int64_t>& stored, size_t rotation);
 

@@ -2,8 +2,11 @@
 
 #include <string>
 
+#include <fmt/format.h>
 #include <pqxx/except>
 
+#include "kafka/consumer.hpp"
+#include "pg/connection.hpp"
 #include "pg/membership.hpp"
 
 namespace pinpipe::consume {
@@ -22,7 +25,60 @@ std::string_view next_step_name(NextStep step) {
     return "exit";
 }
 
+namespace {
+
+// The SQL literal of a value, for a statement the user may paste.
+std::string sql_literal(const std::string& value) {
+    std::string quoted = "'";
+    for (const char c : value) {
+        quoted += c;
+        if (c == '\'') {
+            quoted += '\'';
+        }
+    }
+    return quoted + "'";
+}
+
+// libpqxx 6.4's stream_to reports the server's error at the end of a COPY without its SQLSTATE
+// (pg::error_message says so too). Such a message starts with "ERROR:", which libpq's own
+// errors never do; the transient ones are recognised by PostgreSQL's (English) words, and
+// everything else is a server error like any other: the session is fine, the statement is not.
+NextStep after_server_error_without_sqlstate(std::string_view message) {
+    constexpr std::string_view transient[] = {
+        "could not serialize access",               // 40001
+        "deadlock detected",                        // 40P01
+        "canceling statement due to lock timeout",  // 55P03
+    };
+    for (const std::string_view words : transient) {
+        if (message.find(words) != std::string_view::npos) {
+            return NextStep::retry_batch;
+        }
+    }
+    return NextStep::exit;
+}
+
+}  // namespace
+
+OffsetBeyondEnd::OffsetBeyondEnd(const std::string& group, const events::TopicPartition& tp,
+                                 int64_t stored, int64_t high)
+    : std::runtime_error(fmt::format(
+          "stored offset {} of group {} on {} is beyond the partition's end in Kafka (high "
+          "watermark {}): the topic was recreated or its log truncated, and reading on would "
+          "skip its messages, so nothing was read (to read the partition from its oldest "
+          "message, delete its stored offset: DELETE FROM etl.consumer_offsets WHERE consumer "
+          "= {} AND topic = {} AND partition = {}; see docs/operations.md)",
+          stored, group, tp.to_string(), high, sql_literal(group), sql_literal(tp.topic),
+          tp.partition)) {}
+
 NextStep next_step(const std::exception& error) {
+    // Answers that stay the same however often they are asked: the server refused the
+    // connection (a wrong password, a database or role that does not exist), a topic does not
+    // exist, a stored offset lies beyond Kafka's end. Retrying would loop for ever.
+    if (dynamic_cast<const pg::ConnectionRefused*>(&error) != nullptr ||
+        dynamic_cast<const kafka::TopicMissing*>(&error) != nullptr ||
+        dynamic_cast<const OffsetBeyondEnd*>(&error) != nullptr) {
+        return NextStep::exit;
+    }
     // An instance whose row was deleted re-registers with all its connections at once.
     if (dynamic_cast<const FenceLost*>(&error) != nullptr ||
         dynamic_cast<const KafkaUnavailable*>(&error) != nullptr ||
@@ -51,8 +107,11 @@ NextStep next_step(const std::exception& error) {
         return NextStep::exit;
     }
     const std::string& state = sql_error->sqlstate();
-    // No SQLSTATE: the error came from libpq, not the server (after a server crash libpq may
-    // still call the connection open until the next call). 57P0x admin shutdown / crash
+    if (state.empty() && std::string_view(sql_error->what()).starts_with("ERROR:")) {
+        return after_server_error_without_sqlstate(sql_error->what());
+    }
+    // Otherwise no SQLSTATE: the error came from libpq, not the server (after a server crash
+    // libpq may still call the connection open until the next call). 57P0x admin shutdown / crash
     // shutdown / cannot connect now, 53 insufficient resources (disk full, out of memory) have no
     // libpqxx class that says "reconnect"; an 08 that libpqxx reports as a plain sql_error is a
     // lost connection all the same.

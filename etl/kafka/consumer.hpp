@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +21,13 @@ struct Watermarks {
 };
 
 using PartitionOffsets = std::vector<std::pair<events::TopicPartition, int64_t>>;
+
+// The cluster answered and does not know the topic: a wrong --topic-prefix or topics never
+// created. Unlike a broker that cannot be reached, asking again will not help.
+class TopicMissing : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 class Consumer {
   public:
@@ -43,6 +51,8 @@ class Consumer {
     // The watermarks librdkafka last saw in fetch responses of an assigned partition: no
     // request, so cheap enough to read for lag metrics; nullopt before the first fetch.
     std::optional<Watermarks> cached_watermarks(const events::TopicPartition& tp) const;
+    // Throws TopicMissing when the cluster does not know one of the topics, std::runtime_error
+    // when it cannot be reached or has no leader for a topic yet.
     std::vector<int32_t> partition_counts(const std::vector<std::string>& topics,
                                           std::chrono::milliseconds timeout);
     // Commits group offsets asynchronously: only so that kafka-consumer-groups and other lag

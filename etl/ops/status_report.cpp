@@ -44,6 +44,13 @@ std::string optional_number(const std::optional<int64_t>& value) {
     return value ? util::group_thousands(*value) : not_deployed;
 }
 
+constexpr const char* beyond_end_cell = "beyond end!";
+
+std::string lag_cell(const PartitionStatus& p, const GroupPosition& position) {
+    return offset_beyond_end(p.high, position.next_offset) ? beyond_end_cell
+                                                           : optional_number(position.lag);
+}
+
 nlohmann::ordered_json optional_json(const std::optional<int64_t>& value) {
     return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
 }
@@ -92,11 +99,11 @@ void append_partitions(std::string& out, const StatusReport& report) {
                                         util::group_thousands(p.high)};
         if (show_load) {
             row.push_back(optional_number(p.load.next_offset));
-            row.push_back(optional_number(p.load.lag));
+            row.push_back(lag_cell(p, p.load));
         }
         if (show_stream) {
             row.push_back(optional_number(p.stream.next_offset));
-            row.push_back(optional_number(p.stream.lag));
+            row.push_back(lag_cell(p, p.stream));
         }
         table.rows.push_back(std::move(row));
     }
@@ -127,6 +134,8 @@ std::string load_progress_text(const TopicLoadProgress& progress) {
         case LoadProgress::behind:
             return fmt::format("behind: {} messages to load",
                                util::group_thousands(progress.messages_to_load));
+        case LoadProgress::offset_beyond_end:
+            return "stuck: a stored offset is beyond Kafka's end (see the partitions)";
         case LoadProgress::unknown:
             break;
     }
@@ -139,6 +148,8 @@ const char* load_progress_name(LoadProgress state) {
             return "caught_up";
         case LoadProgress::behind:
             return "behind";
+        case LoadProgress::offset_beyond_end:
+            return "offset_beyond_end";
         case LoadProgress::unknown:
             break;
     }
@@ -244,9 +255,10 @@ void append_dead_letters(std::string& out, const StatusReport& report) {
     out += render_table(table);
 }
 
-nlohmann::ordered_json position_json(const GroupPosition& position) {
+nlohmann::ordered_json position_json(const PartitionStatus& p, const GroupPosition& position) {
     return {{"next_offset", optional_json(position.next_offset)},
-            {"lag", optional_json(position.lag)}};
+            {"lag", optional_json(position.lag)},
+            {"beyond_end", offset_beyond_end(p.high, position.next_offset)}};
 }
 
 nlohmann::ordered_json tables_json(const std::vector<TableRows>& tables) {
@@ -261,6 +273,10 @@ nlohmann::ordered_json tables_json(const std::vector<TableRows>& tables) {
 }
 
 }  // namespace
+
+bool offset_beyond_end(int64_t high, std::optional<int64_t> next_offset) {
+    return next_offset && *next_offset > high;
+}
 
 int64_t partition_lag(int64_t low, int64_t high, std::optional<int64_t> next_offset) {
     const int64_t start = std::max(next_offset.value_or(low), low);
@@ -299,12 +315,32 @@ TopicLoadProgress load_progress(const StatusReport& report, const std::string& t
     if (!lag) {
         return {};
     }
+    const bool stuck =
+        std::any_of(report.partitions.begin(), report.partitions.end(), [&](const auto& p) {
+            return p.topic == topic && offset_beyond_end(p.high, p.load.next_offset);
+        });
+    if (stuck) {
+        return {LoadProgress::offset_beyond_end, *lag};
+    }
     return {*lag > 0 ? LoadProgress::behind : LoadProgress::caught_up, *lag};
 }
 
 std::vector<std::string> threshold_violations(const StatusReport& report,
                                               const Thresholds& thresholds) {
     std::vector<std::string> violations;
+    // Not a threshold: such a group reads nothing of the partition until the offset is reset.
+    for (const PartitionStatus& p : report.partitions) {
+        for (const auto& [group, position] :
+             {std::pair{report.load_group, p.load}, std::pair{report.stream_group, p.stream}}) {
+            if (!group.empty() && offset_beyond_end(p.high, position.next_offset)) {
+                violations.push_back(fmt::format(
+                    "{}'s stored offset {} on {} partition {} is beyond its high watermark {} "
+                    "(the topic was recreated or its log truncated: reset the offset as "
+                    "docs/operations.md shows)",
+                    group, *position.next_offset, p.topic, p.partition, p.high));
+            }
+        }
+    }
     if (thresholds.max_lag) {
         for (const auto& [group, is_stream] :
              {std::pair{report.load_group, false}, std::pair{report.stream_group, true}}) {
@@ -387,10 +423,10 @@ nlohmann::ordered_json status_json(const StatusReport& report, const Thresholds&
         nlohmann::ordered_json entry = {
             {"topic", p.topic}, {"partition", p.partition}, {"low", p.low}, {"high", p.high}};
         if (!report.load_group.empty()) {
-            entry["load"] = position_json(p.load);
+            entry["load"] = position_json(p, p.load);
         }
         if (!report.stream_group.empty()) {
-            entry["stream"] = position_json(p.stream);
+            entry["stream"] = position_json(p, p.stream);
         }
         partitions.push_back(std::move(entry));
     }

@@ -34,6 +34,11 @@ struct PartitionStatus {
 // and can no longer be read, so they do not count.
 int64_t partition_lag(int64_t low, int64_t high, std::optional<int64_t> next_offset);
 
+// Whether a stored next offset lies beyond the partition's high watermark: the topic was
+// recreated or its log truncated. Not caught up but stuck: load and stream exit 1 on it until
+// the offset is reset, and its lag (0) says nothing.
+bool offset_beyond_end(int64_t high, std::optional<int64_t> next_offset);
+
 // Fills lag for every partition of a group that has at least one stored offset.
 void compute_lags(std::vector<PartitionStatus>& partitions);
 
@@ -110,7 +115,9 @@ std::optional<int64_t> topic_lag(const StatusReport& report, const std::string& 
 
 // Whether the load group has read everything Kafka holds of a topic. Staging that is old while
 // the load is caught up means no events arrived: that is not the pipeline being behind.
-enum class LoadProgress { caught_up, behind, unknown };
+// offset_beyond_end: a partition of the topic has a stored offset beyond its end, which load
+// refuses to read past (offset_beyond_end()).
+enum class LoadProgress { caught_up, behind, offset_beyond_end, unknown };
 struct TopicLoadProgress {
     LoadProgress state =
         LoadProgress::unknown;  // unknown: the load group is left out or not deployed
@@ -124,7 +131,8 @@ struct Thresholds {
     std::optional<double> max_replica_lag_s = std::nullopt;
 };
 
-// Every exceeded threshold, one sentence each, in the order of the report.
+// Every stored offset beyond its partition's end, whatever the thresholds, then every exceeded
+// threshold: one sentence each, in the order of the report.
 std::vector<std::string> threshold_violations(const StatusReport& report,
                                               const Thresholds& thresholds);
 

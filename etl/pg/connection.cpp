@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "obs/log.hpp"
 
@@ -88,6 +90,19 @@ bool is_uri(std::string_view dsn) {
 
 constexpr std::string_view lost_hint = " (the connection to PostgreSQL was lost)";
 
+// What a server's FATAL says when it refuses a client for good: its authentication methods
+// (password, scram, md5, peer, ident, ldap, cert: "... authentication failed for user"), a
+// missing database or role, pg_hba.conf, a role without LOGIN or a database without CONNECT.
+// "FATAL:" itself marks the server's answer, as opposed to libpq's own connection errors.
+constexpr std::string_view permanent_refusals[] = {
+    "authentication failed",      "does not exist",
+    "no pg_hba.conf entry",       "pg_hba.conf rejects connection",
+    "is not permitted to log in", "permission denied for database",
+};
+// libpq's own word when the server asks for a password and none is given (no ~/.pgpass entry,
+// no PGPASSWORD): as permanent as a wrong one.
+constexpr std::string_view no_password = "fe_sendauth: no password supplied";
+
 }  // namespace
 
 bool NoticeLog::operator()(const char message[]) noexcept {
@@ -135,10 +150,31 @@ Connection::Connection(const std::string& dsn, const std::string& application_na
 #pragma GCC diagnostic pop
     }
 catch (const pqxx::broken_connection& error) {
+    const std::string message = one_line(error.what());
+    if (refused_by_server(message)) {
+        throw ConnectionRefused(fmt::format(
+            "could not connect to PostgreSQL: {} (PostgreSQL refused the connection: check --dsn "
+            "or PGDATABASE and PGUSER, the password in ~/.pgpass or PGPASSWORD, and pg_hba.conf)",
+            message));
+    }
     throw pqxx::broken_connection(
         fmt::format("could not connect to PostgreSQL: {} (check --dsn or the PGHOST, PGPORT, "
                     "PGDATABASE, PGUSER environment variables)",
-                    one_line(error.what())));
+                    message));
+}
+
+bool refused_by_server(std::string_view libpq_message) {
+    if (libpq_message.find(no_password) != std::string_view::npos) {
+        return true;
+    }
+    const size_t fatal = libpq_message.find("FATAL:");
+    if (fatal == std::string_view::npos) {
+        return false;
+    }
+    const std::string_view answer = libpq_message.substr(fatal);
+    return std::any_of(
+        std::begin(permanent_refusals), std::end(permanent_refusals),
+        [&](std::string_view refusal) { return answer.find(refusal) != std::string_view::npos; });
 }
 
 std::string describe(pqxx::connection_base& cx) {

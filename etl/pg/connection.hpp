@@ -28,7 +28,8 @@ class NoticeLog final : public pqxx::errorhandler {
 // and no silent reconnection (libpqxx 6.4 reopens a broken connection on its next use outside
 // a transaction, which would drop the session's claims without the engine noticing).
 // dsn: a libpq connection string or URI; empty means libpq's defaults (PGHOST, PGPORT, ...,
-// ~/.pgpass). Throws pqxx::broken_connection with a hint when PostgreSQL cannot be reached.
+// ~/.pgpass). Throws pqxx::broken_connection with a hint when PostgreSQL cannot be reached, and
+// ConnectionRefused when the server answered and refused.
 class Connection final : public pqxx::connection {
   public:
     Connection(const std::string& dsn, const std::string& application_name);
@@ -36,6 +37,21 @@ class Connection final : public pqxx::connection {
   private:
     NoticeLog m_notices{*this};
 };
+
+// PostgreSQL answered a connection attempt and refused it (authentication failed, the database
+// or role does not exist, pg_hba.conf has no entry for it): trying again gets the same answer
+// until someone changes the dsn, a password or pg_hba.conf, so consumers exit instead of
+// retrying. Still a broken_connection for callers that only ask whether a connection opened.
+class ConnectionRefused final : public pqxx::broken_connection {
+  public:
+    using pqxx::broken_connection::broken_connection;
+};
+
+// Pure: whether libpq's message for a failed connection attempt is such a refusal. A server
+// that cannot be reached (connection refused, a timeout, the server closing the connection), or
+// that refuses only for now (starting up, shutting down, too many clients), is not; neither is
+// a message the server wrote in another language (lc_messages), which is retried as before.
+bool refused_by_server(std::string_view libpq_message);
 
 // The libpq connection string Connection opens: pinpipe's settings first, then the user's dsn,
 // so that the user's win. A URI keeps its form, pinpipe's settings first in its query.

@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "consume/engine.hpp"
+#include "consume/errors.hpp"
 #include "kafka/consumer.hpp"
 #include "pg/connection.hpp"
 #include "support/pipeline_test.hpp"
@@ -138,6 +140,39 @@ class ConsumeTest : public testing::PipelineTest {
 
     long long consumed_rows() const { return query_number("SELECT count(*) FROM public.consumed"); }
 
+    // Runs a consumer that is expected to end by itself and rethrows how it ended. A follower
+    // that does not end within `deadline` (the defect: it retries for ever) is stopped, so that
+    // the test fails on the wrong error instead of hanging; nothing waits for the deadline
+    // when the consumer ends as it should.
+    static void run_expecting_an_end(const consume::ConsumerOptions& consumer,
+                                     consume::BatchSink& sink,
+                                     std::chrono::seconds deadline = std::chrono::seconds(60)) {
+        std::mutex mutex;
+        std::condition_variable ended;
+        bool done = false;
+        std::thread stopper([&] {
+            std::unique_lock lock(mutex);
+            if (!ended.wait_for(lock, deadline, [&] { return done; })) {
+                util::request_stop();
+            }
+        });
+        const auto finish = [&] {
+            {
+                const std::lock_guard lock(mutex);
+                done = true;
+            }
+            ended.notify_one();
+            stopper.join();
+        };
+        try {
+            consume::run_consumer(consumer, sink);
+        } catch (...) {
+            finish();
+            throw;
+        }
+        finish();
+    }
+
     // Runs a long-running consumer until every message has committed, then stops it.
     consume::ConsumerRun follow_until_all_committed(const consume::ConsumerOptions& consumer,
                                                     RecordingSink& sink) {
@@ -241,6 +276,116 @@ TEST_F(ConsumeTest, AMissingTableExitsNamingTheFix) {
             << error.what();
     }
     EXPECT_EQ(sink.attempts(), 1);
+}
+
+// A topic recreated behind the stored offset: before, a cron run planned nothing for the
+// partition and a follower read its new messages only to drop them as already read.
+TEST_F(ConsumeTest, AStoredOffsetBeyondTheEndExitsInCronAndFollowModeNamingIt) {
+    RecordingSink first;
+    consume::run_consumer(options(/*follow=*/false), first);
+    ASSERT_EQ(consumed_rows(), 3 * events_per_kind);
+    const std::string topic = m_prefix + ".geo";
+    exec(
+        fmt::format("UPDATE etl.consumer_offsets SET next_offset = 1000000 WHERE consumer = '{}' "
+                    "AND topic = '{}' AND partition = 1",
+                    m_prefix, topic));
+    emulate(events_per_kind, /*seed=*/8);  // new messages, all below the stored offset
+    for (const bool follow : {false, true}) {
+        RecordingSink sink;
+        try {
+            run_expecting_an_end(options(follow), sink);
+            ADD_FAILURE() << "follow=" << follow << ": the stored offset was skipped silently";
+        } catch (const consume::OffsetBeyondEnd& error) {
+            const std::string message = error.what();
+            EXPECT_NE(message.find(fmt::format("stored offset 1000000 of group {} on {}[1] is "
+                                               "beyond the partition's end in Kafka (high "
+                                               "watermark ",
+                                               m_prefix, topic)),
+                      std::string::npos)
+                << message;
+            EXPECT_NE(message.find(fmt::format("DELETE FROM etl.consumer_offsets WHERE consumer = "
+                                               "'{}' AND topic = '{}' AND partition = 1",
+                                               m_prefix, topic)),
+                      std::string::npos)
+                << message;
+        }
+        EXPECT_EQ(sink.attempts(), 0) << "follow=" << follow << ": nothing is read";
+    }
+    EXPECT_EQ(consumed_rows(), 3 * events_per_kind);
+    EXPECT_EQ(query_number(fmt::format("SELECT next_offset FROM etl.consumer_offsets WHERE "
+                                       "consumer = '{}' AND topic = '{}' AND partition = 1",
+                                       m_prefix, topic)),
+              1000000);
+}
+
+// Before, a follower retried these every 30 s for ever (pinpipe stream --dsn "dbname=typo").
+TEST_F(ConsumeTest, AConnectionTheServerRefusesEndsAFollowerAtOnce) {
+    for (const std::string& wrong :
+         {std::string(" dbname=no_such_database"), std::string(" user=no_such_role")}) {
+        consume::ConsumerOptions follow = options(/*follow=*/true);
+        follow.dsn = m_dsn + wrong;
+        RecordingSink sink;
+        try {
+            run_expecting_an_end(follow, sink);
+            ADD_FAILURE() << wrong << ": the follower ended without an error";
+        } catch (const pg::ConnectionRefused& error) {
+            EXPECT_NE(std::string(error.what()).find("does not exist"), std::string::npos)
+                << error.what();
+            EXPECT_NE(std::string(error.what()).find("PostgreSQL refused the connection"),
+                      std::string::npos)
+                << error.what();
+        }
+    }
+}
+
+// A password rotated, a login revoked while running: the follower's connections go, and the new
+// session's connection is refused: the run ends instead of retrying for ever.
+TEST_F(ConsumeTest, ALoginRevokedWhileFollowingEndsTheRunWhenItReconnects) {
+    const std::string role = m_prefix + "_rotated";
+    exec(fmt::format("CREATE ROLE \"{}\" LOGIN SUPERUSER", role));
+    consume::ConsumerOptions follow = options(/*follow=*/true);
+    follow.dsn = m_dsn + fmt::format(" user={}", role);
+    RecordingSink sink;
+    std::atomic<bool> ended = false;
+    std::thread revoker([&] {
+        // Once it has committed something, its sessions are under way.
+        while (sink.committed_messages() == 0 && !ended) {
+            std::this_thread::sleep_for(10ms);
+        }
+        exec(fmt::format("ALTER ROLE \"{}\" NOLOGIN", role));
+        exec(
+            fmt::format("SELECT pg_catalog.pg_terminate_backend(pid) FROM "
+                        "pg_catalog.pg_stat_activity WHERE usename = '{}'",
+                        role));
+    });
+    try {
+        run_expecting_an_end(follow, sink);
+        ADD_FAILURE() << "the follower ended without an error";
+    } catch (const pg::ConnectionRefused& error) {
+        EXPECT_NE(std::string(error.what()).find("is not permitted to log in"), std::string::npos)
+            << error.what();
+    } catch (const std::exception& error) {
+        ADD_FAILURE() << "ended by another error: " << error.what();
+    }
+    ended = true;
+    revoker.join();
+    exec(fmt::format("DROP OWNED BY \"{}\"", role));
+    exec(fmt::format("DROP ROLE \"{}\"", role));
+}
+
+TEST_F(ConsumeTest, AMissingTopicEndsAFollowerAtOnceNamingIt) {
+    consume::ConsumerOptions follow = options(/*follow=*/true);
+    follow.topics[1] = m_prefix + ".typo";
+    RecordingSink sink;
+    try {
+        run_expecting_an_end(follow, sink);
+        ADD_FAILURE() << "the follower ended without an error";
+    } catch (const kafka::TopicMissing& error) {
+        EXPECT_NE(std::string(error.what())
+                      .find(fmt::format("Kafka topic {}.typo does not exist", m_prefix)),
+                  std::string::npos)
+            << error.what();
+    }
 }
 
 // Drift fixed: load slept out its retry delay (up to 30 s) ignoring SIGTERM.

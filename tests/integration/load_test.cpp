@@ -332,6 +332,55 @@ TEST_F(LoadTest, BrokerOutageMidRunFailsTheRunAndLosesNothing) {
     expect_exactly(events);
 }
 
+// The topic recreated (or its log truncated) behind the stored offset: before, the run left the
+// partition out and exited 0 with "0 rows", skipping its new messages for good.
+TEST_F(LoadTest, AStoredOffsetBeyondTheEndFailsTheRunNamingItAndLosesNothing) {
+    emulate(3000, 12);
+    ASSERT_EQ(load().exit_code, 0);
+    const std::string topic = m_prefix + ".pin";
+    const std::string where =
+        fmt::format("WHERE consumer = 'pinpipe-load' AND topic = '{}' AND partition = 2", topic);
+    const long long stored = query_number("SELECT next_offset FROM etl.consumer_offsets " + where);
+    exec("UPDATE etl.consumer_offsets SET next_offset = 5000000 " + where);
+    emulate(1000, 13);
+
+    const auto run = load();
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_NE(run.output.find(
+                  fmt::format("stored offset 5000000 of group pinpipe-load on {}[2] is beyond the "
+                              "partition's end in Kafka (high watermark ",
+                              topic)),
+              std::string::npos)
+        << run.output;
+    EXPECT_NE(run.output.find("DELETE FROM etl.consumer_offsets " + where), std::string::npos)
+        << run.output;
+    EXPECT_EQ(staged("pin"), 3000) << "nothing is read while an offset is wrong";
+    EXPECT_EQ(query_number("SELECT count(*) FROM etl.load_runs WHERE outcome = 'failed' AND "
+                           "detail LIKE '%beyond the partition''s end%'"),
+              1);
+
+    // --follow fails the same way instead of reading the partition only to drop its messages.
+    const auto stderr_file = std::filesystem::temp_directory_path() / (m_prefix + ".stderr");
+    util::ChildProcess follower = start("load", {"--follow"}, "", stderr_file);
+    // Bounded only so that the defect fails the test instead of hanging it.
+    const std::optional<int> follower_exit = follower.wait_for(60s);
+    if (!follower_exit) {
+        follower.send_signal(SIGKILL);
+        follower.wait();
+    }
+    const std::string log = read_file(stderr_file);
+    std::filesystem::remove(stderr_file);
+    EXPECT_EQ(follower_exit, std::optional(1)) << log;
+    EXPECT_NE(log.find("stored offset 5000000 of group pinpipe-load"), std::string::npos) << log;
+    EXPECT_EQ(staged("pin"), 3000);
+
+    // Once the offset is put right (here: back where it was, as the topic was not really
+    // recreated), every message is loaded once.
+    exec(fmt::format("UPDATE etl.consumer_offsets SET next_offset = {} {}", stored, where));
+    ASSERT_EQ(load().exit_code, 0);
+    expect_exactly(4000);
+}
+
 TEST_F(LoadTest, PostgresRestartMidRunRollsBackAndTheNextRunResumes) {
     constexpr int events = 20000;
     emulate(events, 6);

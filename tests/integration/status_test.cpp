@@ -154,6 +154,39 @@ TEST_F(StatusTest, MaxLagChangesTheExitCodeWithOneLineReason) {
     EXPECT_EQ(status({"--max-lag", "4", "--load-group="}).exit_code, 0);
 }
 
+// A topic recreated behind a stored offset: the lag, clamped to 0, read "caught up" while load
+// refused to read the partition. Now a problem, whatever the thresholds.
+TEST_F(StatusTest, AStoredOffsetBeyondTheEndIsAProblemNotCaughtUp) {
+    produce("pin", 0, 10);
+    load();
+    exec(
+        fmt::format("UPDATE etl.consumer_offsets SET next_offset = 5000 WHERE consumer = "
+                    "'pinpipe-load' AND topic = '{}' AND partition = 0",
+                    topic("pin")));
+    const auto text = status();
+    EXPECT_EQ(text.exit_code, 1) << text.output;
+    const std::string reason = fmt::format(
+        "pinpipe-load's stored offset 5000 on {} partition 0 is beyond its high watermark 10 (the "
+        "topic was recreated or its log truncated: reset the offset as docs/operations.md shows)",
+        topic("pin"));
+    EXPECT_NE(text.output.find(reason), std::string::npos) << text.output;
+    EXPECT_NE(text.output.find("beyond end!"), std::string::npos) << text.output;
+    // The pin row of the freshness table says stuck, not caught up.
+    const size_t freshness = text.output.find("Freshness");
+    const size_t pin_row = text.output.find(topic("pin"), freshness);
+    const std::string row = text.output.substr(pin_row, text.output.find('\n', pin_row) - pin_row);
+    EXPECT_NE(row.find("stuck: a stored offset is beyond Kafka's end"), std::string::npos)
+        << text.output;
+
+    const auto json = status({"--json"});
+    EXPECT_EQ(json.exit_code, 1);
+    const nlohmann::json doc =
+        nlohmann::json::parse(json.output.substr(0, json.output.rfind('}') + 1));
+    EXPECT_TRUE(partition_of(doc, topic("pin"), 0).at("load").at("beyond_end").get<bool>());
+    EXPECT_EQ(doc.at("freshness").at(0).at("load"), "offset_beyond_end");
+    EXPECT_EQ(doc.at("violations").at(0), reason);
+}
+
 TEST_F(StatusTest, MaxFreshnessChangesTheExitCode) {
     produce("pin", 0, 3);
     produce("geo", 0, 3);

@@ -761,6 +761,25 @@ TEST_F(StreamTest, AnUnmigratedDatabaseFailsAtOnceNamingTheFix) {
     EXPECT_NE(run.output.find("run pinpipe migrate"), std::string::npos) << run.output;
 }
 
+// Before, stream logged "consumer session ended; starting a new one" every 30 s for ever.
+TEST_F(StreamTest, ADatabaseThatDoesNotExistEndsTheRunWithOneLine) {
+    const auto stderr_file = std::filesystem::temp_directory_path() / (m_prefix + ".stderr");
+    util::ChildProcess stream =
+        start("stream", {}, "", stderr_file, m_dsn + " dbname=no_such_database");
+    // Bounded only so that the defect fails the test instead of hanging it.
+    const std::optional<int> exit_code = stream.wait_for(60s);
+    if (!exit_code) {
+        stream.send_signal(SIGKILL);
+        stream.wait();
+    }
+    const std::string log = testing::read_file(stderr_file);
+    std::filesystem::remove(stderr_file);
+    EXPECT_EQ(exit_code, std::optional(1)) << log;
+    EXPECT_NE(log.find("database \"no_such_database\" does not exist"), std::string::npos) << log;
+    EXPECT_NE(log.find("PostgreSQL refused the connection"), std::string::npos) << log;
+    EXPECT_EQ(log.find("starting a new one"), std::string::npos) << log;
+}
+
 TEST(StreamUsage, RejectsNonPositiveLimits) {
     const auto run = run_pinpipe({"stream", "-b", "127.0.0.1:1", "--max-latency-ms", "0"});
     EXPECT_EQ(run.exit_code, 2);

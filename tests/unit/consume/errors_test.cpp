@@ -4,6 +4,8 @@
 
 #include <pqxx/except>
 
+#include "kafka/consumer.hpp"
+#include "pg/connection.hpp"
 #include "pg/membership.hpp"
 
 namespace pinpipe::consume {
@@ -44,10 +46,43 @@ TEST(NextStep, ALostInstanceRowStartsANewSessionNotAnExit) {
 
 TEST(NextStep, ALostConnectionWinsOverTheStatementsState) {
     // libpqxx reports a connection found closed after a statement as broken_connection, not as
-    // the statement's error; an error without any SQLSTATE is libpq's own (the server is gone);
-    // a connection lost during COMMIT leaves the commit in doubt.
-    EXPECT_EQ(after(nullptr), NextStep::new_session);
+    // the statement's error; an error without any SQLSTATE that is not the server's "ERROR:" is
+    // libpq's own (the server is gone); a connection lost during COMMIT leaves the commit in
+    // doubt.
+    EXPECT_EQ(next_step(pqxx::sql_error("server closed the connection unexpectedly\n", "COMMIT")),
+              NextStep::new_session);
     EXPECT_EQ(next_step(pqxx::in_doubt_error("connection lost while committing")),
+              NextStep::new_session);
+}
+
+// Answers that do not change when asked again: a follower retrying them every 30 s would never
+// exit (pinpipe stream --dsn dbname=typo, --topic-prefix typo).
+TEST(NextStep, PermanentRefusalsExitInsteadOfStartingANewSession) {
+    EXPECT_EQ(next_step(pg::ConnectionRefused(
+                  "could not connect to PostgreSQL: FATAL:  database \"typo\" does not exist")),
+              NextStep::exit);
+    const pqxx::broken_connection& as_broken = pg::ConnectionRefused("FATAL:  password ...");
+    EXPECT_EQ(next_step(as_broken), NextStep::exit);
+    EXPECT_EQ(next_step(kafka::TopicMissing("Kafka topic typo.pin does not exist")),
+              NextStep::exit);
+    EXPECT_EQ(next_step(OffsetBeyondEnd("g", {"t.pin", 0}, 5000, 100)), NextStep::exit);
+}
+
+// libpqxx 6.4's stream_to reports the server's ERROR at the end of a COPY without SQLSTATE: the
+// session is fine, so a permanent error exits instead of starting sessions for ever.
+TEST(NextStep, AServerErrorWithoutSqlstateIsClassifiedAsTheServerErrorItIs) {
+    const auto without_sqlstate = [](const char* message) {
+        return next_step(pqxx::sql_error(message, "COPY staging.pin_events FROM STDIN"));
+    };
+    EXPECT_EQ(without_sqlstate("ERROR:  permission denied for table pin_events\n"), NextStep::exit);
+    EXPECT_EQ(without_sqlstate("ERROR:  deadlock detected\nDETAIL:  Process 1 waits"),
+              NextStep::retry_batch);
+    EXPECT_EQ(without_sqlstate("ERROR:  could not serialize access due to concurrent update"),
+              NextStep::retry_batch);
+    EXPECT_EQ(without_sqlstate("ERROR:  canceling statement due to lock timeout"),
+              NextStep::retry_batch);
+    // libpq's own errors never start with "ERROR:": the server is gone.
+    EXPECT_EQ(without_sqlstate("server closed the connection unexpectedly\n"),
               NextStep::new_session);
 }
 

@@ -49,6 +49,44 @@ TEST(PartitionLag, IsNeverNegative) {
     EXPECT_EQ(partition_lag(0, 10, 15), 0);  // a topic re-created behind the stored offset
 }
 
+// A topic recreated behind the stored offset: a lag of 0 would read as caught up while load and
+// stream refuse to read the partition, so status shows it as a problem whatever the thresholds.
+TEST(OffsetBeyondEnd, IsAProblemNotCaughtUp) {
+    StatusReport report = sample_report();
+    report.partitions = {partition("p.pin", 0, 0, 100, 5000, 100),
+                         partition("p.geo", 0, 0, 30, 30, std::nullopt)};
+    compute_lags(report.partitions);
+    EXPECT_TRUE(offset_beyond_end(100, 5000));
+    EXPECT_FALSE(offset_beyond_end(100, 100));
+    EXPECT_FALSE(offset_beyond_end(100, std::nullopt));
+    EXPECT_EQ(load_progress(report, "p.pin").state, LoadProgress::offset_beyond_end);
+    EXPECT_EQ(load_progress(report, "p.geo").state, LoadProgress::caught_up);
+
+    const auto violations = threshold_violations(report, {});
+    ASSERT_EQ(violations.size(), 1u);
+    EXPECT_EQ(violations[0],
+              "pinpipe-load's stored offset 5000 on p.pin partition 0 is beyond its high "
+              "watermark 100 (the topic was recreated or its log truncated: reset the offset as "
+              "docs/operations.md shows)");
+    // Stale while stuck: the problem above says why; no second sentence for it.
+    EXPECT_EQ(threshold_violations(report, {.max_freshness_s = 30}), violations);
+
+    const std::string text = render_status_text(report);
+    EXPECT_NE(text.find("beyond end!"), std::string::npos) << text;
+    EXPECT_NE(text.find("stuck: a stored offset is beyond Kafka's end"), std::string::npos) << text;
+    const size_t caught_up = text.find("caught up (no newer events");
+    EXPECT_NE(caught_up, std::string::npos) << text;
+    EXPECT_EQ(text.find("caught up (no newer events", caught_up + 1), std::string::npos)
+        << "only p.geo is caught up\n"
+        << text;
+    const auto doc = status_json(report, {}, violations);
+    EXPECT_EQ(doc["partitions"][0]["load"]["beyond_end"], true);
+    EXPECT_EQ(doc["partitions"][0]["stream"]["beyond_end"], false);
+    EXPECT_EQ(doc["partitions"][1]["load"]["beyond_end"], false);
+    EXPECT_EQ(doc["freshness"][0]["load"], "offset_beyond_end");
+    EXPECT_EQ(doc["ok"], false);
+}
+
 TEST(ComputeLags, GroupWithoutAnyStoredOffsetIsNotDeployed) {
     const StatusReport report = sample_report();
     EXPECT_EQ(report.partitions[0].load.lag, 10);

@@ -37,6 +37,47 @@ TEST(ConnectionOptions, TheClientEncodingIsUtf8WhateverTheDsnSays) {
               "application_name='x' host=db client_encoding=LATIN1 client_encoding=UTF8");
 }
 
+// libpq's messages as one_line makes them (libpq 15: the server's answer after "failed:").
+TEST(RefusedByServer, ThePermanentFatalAnswersOfAServerThatWasReached) {
+    const std::string at = "connection to server on socket \"/tmp/.s.PGSQL.5432\" failed: ";
+    EXPECT_TRUE(refused_by_server(at + "FATAL:  database \"typo\" does not exist"));
+    EXPECT_TRUE(refused_by_server(at + "FATAL:  role \"nobody\" does not exist"));
+    EXPECT_TRUE(
+        refused_by_server(at + "FATAL:  password authentication failed for user \"pinpipe_load\""));
+    EXPECT_TRUE(refused_by_server(at + "FATAL:  Peer authentication failed for user \"x\""));
+    EXPECT_TRUE(refused_by_server(
+        at +
+        "FATAL:  no pg_hba.conf entry for host \"10.0.0.5\", user \"x\", database \"y\", "
+        "no encryption"));
+    EXPECT_TRUE(refused_by_server(at + "FATAL:  pg_hba.conf rejects connection for host \"h\""));
+    EXPECT_TRUE(refused_by_server(at + "FATAL:  role \"bi\" is not permitted to log in"));
+    EXPECT_TRUE(refused_by_server(
+        at +
+        "FATAL:  permission denied for database \"p\" DETAIL:  User does not have CONNECT "
+        "privilege."));
+    EXPECT_TRUE(refused_by_server(at + "fe_sendauth: no password supplied"));
+}
+
+TEST(RefusedByServer, AServerThatCannotBeReachedOrRefusesForNowIsRetried) {
+    const std::string at = "connection to server at \"127.0.0.1\", port 5432 failed: ";
+    EXPECT_FALSE(refused_by_server(
+        at +
+        "Connection refused Is the server running on that host and accepting TCP/IP "
+        "connections?"));
+    EXPECT_FALSE(refused_by_server(at + "timeout expired"));
+    EXPECT_FALSE(refused_by_server(at + "server closed the connection unexpectedly This probably "
+                                        "means the server terminated abnormally"));
+    EXPECT_FALSE(refused_by_server(at + "FATAL:  the database system is starting up"));
+    EXPECT_FALSE(refused_by_server(at + "FATAL:  the database system is shutting down"));
+    EXPECT_FALSE(refused_by_server(at + "FATAL:  sorry, too many clients already"));
+    EXPECT_FALSE(
+        refused_by_server(at + "FATAL:  terminating connection due to administrator command"));
+    // A directory that does not exist is not the server saying so.
+    EXPECT_FALSE(refused_by_server(
+        "connection to server on socket \"/nonexistent/.s.PGSQL.1\" failed: No such file or "
+        "directory"));
+}
+
 TEST(ErrorMessage, NamesTheStatementAndTheSqlstateOnOneLine) {
     const pqxx::data_exception error("ERROR:  invalid input syntax for type integer\nLINE 1: x\n",
                                      "SELECT 'x'::int", "22P02");
