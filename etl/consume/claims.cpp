@@ -252,27 +252,40 @@ size_t FollowClaims::acquire(ClaimContext& ctx, const std::vector<TopicPartition
     // beyond the high watermark is then never another consumer's progress meanwhile.
     const auto stored = stored_offsets(ctx);
     // Every partition's watermarks: one never read before is read from its oldest message, or
-    // from its end with StartAt::latest; a stored offset beyond the end (a topic recreated)
-    // ends the run, as auto.offset.reset would read the new messages only to drop them as
-    // already read; one below the low watermark is said once claimed.
+    // from its end with StartAt::latest, and needs them; a stored offset beyond the end (a topic
+    // recreated) ends the run, as auto.offset.reset would read the new messages only to drop
+    // them as already read; one below the low watermark is said once claimed. A partition with
+    // a stored offset whose leader does not answer is claimed unchecked, as before the check,
+    // so that one unavailable leader does not stop the others.
     const std::vector<size_t> writer_of =
         spread_over_writers(writer_loads(ctx.writers), partitions.size());
     std::vector<kafka::PartitionOffsets> per_writer(ctx.writers.size());
     std::map<TopicPartition, int64_t> low_watermarks;
     for (size_t i = 0; i < partitions.size(); ++i) {
         const TopicPartition& tp = partitions[i];
-        kafka::Watermarks marks{};
+        const auto found = stored.find(tp);
+        std::optional<kafka::Watermarks> marks;
         try {
             marks = ctx.consumer.watermarks(tp, ctx.options.kafka_timeout);
         } catch (const std::runtime_error& error) {
-            throw KafkaUnavailable(error.what());
+            if (found == stored.end()) {
+                throw KafkaUnavailable(error.what());
+            }
+            obs::log_warning("could not check a stored offset against Kafka; claiming it as it is",
+                             {{"partition", tp.to_string()}, {"error", error.what()}});
         }
-        int64_t start_offset = ctx.options.start == StartAt::latest ? marks.high : marks.low;
-        if (const auto found = stored.find(tp); found != stored.end()) {
-            check_stored_offset(ctx.options.group, tp, found->second, marks);
+        int64_t start_offset = 0;
+        if (found != stored.end()) {
+            if (marks) {
+                check_stored_offset(ctx.options.group, tp, found->second, *marks);
+            }
             start_offset = found->second;
+        } else {
+            start_offset = ctx.options.start == StartAt::latest ? marks->high : marks->low;
         }
-        low_watermarks[tp] = marks.low;
+        if (marks) {
+            low_watermarks[tp] = marks->low;
+        }
         per_writer[writer_of[i]].emplace_back(tp, start_offset);
     }
     const auto looked_up = Clock::now();
@@ -297,7 +310,9 @@ size_t FollowClaims::acquire(ClaimContext& ctx, const std::vector<TopicPartition
         for (const auto& [tp, offset] : claims[writer].get()) {
             ctx.table.start(tp, ctx.kind_of_topic.at(tp.topic), writer, offset, no_end);
             ++ctx.writers[writer]->partitions;
-            warn_if_deleted_by_retention(tp, offset, low_watermarks.at(tp));
+            if (const auto low = low_watermarks.find(tp); low != low_watermarks.end()) {
+                warn_if_deleted_by_retention(tp, offset, low->second);
+            }
             claimed.emplace_back(tp, offset);
         }
     }

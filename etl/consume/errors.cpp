@@ -1,5 +1,7 @@
 #include "consume/errors.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include <fmt/format.h>
@@ -41,18 +43,30 @@ std::string sql_literal(const std::string& value) {
 
 // libpqxx 6.4's stream_to reports the server's error at the end of a COPY without its SQLSTATE
 // (pg::error_message says so too). Such a message starts with "ERROR:", which libpq's own
-// errors never do; the transient ones are recognised by PostgreSQL's (English) words, and
-// everything else is a server error like any other: the session is fine, the statement is not.
+// errors never do. The ones that pass are recognised by PostgreSQL's (English) words and
+// handled as their SQLSTATE would be below; everything else is a server error like any other:
+// the session is fine, the statement is not.
 NextStep after_server_error_without_sqlstate(std::string_view message) {
-    constexpr std::string_view transient[] = {
+    const auto says = [message](std::string_view words) {
+        return message.find(words) != std::string_view::npos;
+    };
+    constexpr std::string_view batch_may_pass_next_time[] = {
         "could not serialize access",               // 40001
         "deadlock detected",                        // 40P01
         "canceling statement due to lock timeout",  // 55P03
+        "for the live state's fold lock",           // 55P03, analytics.lock_live_state
     };
-    for (const std::string_view words : transient) {
-        if (message.find(words) != std::string_view::npos) {
-            return NextStep::retry_batch;
-        }
+    constexpr std::string_view server_in_trouble[] = {
+        "could not extend file",    // 53100 disk full, where a COPY's rows land
+        "No space left on device",  // 53100
+        "out of memory",            // 53200
+    };
+    if (std::any_of(std::begin(batch_may_pass_next_time), std::end(batch_may_pass_next_time),
+                    says)) {
+        return NextStep::retry_batch;
+    }
+    if (std::any_of(std::begin(server_in_trouble), std::end(server_in_trouble), says)) {
+        return NextStep::new_session;
     }
     return NextStep::exit;
 }

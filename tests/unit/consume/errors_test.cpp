@@ -81,6 +81,18 @@ TEST(NextStep, AServerErrorWithoutSqlstateIsClassifiedAsTheServerErrorItIs) {
               NextStep::retry_batch);
     EXPECT_EQ(without_sqlstate("ERROR:  canceling statement due to lock timeout"),
               NextStep::retry_batch);
+    EXPECT_EQ(without_sqlstate("ERROR:  waited longer than lock_timeout (30s) for the live "
+                               "state's fold lock, held by pid 7 (role r, application_name "
+                               "\"a\", in its transaction for 00:00:31)"),
+              NextStep::retry_batch);
+    // The server's trouble, not the statement's: as their SQLSTATEs (53, 57P), a new session.
+    EXPECT_EQ(without_sqlstate("ERROR:  could not extend file \"base/1/2\": No space left on "
+                               "device\nHINT:  Check free disk space."),
+              NextStep::new_session);
+    EXPECT_EQ(without_sqlstate("ERROR:  out of memory\nDETAIL:  Failed on request of size 8."),
+              NextStep::new_session);
+    EXPECT_EQ(without_sqlstate("ERROR:  canceling statement due to statement timeout"),
+              NextStep::exit);  // as 57014 with its SQLSTATE
     // libpq's own errors never start with "ERROR:": the server is gone.
     EXPECT_EQ(without_sqlstate("server closed the connection unexpectedly\n"),
               NextStep::new_session);
