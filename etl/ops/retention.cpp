@@ -240,7 +240,8 @@ std::string render_retention(const RetentionOutcome& outcome) {
     }
     for (const std::string& table : outcome.kept_detached) {
         out += fmt::format(
-            "kept {}: detached, but not by pinpipe retention (archive or drop it yourself)\n",
+            "kept {}: detached by hand, or by an older pinpipe's retention run that stopped "
+            "before dropping it (archive or drop it yourself)\n",
             table);
     }
     if (!outcome.cutoff.empty()) {

@@ -62,7 +62,8 @@ struct RetentionOutcome {
     std::vector<MadePartition> made;               // empty in a dry run
     // Day tables detached by an earlier run that stopped before dropping them: dropped first.
     std::vector<std::string> leftovers;
-    // Day tables detached by somebody else (an operator archiving one): never dropped.
+    // Day tables detached without this pinpipe's mark (by an operator archiving one, or by an
+    // older pinpipe's run that stopped before dropping): never dropped.
     std::vector<std::string> kept_detached;
     std::string dead_letter_cutoff;  // empty without --keep-dead-letters
     int64_t dead_letters = 0;
