@@ -32,6 +32,7 @@ constexpr const char* demo_database = "pinpipe";
 constexpr int min_partitions = 6;
 constexpr int64_t events_per_partition = 6'000;
 constexpr auto catch_up_timeout = 120s;
+constexpr double min_rate = 1.0 / 3600;
 
 constexpr int rows_shown_per_view = 10;
 
@@ -121,8 +122,12 @@ DemoSettings demo_settings(const DemoOptions& options) {
     if (settings.events <= 0) {
         throw UsageError("--events must be positive (the demo waits for every event)");
     }
-    if (!std::isfinite(settings.rate) || settings.rate < 0) {
-        throw UsageError("--rate must be 0 (as fast as possible) or positive");
+    // Below one event an hour the demo would not end today, and events / rate would overflow
+    // its clock.
+    if (!std::isfinite(settings.rate) || settings.rate < 0 ||
+        (settings.rate > 0 && settings.rate < min_rate)) {
+        throw UsageError(fmt::format(
+            "--rate must be 0 (as fast as possible) or at least {} events per second", min_rate));
     }
     settings.partitions = static_cast<int>(std::max<int64_t>(
         min_partitions, (settings.events + events_per_partition - 1) / events_per_partition));

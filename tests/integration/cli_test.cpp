@@ -59,7 +59,8 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
                                                  {"topics", "list", "-X", "nonsense"},
                                                  {"migrate", "--log-format", "xml"},
                                                  {"emulate", "--rate", "-1"},
-                                                 {"demo", "--seed", "-1"}}) {
+                                                 {"demo", "--seed", "-1"},
+                                                 {"demo", "--rate", "1e-9"}}) {
         const auto run = run_pinpipe(args);
         EXPECT_EQ(run.exit_code, 2) << args.at(0) << ": " << run.output;
         EXPECT_EQ(std::count(run.output.begin(), run.output.end(), '\n'), 1) << run.output;
