@@ -7,8 +7,10 @@
 #include <cctype>
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <utility>
 
+#include "events/validation.hpp"
 #include "util/hex.hpp"
 
 namespace pinpipe::serve {
@@ -117,8 +119,21 @@ std::string_view strip_trailing_slash(std::string_view path) {
     return path;
 }
 
-std::string describe_json_error(simdjson::error_code error) {
-    if (error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE) {
+// Whether body is valid JSON but for numbers simdjson cannot hold (beyond a double or 64 bits):
+// it parses with them narrowed. simdjson reports malformed numbers (01, 1.) with the same error.
+bool has_only_wide_numbers(std::string_view body) {
+    const std::optional<std::string> narrowed = events::narrow_wide_numbers(body);
+    if (!narrowed) {
+        return false;
+    }
+    simdjson::dom::parser parser;
+    simdjson::dom::element ignored;
+    return parser.parse(simdjson::padded_string(*narrowed)).get(ignored) == simdjson::SUCCESS;
+}
+
+std::string describe_json_error(simdjson::error_code error, std::string_view body) {
+    if ((error == simdjson::NUMBER_ERROR || error == simdjson::NUMBER_OUT_OF_RANGE) &&
+        has_only_wide_numbers(body)) {
         // Valid JSON that serve re-encodes through a double or a 64-bit integer and so cannot
         // forward exactly; load takes such a message from Kafka as it is (jsonb numeric).
         return fmt::format(
@@ -392,7 +407,7 @@ std::variant<ProducePlan, HttpResponse> RequestParser::plan(const Route& route,
     const simdjson::error_code error =
         parser.parse(padded.data(), padded.size(), /*realloc_if_needed=*/false).get(root);
     if (error != simdjson::SUCCESS) {
-        return malformed(describe_json_error(error));
+        return malformed(describe_json_error(error, request.body));
     }
     switch (route.endpoint) {
         case Endpoint::produce_records:
