@@ -436,9 +436,11 @@ BEGIN
     BEGIN
         EXECUTE 'TRUNCATE ' || (SELECT string_agg(r::text, ', ') FROM unnest(live_state) AS r);
     EXCEPTION WHEN lock_not_available THEN
+        -- Another role's xact_start is visible to superusers and pg_read_all_stats only, and
+        -- an autovacuum worker has no role.
         SELECT string_agg(DISTINCT format('pid %s (role %s, application_name "%s", in its transaction for %s)',
-                                          a.pid, a.usename, a.application_name,
-                                          date_trunc('second', now() - a.xact_start)), ', ')
+                                          a.pid, coalesce(a.usename::text, a.backend_type), a.application_name,
+                                          coalesce(date_trunc('second', now() - a.xact_start)::text, 'a time hidden from this role')), ', ')
         INTO readers
         FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid
         WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
