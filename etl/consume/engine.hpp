@@ -10,6 +10,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +65,9 @@ struct CommitDone {
     int64_t queued_at_ms = 0;                       // the same, wall clock
     std::chrono::steady_clock::time_point started;  // taken up by the writer
     int attempts = 0;
+    // An error after the commit (releasing claims, a lost connection): the batch is written and
+    // counts as such; the session ends with this error once it is counted.
+    std::exception_ptr after_commit_error;
 };
 
 // What a batch becomes. add() runs on the consuming thread; commit() on a writer thread, with

@@ -319,7 +319,7 @@ void Session::submit(Writer& writer) {
 // or deadlock (nothing of it committed), then the claims it gives up.
 CommitDone Session::commit(Writer& writer, Batch& batch, Clock::time_point filled,
                            Clock::time_point queued, int64_t queued_at_ms) {
-    CommitDone done{0, 0, filled, queued, queued_at_ms, Clock::now(), 0};
+    CommitDone done{0, 0, filled, queued, queued_at_ms, Clock::now(), 0, nullptr};
     for (int attempt = 1;; ++attempt) {
         done.attempts = attempt;
         try {
@@ -340,8 +340,13 @@ CommitDone Session::commit(Writer& writer, Batch& batch, Clock::time_point fille
     }
     done.committed_at_ms = now_epoch_ms();
     done.writer_seconds = seconds_between(done.started, Clock::now());
-    pg::failpoint(m_options.failpoints.after_commit);
-    batch.progress.release_claims(*writer.cx, m_store);
+    try {
+        pg::failpoint(m_options.failpoints.after_commit);
+        batch.progress.release_claims(*writer.cx, m_store);
+    } catch (...) {
+        done.after_commit_error = std::current_exception();
+        return done;
+    }
     m_consumer.commit_for_lag_tools(batch.progress.next_offsets());
     return done;
 }
@@ -365,6 +370,9 @@ void Session::collect_one(Writer& writer) {
     }
     ++m_run.batches;
     m_sink.committed(*flight.batch, done);
+    if (done.after_commit_error) {
+        std::rethrow_exception(done.after_commit_error);
+    }
 }
 
 void Session::report_lag() {

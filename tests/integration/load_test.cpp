@@ -313,6 +313,24 @@ TEST_F(LoadTest, BrokerDownFailsClearlyAndTheNextRunCatchesUp) {
     expect_exactly(2000);
 }
 
+// Drift fixed: an error after a batch committed (releasing its claims, a connection lost
+// then) counted the batch as not written: the failed run's row in etl.load_runs left out rows
+// that were in staging.
+TEST_F(LoadTest, AFailureAfterACommitCountsTheBatchAsWritten) {
+    constexpr int events = 3000;
+    emulate(events, 6);
+    util::ChildProcess loader =
+        start_load({"--max-batch-rows", "700"}, "load.after_commit=error@2");
+    EXPECT_EQ(loader.wait(), 1);
+    const long long written = staged("pin") + staged("geo") + staged("user");
+    EXPECT_GT(written, 0);
+    EXPECT_EQ(query_number("SELECT pin_rows + geo_rows + user_rows FROM etl.load_runs WHERE "
+                           "outcome = 'failed'"),
+              written);
+    ASSERT_EQ(load().exit_code, 0);
+    expect_exactly(events);
+}
+
 TEST_F(LoadTest, BrokerOutageMidRunFailsTheRunAndLosesNothing) {
     constexpr int events = 20000;
     emulate(events, 5);
