@@ -76,18 +76,21 @@ MetadataPtr fetch_metadata(rd_kafka_t* rk, std::chrono::milliseconds timeout) {
 std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
                                       std::chrono::milliseconds timeout) {
     const MetadataPtr metadata = fetch_metadata(rk, timeout);
+    const auto* begin = metadata->topics;
+    const auto* end = metadata->topics + metadata->topic_cnt;
     std::vector<int32_t> counts;
     for (const std::string& topic : topics) {
-        const auto* begin = metadata->topics;
-        const auto* end = metadata->topics + metadata->topic_cnt;
-        const auto* found = std::find_if(begin, end, [&](const rd_kafka_metadata_topic& t) {
-            return topic == t.topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR;
-        });
-        if (found == end || found->partition_cnt == 0) {
-            throw std::runtime_error(fmt::format(
+        const auto* found = std::find_if(
+            begin, end, [&](const rd_kafka_metadata_topic& t) { return topic == t.topic; });
+        if (found == end || found->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+            throw TopicMissing(fmt::format(
                 "Kafka topic {} does not exist at {} (create it with pinpipe topics create, or "
                 "check --topic-prefix)",
                 topic, brokers_of(rk)));
+        }
+        if (found->err != RD_KAFKA_RESP_ERR_NO_ERROR || found->partition_cnt == 0) {
+            throw std::runtime_error(fmt::format("Kafka topic {} at {} is not available: {}", topic,
+                                                 brokers_of(rk), rd_kafka_err2str(found->err)));
         }
         counts.push_back(found->partition_cnt);
     }

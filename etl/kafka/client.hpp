@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,8 +46,16 @@ std::string brokers_of(rd_kafka_t* rk);
 // The metadata of every topic, waiting for the cluster up to timeout; throws with the brokers
 // named when the cluster cannot be reached.
 MetadataPtr fetch_metadata(rd_kafka_t* rk, std::chrono::milliseconds timeout);
-// Partition counts of the given topics, as fetch_metadata; throws also when a topic does not
-// exist.
+// The cluster answered and does not know the topic: a wrong --topic-prefix or topics never
+// created. Unlike a broker that cannot be reached, asking again will not help.
+class TopicMissing : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+// Partition counts of the given topics, as fetch_metadata; throws TopicMissing when the cluster
+// does not know a topic, std::runtime_error when it reports another error for one (no leader
+// yet: transient).
 std::vector<int32_t> partition_counts(rd_kafka_t* rk, const std::vector<std::string>& topics,
                                       std::chrono::milliseconds timeout);
 
@@ -80,7 +89,9 @@ class Producer {
                  int64_t timestamp_ms = 0);
     // As produce, but returns librdkafka's error instead of throwing when the message cannot
     // be queued (e.g. an unknown partition): then no delivery report will come for it. key
-    // nullopt: no key at all (not an empty one).
+    // nullopt: no key at all (not an empty one). The wait for room ends with
+    // RD_KAFKA_RESP_ERR__QUEUE_FULL when a stop (SIGTERM, SIGINT) is requested meanwhile: with
+    // the broker gone, room comes only when librdkafka expires messages, minutes later.
     rd_kafka_resp_err_t try_produce(const std::string& topic, std::optional<std::string_view> key,
                                     std::string_view value, DeliveryListener* listener,
                                     int32_t partition = RD_KAFKA_PARTITION_UA,

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <stdexcept>
 
 #include "obs/log.hpp"
@@ -146,28 +145,7 @@ std::optional<Watermarks> Consumer::cached_watermarks(const events::TopicPartiti
 
 std::vector<int32_t> Consumer::partition_counts(const std::vector<std::string>& topics,
                                                 std::chrono::milliseconds timeout) {
-    // As kafka::partition_counts, but a topic the cluster does not know (permanent) is told
-    // from one it reports with another error, such as no leader yet (transient).
-    const MetadataPtr metadata = fetch_metadata(m_rk.get(), timeout);
-    const auto* begin = metadata->topics;
-    const auto* end = metadata->topics + metadata->topic_cnt;
-    std::vector<int32_t> counts;
-    for (const std::string& topic : topics) {
-        const auto* found = std::find_if(
-            begin, end, [&](const rd_kafka_metadata_topic& t) { return topic == t.topic; });
-        if (found == end || found->err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
-            throw TopicMissing(fmt::format(
-                "Kafka topic {} does not exist at {} (create it with pinpipe topics create, or "
-                "check --topic-prefix)",
-                topic, brokers()));
-        }
-        if (found->err != RD_KAFKA_RESP_ERR_NO_ERROR || found->partition_cnt == 0) {
-            throw std::runtime_error(fmt::format("Kafka topic {} at {} is not available: {}", topic,
-                                                 brokers(), rd_kafka_err2str(found->err)));
-        }
-        counts.push_back(found->partition_cnt);
-    }
-    return counts;
+    return kafka::partition_counts(m_rk.get(), topics, timeout);
 }
 
 void Consumer::commit_for_lag_tools(const PartitionOffsets& next_offsets) {

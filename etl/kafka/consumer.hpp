@@ -22,13 +22,6 @@ struct Watermarks {
 
 using PartitionOffsets = std::vector<std::pair<events::TopicPartition, int64_t>>;
 
-// The cluster answered and does not know the topic: a wrong --topic-prefix or topics never
-// created. Unlike a broker that cannot be reached, asking again will not help.
-class TopicMissing : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
-
 class Consumer {
   public:
     // Our defaults, which the user's -F file and -X overrides can replace.
