@@ -22,7 +22,7 @@ constexpr auto delivery_timeout_after_stop = std::chrono::seconds(5);
 // A broker that does not answer a metadata request in this time fails the run before the first
 // event, instead of after delivery_timeout with every message undelivered.
 constexpr auto broker_check_timeout = std::chrono::seconds(10);
-// How often waits (the pacer's, a full producer queue's) look at the stop flag.
+// How often the pacer's wait looks at the stop flag.
 constexpr auto stop_check_interval = std::chrono::milliseconds(100);
 // The pacer's due times stay within a steady_clock duration however small the rate.
 constexpr double max_due_seconds = 1e9;
@@ -60,20 +60,15 @@ bool more(const EmulateOptions& options, uint64_t produced) {
 // broker); false when a stop was requested while waiting, the message not queued.
 bool produce_unless_stopped(kafka::Producer& producer, const std::string& topic,
                             const std::string& key, const std::string& value) {
-    while (true) {
-        const rd_kafka_resp_err_t err = producer.try_produce_now(topic, key, value, nullptr);
-        if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            return true;
-        }
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            throw std::runtime_error(fmt::format("could not produce to Kafka topic {}: {}", topic,
-                                                 rd_kafka_err2str(err)));
-        }
-        if (util::stop_requested()) {
-            return false;
-        }
-        producer.poll(stop_check_interval);
+    const rd_kafka_resp_err_t err = producer.try_produce(topic, key, value, nullptr);
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        return false;  // only when stopped: try_produce waits for room otherwise
     }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error(
+            fmt::format("could not produce to Kafka topic {}: {}", topic, rd_kafka_err2str(err)));
+    }
+    return true;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "obs/log.hpp"
 #include "util/errors.hpp"
+#include "util/signals.hpp"
 
 namespace pinpipe::kafka {
 namespace {
@@ -153,7 +154,7 @@ rd_kafka_resp_err_t Producer::try_produce(const std::string& topic,
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key_data, key_size),
             RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
             RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_OPAQUE(listener), RD_KAFKA_V_END);
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || util::stop_requested()) {
             return err;
         }
         // Back-pressure: wait for deliveries to free queue space.
