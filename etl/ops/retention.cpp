@@ -8,6 +8,7 @@
 #include "ops/dead_letter_store.hpp"
 #include "ops/sql_text.hpp"
 #include "ops/text_table.hpp"
+#include "pg/connection.hpp"
 #include "pg/failpoint.hpp"
 #include "pg/staging_rows.hpp"
 #include "util/errors.hpp"
@@ -60,7 +61,7 @@ void drop_detached(pqxx::connection_base& cx, const std::vector<std::string>& ta
         return;
     }
     pqxx::work tx(cx);
-    tx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
+    pg::set_local_lock_timeout(tx, options.lock_timeout);
     std::string list;
     for (const std::string& table : tables) {
         list += (list.empty() ? "" : ", ") + table;
@@ -76,7 +77,7 @@ void drop_detached(pqxx::connection_base& cx, const std::vector<std::string>& ta
 void expire_table(pqxx::connection_base& cx, const std::string& table,
                   const RetentionOptions& options, RetentionOutcome& outcome) {
     pqxx::work tx(cx);
-    tx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
+    pg::set_local_lock_timeout(tx, options.lock_timeout);
     const pqxx::result expired = tx.exec_params(
         fmt::format("SELECT partition_name, {}, {}, estimated_rows FROM etl.staging_partitions "
                     "WHERE staging_table = $1 AND NOT is_default AND range_to <= $2::timestamptz "
@@ -144,7 +145,7 @@ void expire_table(pqxx::connection_base& cx, const std::string& table,
 void make_partitions_ahead(pqxx::connection_base& cx, const RetentionOptions& options,
                            RetentionOutcome& outcome) {
     pqxx::work tx(cx);
-    tx.exec(fmt::format("SET LOCAL lock_timeout = '{}s'", options.lock_timeout.count()));
+    pg::set_local_lock_timeout(tx, options.lock_timeout);
     const pqxx::result made = tx.exec_params(
         "SELECT staging_table, partition_day::text, rows_moved "
         "FROM etl.make_staging_partitions($1::int)",
