@@ -349,9 +349,7 @@ TEST_F(ConsumeTest, ALoginRevokedWhileFollowingEndsTheRunWhenItReconnects) {
     std::atomic<bool> ended = false;
     std::thread revoker([&] {
         // Once it has committed something, its sessions are under way.
-        while (sink.committed_messages() == 0 && !ended) {
-            std::this_thread::sleep_for(10ms);
-        }
+        testing::eventually([&] { return sink.committed_messages() > 0 || ended; });
         exec(fmt::format("ALTER ROLE \"{}\" NOLOGIN", role));
         exec(
             fmt::format("SELECT pg_catalog.pg_terminate_backend(pid) FROM "
